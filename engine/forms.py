@@ -1,0 +1,202 @@
+"""Validate task data against its JSON Schema (Draft 2020-12, formats on) with Chinese messages.
+
+Every failing field is reported at once, named by its title. ID numbers are checked with
+python-stdnum's GB 11643 (cn.ric) implementation: on any property called `id_number` and on any
+string whose schema says `"x-id-number": true`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+import json
+from typing import Any, Iterable
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema.exceptions import SchemaError
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
+
+from engine.errors import FieldError, ValidationFailed
+
+ID_NUMBER_KEYWORD = "x-id-number"
+TYPE_NAMES = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "是/否", "array": "列表",
+              "object": "对象", "null": "空值"}
+FORMAT_NAMES = {"date": "日期（年-月-日）", "date-time": "日期时间", "email": "电子邮箱", "uri": "网址",
+                "time": "时间"}
+
+
+def id_number_problem(value: str) -> str | None:
+    """None when `value` is a valid 18-character ID number, else the reason in Chinese."""
+    try:
+        ric.validate(value)
+    except stdnum_errors.InvalidChecksum:
+        return "校验位不正确"
+    except stdnum_errors.InvalidLength:
+        return "应为18位"
+    except stdnum_errors.InvalidComponent:
+        return "出生日期或地区码不正确"
+    except stdnum_errors.ValidationError:
+        return "格式不正确"
+    if len(ric.compact(value)) != 18:
+        return "应为18位"
+    return None
+
+
+def _id_number_keyword(validator, enabled, instance, schema):
+    if enabled and isinstance(instance, str):
+        problem = id_number_problem(instance)
+        if problem:
+            yield ValidationError(f"身份证号{problem}", validator="x-id-number")
+
+
+def _properties_with_id_numbers(validator, properties, instance, schema):
+    yield from Draft202012Validator.VALIDATORS["properties"](validator, properties, instance, schema)
+    if not validator.is_type(instance, "object"):
+        return
+    value = instance.get("id_number")
+    if isinstance(value, str) and "id_number" in properties and not properties["id_number"].get(ID_NUMBER_KEYWORD):
+        problem = id_number_problem(value)
+        if problem:
+            yield ValidationError(f"身份证号{problem}", validator="x-id-number", path=["id_number"],
+                                  schema=properties["id_number"])
+
+
+TaskSchemaValidator = validators.extend(
+    Draft202012Validator,
+    {ID_NUMBER_KEYWORD: _id_number_keyword, "properties": _properties_with_id_numbers},
+)
+
+
+def schema_problems(schema: Any) -> list[str]:
+    """Why `schema` is not a usable Draft 2020-12 schema (empty when it is)."""
+    if not isinstance(schema, dict):
+        return ["表单不是 JSON 对象"]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as err:
+        return [f"不是有效的 Draft 2020-12 模式：{err.message}"]
+    return []
+
+
+@lru_cache(maxsize=512)
+def _validator_for(schema_text: str):
+    return TaskSchemaValidator(json.loads(schema_text), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate(schema: dict, data: Any) -> None:
+    """Raise ValidationFailed with every field error, or return when `data` is valid."""
+    validator = _validator_for(json.dumps(schema, sort_keys=True, ensure_ascii=False))
+    errors = field_errors(validator.iter_errors(data), schema)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def field_errors(errors: Iterable[ValidationError], root_schema: dict) -> list[FieldError]:
+    seen: set[tuple[str, str]] = set()
+    result: list[FieldError] = []
+    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        for field_error in _explain(error, root_schema):
+            key = (field_error.path, field_error.message)
+            if key not in seen:
+                seen.add(key)
+                result.append(field_error)
+    return result
+
+
+def _explain(error: ValidationError, root_schema: dict) -> list[FieldError]:
+    path = [str(p) for p in error.absolute_path]
+    kind = error.validator
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        sub = (error.schema.get("properties") or {}).get(missing) if isinstance(error.schema, dict) else None
+        sub = sub or _subschema(root_schema, path + [missing])
+        return [FieldError(".".join(path + [missing]), f"{_title(sub, missing)}：必填")]
+    if kind == "additionalProperties" or kind == "unevaluatedProperties":
+        return [FieldError(".".join(path), f"{_title(_subschema(root_schema, path), '表单')}：含有未定义的字段")]
+    if kind in ("if", "allOf", "anyOf") and error.context:
+        return [fe for sub in error.context for fe in _explain(sub, root_schema)]
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    field_schema = _subschema(root_schema, path) or schema
+    title = _title(field_schema, path[-1] if path else "表单")
+    custom = field_schema.get("x-error-message") if isinstance(field_schema, dict) else None
+    return [FieldError(".".join(path), f"{title}：{custom or _message(error)}")]
+
+
+def _message(error: ValidationError) -> str:
+    kind, value = error.validator, error.validator_value
+    if kind == "type":
+        names = value if isinstance(value, list) else [value]
+        return "应为" + "或".join(TYPE_NAMES.get(n, n) for n in names)
+    if kind == "minimum":
+        return f"不能小于 {value}"
+    if kind == "maximum":
+        return f"不能大于 {value}"
+    if kind == "exclusiveMinimum":
+        return f"应大于 {value}"
+    if kind == "exclusiveMaximum":
+        return f"应小于 {value}"
+    if kind == "minLength":
+        return "不能为空" if value == 1 else f"至少 {value} 个字符"
+    if kind == "maxLength":
+        return f"最多 {value} 个字符"
+    if kind == "pattern":
+        return "格式不正确"
+    if kind == "format":
+        return f"应为{FORMAT_NAMES.get(value, value)}格式"
+    if kind in ("enum", "const", "oneOf", "anyOf"):
+        return "取值不在可选范围内"
+    if kind == "minItems":
+        return f"至少填写 {value} 项"
+    if kind == "maxItems":
+        return f"最多 {value} 项"
+    if kind == "uniqueItems":
+        return "有重复的项"
+    if kind == "multipleOf":
+        return f"应为 {value} 的整数倍"
+    if kind == "x-id-number":
+        return error.message.removeprefix("身份证号")
+    if kind == "not":
+        return "取值不被允许"
+    return "取值不正确"
+
+
+def _title(schema: Any, fallback: str) -> str:
+    if isinstance(schema, dict) and schema.get("title"):
+        return str(schema["title"])
+    return fallback
+
+
+def _subschema(root: dict, path: list[str]) -> dict:
+    """The schema of the field at `path`, following properties/items (and if/then branches)."""
+    node: Any = root
+    for part in path:
+        if not isinstance(node, dict):
+            return {}
+        if part.isdigit() and "items" in node:
+            node = node["items"]
+            continue
+        node = _property_schema(node, part)
+        if node is None:
+            return {}
+    return node if isinstance(node, dict) else {}
+
+
+def _property_schema(node: dict, name: str) -> dict | None:
+    props = node.get("properties") or {}
+    if name in props:
+        return props[name]
+    for branch_key in ("then", "else"):
+        branch = node.get(branch_key)
+        if isinstance(branch, dict) and name in (branch.get("properties") or {}):
+            return branch["properties"][name]
+    for group in ("allOf", "anyOf", "oneOf"):
+        for branch in node.get(group) or []:
+            if isinstance(branch, dict):
+                found = _property_schema(branch, name)
+                if found is not None:
+                    return found
+    dependent = node.get("dependentSchemas") or {}
+    for branch in dependent.values():
+        if isinstance(branch, dict) and name in (branch.get("properties") or {}):
+            return branch["properties"][name]
+    return None

@@ -1,0 +1,81 @@
+"""County parameters (the numbers a county sets): versioned, audited, read by diagrams via param()."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound, ValidationFailed, FieldError
+from engine.store.models import ParameterSet
+
+DEFAULTS_FILE = Path(__file__).with_name("parameters_default.json")
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict]:
+    """Every known parameter with its default, unit, title and the source of the default."""
+    return json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+
+
+def default_values() -> dict[str, float | int]:
+    return {name: spec["value"] for name, spec in catalogue().items()}
+
+
+@dataclass(frozen=True)
+class ParametersInForce:
+    county_code: str
+    version: int  # 0 = the shipped defaults, no county version yet
+    values: dict
+
+    def get(self, name: str):
+        if name not in self.values:
+            raise NotFound(f"未定义的县级参数：{name}")
+        return self.values[name]
+
+
+def in_force(session: Session, county_code: str, at: datetime) -> ParametersInForce:
+    row = session.scalars(
+        select(ParameterSet)
+        .where(ParameterSet.county_code == county_code, ParameterSet.effective_from <= at)
+        .order_by(ParameterSet.effective_from.desc(), ParameterSet.version.desc())
+        .limit(1)
+    ).first()
+    values = default_values()
+    if row is None:
+        return ParametersInForce(county_code, 0, values)
+    values.update(row.values)
+    return ParametersInForce(county_code, row.version, values)
+
+
+def check_values(values: dict) -> list[FieldError]:
+    known = catalogue()
+    errors = []
+    for name, value in values.items():
+        if name not in known:
+            errors.append(FieldError(name, f"{name}：未知参数"))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append(FieldError(name, f"{known[name]['title']}：应为数字"))
+        elif value < 0:
+            errors.append(FieldError(name, f"{known[name]['title']}：不能小于 0"))
+    return errors
+
+
+def new_version(session: Session, county_code: str, values: dict, by: str, now: datetime,
+                effective_from: datetime | None = None, reason: str | None = None) -> ParameterSet:
+    errors = check_values(values)
+    if errors:
+        raise ValidationFailed(errors)
+    current = in_force(session, county_code, effective_from or now)
+    last = session.scalar(select(func.max(ParameterSet.version)).where(ParameterSet.county_code == county_code))
+    merged = {k: v for k, v in {**current.values, **values}.items() if k in catalogue()}
+    row = ParameterSet(county_code=county_code, version=(last or 0) + 1, values=merged,
+                       effective_from=effective_from or now, created_at=now, created_by=by, reason=reason)
+    session.add(row)
+    session.flush()
+    return row

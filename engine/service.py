@@ -1,0 +1,129 @@
+"""The Engine: the one object the web layer, the CLI and the tests talk to."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from engine import cases, parameters, people, queries, timers, versions
+from engine.specs import SpecFiles
+from engine.store import schema
+from engine.store.db import Database
+from engine.store.models import AuditEvent
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Engine:
+    """Domain services over one database. `clock` returns an aware datetime (tests move it)."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] | None = None):
+        self.db = db
+        self.clock = clock or system_clock
+        self.specs = versions.SpecRegistry()
+
+    @classmethod
+    def open(cls, url: str | None = None, clock: Callable[[], datetime] | None = None,
+             migrate: bool = True) -> "Engine":
+        db = Database(url)
+        if migrate:
+            schema.upgrade(db)
+        return cls(db, clock)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    # -- specs -----------------------------------------------------------------------------------
+    def deploy(self, bpmn_dir: str | Path = PROJECT_ROOT / "bpmn", forms_dir: str | Path = PROJECT_ROOT / "forms",
+               by: str = "system", note: str | None = None) -> versions.Deployment:
+        return self.deploy_files(SpecFiles.from_dirs(bpmn_dir, forms_dir), by=by, note=note)
+
+    def deploy_files(self, files: SpecFiles, by: str = "system", note: str | None = None) -> versions.Deployment:
+        with self.db.write() as session:
+            return versions.deploy(session, self.specs, files, by, self.now(), note)
+
+    def versions(self) -> list[dict]:
+        with self.db.read() as session:
+            return versions.list_versions(session)
+
+    # -- people and places ----------------------------------------------------------------------
+    def add_area(self, code: str, name: str, parent_code: str | None = None, by: str = "system") -> None:
+        with self.db.write() as session:
+            people.add_area(session, code, name, parent_code)
+            session.add(AuditEvent(at=self.now(), actor=by, action="area_saved", data={"code": code, "name": name}))
+
+    def add_user(self, username: str, display_name: str, role: str, area_code: str,
+                 password: str | None = None, by: str = "system") -> None:
+        with self.db.write() as session:
+            people.add_user(session, username, display_name, role, area_code, self.now(), password)
+            session.add(AuditEvent(at=self.now(), actor=by, action="user_added",
+                                   data={"username": username, "role": role, "area_code": area_code}))
+
+    # -- parameters -----------------------------------------------------------------------------
+    def set_parameters(self, county_code: str, values: dict, by: str, effective_from: datetime | None = None,
+                       reason: str | None = None) -> int:
+        with self.db.write() as session:
+            row = parameters.new_version(session, county_code, values, by, self.now(), effective_from, reason)
+            session.add(AuditEvent(at=self.now(), actor=by, action="parameters_changed",
+                                   data={"county_code": county_code, "version": row.version, "changed": values,
+                                         "effective_from": row.effective_from.isoformat(), "reason": reason},
+                                   parameter_version=row.version))
+            return row.version
+
+    def parameters(self, county_code: str, at: datetime | None = None) -> parameters.ParametersInForce:
+        with self.db.read() as session:
+            return parameters.in_force(session, county_code, at or self.now())
+
+    # -- cases ----------------------------------------------------------------------------------
+    def start_case(self, application: dict, area_code: str, by: str | None = None, channel: str = "window",
+                   idempotency_key: str | None = None) -> cases.CaseRef:
+        return cases.start_case(self, application, area_code, by, channel, idempotency_key)
+
+    def claim(self, username: str, task_id: str) -> None:
+        cases.claim(self, username, task_id)
+
+    def unclaim(self, username: str, task_id: str) -> None:
+        cases.unclaim(self, username, task_id)
+
+    def complete(self, username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
+        return cases.complete(self, username, task_id, data, idempotency_key)
+
+    def retry(self, case_no: str, by: str) -> dict:
+        return cases.retry(self, case_no, by)
+
+    def cancel(self, case_no: str, by: str, reason: str) -> dict:
+        return cases.cancel(self, case_no, by, reason)
+
+    # -- timers ---------------------------------------------------------------------------------
+    def fire_due(self, now: datetime | None = None) -> int:
+        return timers.fire_due(self, now)
+
+    def run_timer_worker(self, stop: Callable[[], bool] = lambda: False) -> None:
+        timers.run_worker(self, stop)
+
+    # -- reading --------------------------------------------------------------------------------
+    def inbox(self, username: str, **filters) -> queries.InboxPage:
+        return queries.inbox(self, username, **filters)
+
+    def open_tasks(self, case_no: str) -> list[queries.InboxRow]:
+        return queries.open_tasks(self, case_no)
+
+    def case_view(self, case_no: str, username: str | None = None) -> queries.CaseView:
+        return queries.case_view(self, case_no, username)
+
+    def public_notices(self, township_code: str) -> list[dict]:
+        return queries.public_notices(self, township_code)
+
+    def prior_cases(self, id_number: str) -> list[dict]:
+        return queries.prior_cases(self, id_number)
+
+    def cases_needing_attention(self, username: str) -> list[dict]:
+        return queries.cases_needing_attention(self, username)

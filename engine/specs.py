@@ -1,0 +1,349 @@
+"""Process specifications: read bpmn/ + forms/, lint them, and keep them as immutable versions.
+
+A version is the set of files keyed by the SHA-256 of their content; deploying the same files twice
+returns the existing version. Cases keep the version they started with, so a running case is never
+affected by a later deploy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from engine import forms as form_checks
+from engine import sandbox
+from engine.roles import role_for_lane
+
+ENTRY_PROCESS = "temporary_assistance"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+SOURCE_PATTERN = re.compile(r"来源[:：]")
+FORM_PROPERTY = "formJsonSchemaFilename"
+UI_FORM_PROPERTY = "formUiSchemaFilename"
+DUE_PROPERTY = "dueExpression"
+
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    file: str
+    element_id: str | None
+    message: str
+    severity: str = "error"  # error refuses the deploy; warning is reported only
+
+    def __str__(self) -> str:
+        where = f"{self.file}#{self.element_id}" if self.element_id else self.file
+        return f"{where}：{self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "element_id": self.element_id, "message": self.message,
+                "severity": self.severity}
+
+
+@dataclass
+class SpecFiles:
+    """The deployable files: relative path ('bpmn/x.bpmn', 'forms/y.schema.json') -> text."""
+
+    files: dict[str, str]
+
+    @classmethod
+    def from_dirs(cls, bpmn_dir: str | Path, forms_dir: str | Path) -> "SpecFiles":
+        files: dict[str, str] = {}
+        for folder, prefix, patterns in ((bpmn_dir, "bpmn", ("*.bpmn", "*.dmn")), (forms_dir, "forms", ("*.json",))):
+            for pattern in patterns:
+                for path in sorted(Path(folder).glob(pattern)):
+                    files[f"{prefix}/{path.name}"] = path.read_text(encoding="utf-8")
+        return cls(files)
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + self.files[name].encode("utf-8") + b"\0")
+        return digest.hexdigest()
+
+    def bpmn(self) -> dict[str, str]:
+        return {k: v for k, v in self.files.items() if k.endswith(".bpmn")}
+
+    def dmn(self) -> dict[str, str]:
+        return {k: v for k, v in self.files.items() if k.endswith(".dmn")}
+
+    def form(self, filename: str) -> dict | None:
+        text = self.files.get(f"forms/{filename}")
+        return json.loads(text) if text is not None else None
+
+
+@dataclass
+class UserTaskInfo:
+    process_id: str
+    element_id: str
+    name: str
+    lane: str | None
+    role: str | None
+    form: str | None
+    ui_form: str | None
+    due_expression: str | None
+    documentation: str | None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class LoadedSpecs:
+    """A parsed version, ready to start and restore workflows."""
+
+    files: SpecFiles
+    parser: SpiffBpmnParser
+    entry_process: str
+    user_tasks: dict[tuple[str, str], UserTaskInfo]
+    start_form: str | None
+    spec_json: str = ""
+    subprocess_specs_json: str = ""
+    _forms: dict[str, dict] = field(default_factory=dict)
+
+    def form(self, filename: str) -> dict:
+        if filename not in self._forms:
+            found = self.files.form(filename)
+            if found is None:
+                raise KeyError(filename)
+            self._forms[filename] = found
+        return self._forms[filename]
+
+    def new_workflow(self, script_engine):
+        from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+        spec = self.parser.get_spec(self.entry_process)
+        subprocesses = self.parser.get_subprocess_specs(self.entry_process)
+        return BpmnWorkflow(spec, subprocesses, script_engine=script_engine)
+
+    def task_info(self, process_id: str, element_id: str) -> UserTaskInfo | None:
+        return self.user_tasks.get((process_id, element_id))
+
+    def dump_workflow(self, workflow) -> str:
+        """Serialize without the specs: they belong to the version, not to each case."""
+        dct = SERIALIZER.to_dict(workflow)
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
+
+    def load_workflow(self, text: str, script_engine):
+        dct = json.loads(text)
+        dct["spec"] = json.loads(self.spec_json)
+        dct["subprocess_specs"] = json.loads(self.subprocess_specs_json)
+        workflow = SERIALIZER.from_dict(dct)
+        workflow.script_engine = script_engine
+        return workflow
+
+
+def parse(files: SpecFiles) -> SpiffBpmnParser:
+    parser = SpiffBpmnParser()
+    for name, text in files.bpmn().items():
+        parser.add_bpmn_xml(etree.fromstring(text.encode("utf-8")), filename=name)
+    for name, text in files.dmn().items():
+        parser.add_dmn_xml(etree.fromstring(text.encode("utf-8")), filename=name)
+    return parser
+
+
+def load(files: SpecFiles, entry_process: str = ENTRY_PROCESS) -> LoadedSpecs:
+    """Parse a version for execution (the files are assumed to have passed lint at deploy)."""
+    parser = parse(files)
+    tasks, start_form = _describe(parser, files)
+    loaded = LoadedSpecs(files, parser, entry_process, tasks, start_form)
+    spec = parser.get_spec(entry_process)
+    subprocesses = parser.get_subprocess_specs(entry_process)
+    loaded.spec_json = json.dumps(SERIALIZER.to_dict(spec))
+    loaded.subprocess_specs_json = json.dumps({k: SERIALIZER.to_dict(v) for k, v in subprocesses.items()})
+    return loaded
+
+
+def _describe(parser: SpiffBpmnParser, files: SpecFiles) -> tuple[dict, str | None]:
+    tasks: dict[tuple[str, str], UserTaskInfo] = {}
+    start_form = None
+    for process_id in parser.get_process_ids():
+        spec = parser.get_spec(process_id, required=False)
+        if spec is None:
+            continue
+        for task_spec in spec.task_specs.values():
+            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            if isinstance(task_spec, UserTaskMixin):
+                tasks[(process_id, task_spec.bpmn_id)] = UserTaskInfo(
+                    process_id=process_id,
+                    element_id=task_spec.bpmn_id,
+                    name=task_spec.bpmn_name or task_spec.bpmn_id,
+                    lane=task_spec.lane,
+                    role=(role := role_for_lane(task_spec.lane)) and role.value,
+                    form=props.get(FORM_PROPERTY),
+                    ui_form=props.get(UI_FORM_PROPERTY),
+                    due_expression=props.get(DUE_PROPERTY),
+                    documentation=task_spec.documentation,
+                )
+            elif process_id == ENTRY_PROCESS and type(task_spec).__name__ == "StartEvent" and props.get(FORM_PROPERTY):
+                start_form = props[FORM_PROPERTY]
+    return tasks, start_form
+
+
+RESERVED_IDS = ("Start", "End", "Root")  # names of SpiffWorkflow's own internal task specs
+
+
+def lint(files: SpecFiles, entry_process: str = ENTRY_PROCESS) -> list[LintProblem]:
+    """Every reason to refuse these files, and warnings (missing policy sources)."""
+    problems: list[LintProblem] = []
+    for name, text in files.bpmn().items():
+        for reserved in RESERVED_IDS:
+            if f'id="{reserved}"' in text:
+                problems.append(LintProblem(name, reserved, f"元素标识 {reserved} 为引擎保留，请改名"))
+    problems += _lint_forms(files)
+    problems += _lint_code(files)
+    try:
+        parser = parse(files)
+        if entry_process not in parser.get_process_ids():
+            problems.append(LintProblem("bpmn", None, f"缺少入口流程 {entry_process}"))
+            return problems
+        parser.get_subprocess_specs(entry_process)
+        for process_id in parser.get_process_ids():
+            parser.get_spec(process_id)
+    except ValidationException as err:
+        problems.append(LintProblem(getattr(err, "file_name", "") or "bpmn", getattr(err, "id", None), str(err)))
+        return problems
+    except (etree.XMLSyntaxError, Exception) as err:  # noqa: BLE001 - any parse failure refuses the deploy
+        problems.append(LintProblem("bpmn", None, f"无法解析：{err}"))
+        return problems
+    tasks, start_form = _describe(parser, files)
+    problems += _lint_user_tasks(tasks, files, parser)
+    if start_form and files.form(start_form) is None:
+        problems.append(LintProblem("bpmn", None, f"开始事件引用的表单 {start_form} 不存在"))
+    problems += _lint_sources(files)
+    return problems
+
+
+def _lint_forms(files: SpecFiles) -> list[LintProblem]:
+    problems = []
+    for name, text in files.files.items():
+        if not name.startswith("forms/"):
+            continue
+        try:
+            schema = json.loads(text)
+        except json.JSONDecodeError as err:
+            problems.append(LintProblem(name, None, f"不是有效的 JSON：{err}"))
+            continue
+        if name.endswith(".schema.json"):
+            problems += [LintProblem(name, None, p) for p in form_checks.schema_problems(schema)]
+    return problems
+
+
+def _lint_user_tasks(tasks, files: SpecFiles, parser) -> list[LintProblem]:
+    problems = []
+    file_of = _element_files(files)
+    for (process_id, element_id), info in tasks.items():
+        where = file_of.get(element_id, process_id)
+        if not info.form:
+            problems.append(LintProblem(where, element_id, f"用户任务“{info.name}”未指定表单（{FORM_PROPERTY}）"))
+        elif files.form(info.form) is None:
+            problems.append(LintProblem(where, element_id, f"表单 {info.form} 不存在"))
+        if info.ui_form and files.form(info.ui_form) is None:
+            problems.append(LintProblem(where, element_id, f"界面表单 {info.ui_form} 不存在"))
+        if info.role is None:
+            problems.append(LintProblem(where, element_id, f"泳道“{info.lane or '无'}”不对应任何角色"))
+    return problems
+
+
+def _element_files(files: SpecFiles) -> dict[str, str]:
+    found = {}
+    for name, text in files.bpmn().items():
+        for element_id in re.findall(r'\sid="([^"]+)"', text):
+            found.setdefault(element_id, name)
+    return found
+
+
+def code_fragments(files: SpecFiles) -> list[tuple[str, str | None, str, str]]:
+    """Every piece of code in the diagrams: (file, element id, source, mode)."""
+    fragments = []
+    for name, text in files.bpmn().items():
+        root = etree.fromstring(text.encode("utf-8"))
+        for node in root.iter():
+            if not isinstance(node.tag, str):
+                continue
+            local = etree.QName(node).localname
+            owner = _owner_id(node)
+            if local == "conditionExpression" and (node.text or "").strip():
+                fragments.append((name, owner, node.text.strip(), "eval"))
+            elif local in ("script", "preScript", "postScript") and (node.text or "").strip():
+                fragments.append((name, owner, node.text, "exec"))
+            elif local in ("timeDuration", "timeDate", "timeCycle") and (node.text or "").strip():
+                fragments.append((name, owner, node.text.strip(), "eval"))
+            elif local == "property" and node.get("name") == DUE_PROPERTY and node.get("value"):
+                fragments.append((name, owner, node.get("value"), "eval"))
+    for name, text in files.dmn().items():
+        root = etree.fromstring(text.encode("utf-8"))
+        for node in root.iter():
+            if not isinstance(node.tag, str):
+                continue
+            local = etree.QName(node).localname
+            text_node = node.find("{*}text")
+            body = (text_node.text or "").strip() if text_node is not None else ""
+            if not body or body == "-":
+                continue
+            if local in ("inputExpression", "outputEntry"):
+                fragments.append((name, _owner_id(node), body, "eval"))
+            elif local == "inputEntry":
+                fragments.append((name, _owner_id(node), body, "dmn-entry"))
+    return fragments
+
+
+def _owner_id(node) -> str | None:
+    while node is not None:
+        if node.get("id"):
+            return node.get("id")
+        node = node.getparent()
+    return None
+
+
+def _lint_code(files: SpecFiles) -> list[LintProblem]:
+    problems = []
+    for name, owner, source, mode in code_fragments(files):
+        if mode == "dmn-entry":
+            # Spiff turns "< 5" into "value < 5" and "'a', 'b'" into "value in ('a', 'b')".
+            candidates = [f"dmninputexpr {source}", f"dmninputexpr == ({source})", f"dmninputexpr in ({source},)"]
+            if all(sandbox.check(c, "eval") for c in candidates):
+                problems.append(LintProblem(name, owner, f"表达式不被沙箱接受：{source}"))
+            continue
+        for reason in sandbox.check(source, mode):
+            problems.append(LintProblem(name, owner, f"脚本不被沙箱接受：{reason}"))
+    return problems
+
+
+def _lint_sources(files: SpecFiles) -> list[LintProblem]:
+    """Warn for flow nodes that cite no policy source (the traceability matrix fails on them)."""
+    problems = []
+    kinds = {"userTask", "scriptTask", "businessRuleTask", "exclusiveGateway", "callActivity",
+             "intermediateCatchEvent", "boundaryEvent", "serviceTask", "manualTask"}
+    for name, text in files.bpmn().items():
+        root = etree.fromstring(text.encode("utf-8"))
+        for node in root.iter(*[f"{{{BPMN_NS}}}{k}" for k in kinds]):
+            doc = node.find(f"{{{BPMN_NS}}}documentation")
+            if doc is None or not SOURCE_PATTERN.search(doc.text or ""):
+                problems.append(LintProblem(name, node.get("id"), "未注明政策来源（来源：…）", "warning"))
+    return problems
+
+
+def manifest(loaded: LoadedSpecs, problems: list[LintProblem]) -> dict[str, Any]:
+    return {
+        "entry_process": loaded.entry_process,
+        "processes": sorted(loaded.parser.get_process_ids()),
+        "start_form": loaded.start_form,
+        "user_tasks": [info.as_dict() for info in loaded.user_tasks.values()],
+        "warnings": [p.as_dict() for p in problems if p.severity == "warning"],
+    }

@@ -1,0 +1,95 @@
+"""Database connections: SQLite (WAL) by default, PostgreSQL by URL, and the unit of work."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine as SAEngine
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_SQLITE_PATH = Path("instance") / "jiuzhu.sqlite3"
+
+
+def default_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// and use psycopg 3 for both."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+class Database:
+    """Two pools on one database: writers and readers.
+
+    On SQLite every writing unit of work starts with BEGIN IMMEDIATE, so two writers serialise at
+    the start instead of one failing to upgrade its read snapshot halfway; readers stay deferred and,
+    under WAL, never wait for a writer.
+    """
+
+    def __init__(self, url: str | None = None, echo: bool = False):
+        self.url = normalise_url(url or default_url())
+        self.sqlite = is_sqlite(self.url)
+        if self.sqlite:
+            self._ensure_sqlite_dir()
+        self.writer = self._make_engine(immediate=True, echo=echo)
+        self.reader = self._make_engine(immediate=False, echo=echo) if self.sqlite else self.writer
+        self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
+
+    def _ensure_sqlite_dir(self) -> None:
+        path = self.url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+    def _make_engine(self, immediate: bool, echo: bool) -> SAEngine:
+        if not self.sqlite:
+            return create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(self.url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine, immediate)
+        return engine
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One unit of work: commits on a clean exit, rolls back on any exception."""
+        with self._write_sessions() as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read_sessions() as session:
+            with session.begin():
+                yield session
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        if self.reader is not self.writer:
+            self.reader.dispose()
+
+
+def _configure_sqlite(engine: SAEngine, immediate: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's begin event issue BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,259 @@
+"""SQLAlchemy 2 models. One table per thing the domain talks about; the inbox and timers are
+indexed tables of their own so lists never deserialize workflows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no zone and comparisons must agree."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
+
+
+class Area(Base):
+    """行政区划: county ⊃ township ⊃ village; the code is a prefix of its children's codes."""
+
+    __tablename__ = "areas"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    api_token_hash: Mapped[str | None] = mapped_column(String(128), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class SpecVersion(Base):
+    """An immutable deployment of bpmn/ + forms/, keyed by the hash of their content."""
+
+    __tablename__ = "spec_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    files: Mapped[dict]  # relative path -> text
+    manifest: Mapped[dict]  # processes, user tasks and their forms, lint summary
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ParameterSet(Base):
+    """A county's named numbers, versioned; a version is in force from its effective date."""
+
+    __tablename__ = "parameter_sets"
+    __table_args__ = (UniqueConstraint("county_code", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    version: Mapped[int]
+    values: Mapped[dict]
+    effective_from: Mapped[datetime]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseCounter(Base):
+    """Next sequence number of a county's cases in a year (human-readable case numbers)."""
+
+    __tablename__ = "case_counters"
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Base):
+    """案件. `version` is the optimistic-lock counter bumped by every state change."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_area_status", "area_code", "status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    spec_version_id: Mapped[int] = mapped_column(ForeignKey("spec_versions.id"))
+    process_id: Mapped[str] = mapped_column(String(100))
+    area_code: Mapped[str] = mapped_column(String(12))
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # running / completed / needs_attention / cancelled
+    category: Mapped[str | None] = mapped_column(String(20))
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_id_number: Mapped[str] = mapped_column(String(18), index=True)
+    reason: Mapped[str | None] = mapped_column(String(50))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[int | None]
+    current_step: Mapped[str | None] = mapped_column(String(200))
+    attention: Mapped[dict | None]
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    started_by: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseState(Base):
+    """The serialized SpiffWorkflow workflow, kept apart so listing cases never loads it."""
+
+    __tablename__ = "case_states"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    workflow: Mapped[str] = mapped_column(Text)
+    reached: Mapped[list]  # element ids reached, in order (process coverage, case diagram)
+
+
+class OpenTask(Base):
+    """待办: one row per READY user task; the inbox reads only this table."""
+
+    __tablename__ = "open_tasks"
+    __table_args__ = (
+        Index("ix_open_tasks_role_area_due", "role", "area_code", "due_at"),
+        Index("ix_open_tasks_case", "case_id"),
+    )
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    case_no: Mapped[str] = mapped_column(String(32))
+    element_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    process_id: Mapped[str] = mapped_column(String(100))
+    lane: Mapped[str | None] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(20))
+    area_code: Mapped[str] = mapped_column(String(12))
+    category: Mapped[str | None] = mapped_column(String(20))
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    form: Mapped[str | None] = mapped_column(String(200))
+    ui_form: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Timer(Base):
+    """A pending timer event with its due time; workers fire what is due, each exactly once."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_status_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(100))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12))  # pending / fired / cancelled / error
+    fired_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """Append-only: the migrations install triggers that refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_case", "case_id", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(100))
+    element_name: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict | None]
+    spec_version_id: Mapped[int | None]
+    parameter_version: Mapped[int | None]
+
+
+class IdempotencyKey(Base):
+    """First result of a request, returned again to any retry with the same key."""
+
+    __tablename__ = "idempotency_keys"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict]
+    created_at: Mapped[datetime]
+
+
+class LedgerEntry(Base):
+    """台账: every payment in cash or in kind, and every referral (002 §五 注重阳光操作)."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_county_at", "county_code", "recorded_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    case_no: Mapped[str] = mapped_column(String(32))
+    area_code: Mapped[str] = mapped_column(String(12))
+    county_code: Mapped[str] = mapped_column(String(6))
+    category: Mapped[str | None] = mapped_column(String(20))
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[int]
+    way: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[int] = mapped_column(Integer, default=1)
+    note: Mapped[str | None] = mapped_column(Text)
+    approver: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+
+
+class Notice(Base):
+    """A written notice issued on a case (refusal with its reason, approval, payment)."""
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    fields: Mapped[dict]
+    issued_at: Mapped[datetime]
+    issued_by: Mapped[str] = mapped_column(String(64))
+
+
+class PublicNotice(Base):
+    """信息公示 entry: only masked, non-sensitive fields are ever stored here."""
+
+    __tablename__ = "public_notices"
+    __table_args__ = (Index("ix_public_notices_township", "township_code", "status"),)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(32))
+    township_code: Mapped[str] = mapped_column(String(9))
+    masked_name: Mapped[str] = mapped_column(String(100))
+    masked_id_number: Mapped[str] = mapped_column(String(18))
+    household_size: Mapped[int]
+    category: Mapped[str | None] = mapped_column(String(20))
+    amount: Mapped[int | None]
+    published_at: Mapped[datetime]
+    until: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(12))  # open / withdrawn
