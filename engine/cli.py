@@ -1,0 +1,188 @@
+"""`jiuzhu` command line: database, deploy, people, parameters, timers, incidents, backup, demo."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from engine.errors import DomainError, LintFailed, ValidationFailed
+from engine.service import PROJECT_ROOT, Engine
+from engine.specs import SpecFiles, lint as lint_files
+from engine.store.db import Database, default_url
+
+
+def _engine(ctx: click.Context, migrate: bool = True) -> Engine:
+    return Engine.open(ctx.obj["url"], migrate=migrate)
+
+
+@click.group()
+@click.option("--database-url", envvar="DATABASE_URL", default=None,
+              help="SQLAlchemy URL; default: the SQLite file instance/jiuzhu.sqlite3")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """救助 Jiuzhu — 临时救助 cases on SpiffWorkflow."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.ensure_object(dict)
+    ctx.obj["url"] = database_url or default_url()
+
+
+def _fail(err: DomainError) -> None:
+    click.echo(f"错误：{err.message}", err=True)
+    for item in getattr(err, "errors", []) or getattr(err, "problems", []):
+        click.echo(f"  - {item}", err=True)
+    sys.exit(1)
+
+
+@main.command("init-db")
+@click.pass_context
+def init_db(ctx):
+    """Create or upgrade the database schema (Alembic)."""
+    eng = _engine(ctx)
+    click.echo(f"数据库已就绪：{eng.db.url}")
+
+
+@main.command()
+@click.option("--bpmn", "bpmn_dir", default=str(PROJECT_ROOT / "bpmn"), show_default=True)
+@click.option("--forms", "forms_dir", default=str(PROJECT_ROOT / "forms"), show_default=True)
+@click.option("--by", default="system")
+@click.option("--note", default=None)
+@click.pass_context
+def deploy(ctx, bpmn_dir, forms_dir, by, note):
+    """Lint and deploy bpmn/ + forms/ as a new version (no-op when unchanged)."""
+    try:
+        result = _engine(ctx).deploy(bpmn_dir, forms_dir, by=by, note=note)
+    except LintFailed as err:
+        _fail(err)
+    state = "新版本" if result.created else "内容未变，沿用版本"
+    click.echo(f"{state} {result.version_id}（{result.content_hash[:12]}）；提示 {len(result.warnings)} 条")
+
+
+@main.command()
+@click.option("--bpmn", "bpmn_dir", default=str(PROJECT_ROOT / "bpmn"), show_default=True)
+@click.option("--forms", "forms_dir", default=str(PROJECT_ROOT / "forms"), show_default=True)
+def lint(bpmn_dir, forms_dir):
+    """Check the files as deploy would, without deploying."""
+    problems = lint_files(SpecFiles.from_dirs(bpmn_dir, forms_dir))
+    for problem in problems:
+        click.echo(f"[{problem.severity}] {problem}")
+    errors = [p for p in problems if p.severity == "error"]
+    click.echo(f"{len(errors)} 个错误，{len(problems) - len(errors)} 条提示")
+    sys.exit(1 if errors else 0)
+
+
+@main.command("add-area")
+@click.argument("code")
+@click.argument("name")
+@click.option("--parent", default=None)
+@click.pass_context
+def add_area(ctx, code, name, parent):
+    try:
+        _engine(ctx).add_area(code, name, parent)
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"区划 {code} {name} 已保存")
+
+
+@main.command("add-user")
+@click.argument("username")
+@click.option("--name", "display_name", required=True)
+@click.option("--role", required=True)
+@click.option("--area", "area_code", required=True)
+@click.password_option()
+@click.pass_context
+def add_user(ctx, username, display_name, role, area_code, password):
+    try:
+        _engine(ctx).add_user(username, display_name, role, area_code, password=password)
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"用户 {username} 已添加")
+
+
+@main.command("set-parameters")
+@click.argument("county_code")
+@click.argument("assignments", nargs=-1, required=True)
+@click.option("--by", required=True)
+@click.option("--reason", default=None)
+@click.option("--effective-from", default=None, help="ISO date-time with zone; default now")
+@click.pass_context
+def set_parameters(ctx, county_code, assignments, by, reason, effective_from):
+    """Set county parameters: NAME=NUMBER ... (a new audited version)."""
+    values = {}
+    for item in assignments:
+        name, _, value = item.partition("=")
+        values[name] = float(value) if "." in value else int(value)
+    start = datetime.fromisoformat(effective_from) if effective_from else None
+    try:
+        version = _engine(ctx).set_parameters(county_code, values, by, start, reason)
+    except ValidationFailed as err:
+        _fail(err)
+    click.echo(f"{county_code} 参数第 {version} 版已生效")
+
+
+@main.command("seed-demo")
+@click.option("--no-cases", is_flag=True)
+@click.pass_context
+def seed_demo(ctx, no_cases):
+    """Deploy the shipped diagrams and add demo areas, users (every role) and cases."""
+    from engine import demo
+
+    eng = _engine(ctx)
+    eng.deploy(by="seed-demo")
+    result = demo.seed(eng, with_cases=not no_cases)
+    click.echo(f"演示用户新增 {result['users_added']} 个，演示案件 {len(result['cases_started'])} 件；"
+               f"密码 {demo.DEMO_PASSWORD}")
+
+
+@main.command("fire-timers")
+@click.option("--loop", is_flag=True, help="keep running as a worker")
+@click.pass_context
+def fire_timers(ctx, loop):
+    """Fire due timers once, or keep polling as a worker (--loop)."""
+    eng = _engine(ctx)
+    if loop:
+        click.echo("定时器工作进程已启动（Ctrl+C 结束）")
+        try:
+            eng.run_timer_worker()
+        except KeyboardInterrupt:
+            pass
+        return
+    click.echo(f"触发定时器 {eng.fire_due()} 个")
+
+
+@main.command()
+@click.argument("case_no")
+@click.option("--by", required=True)
+@click.pass_context
+def retry(ctx, case_no, by):
+    """Retry a case that needs attention from its failed step."""
+    try:
+        result = _engine(ctx).retry(case_no, by)
+    except DomainError as err:
+        _fail(err)
+    click.echo(json.dumps(result, ensure_ascii=False, default=str))
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.pass_context
+def backup(ctx, target):
+    """Online backup of the SQLite database (for PostgreSQL use pg_dump, see README)."""
+    db = Database(ctx.obj["url"])
+    if not db.sqlite:
+        click.echo("PostgreSQL：请使用 pg_dump -Fc -d <数据库> -f <文件>（见 README）", err=True)
+        sys.exit(2)
+    source_path = db.url.split("///", 1)[1]
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source_path) as source, sqlite3.connect(target) as dest:
+        source.backup(dest)
+    click.echo(f"已备份到 {target}（{Path(target).stat().st_size} 字节）")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up and pass the whole test suite: unit, integration (SQLite and PostgreSQL), acceptance
+# scenarios, and browser tests in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "missing Debian packages: ${need_apt[*]} (browser tests will skip and say so)" >&2
+  fi
+fi
+scripts/setup.sh --test
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
