@@ -221,8 +221,9 @@ def _uuid(task_id: str):
         raise NotFound("待办不存在") from None
 
 
-def retry(eng: "Engine", case_no: str, by: str) -> dict:
-    """Run a case needing attention again from its failed task (like resolving an incident)."""
+def retry(eng: "Engine", case_no: str, by: str, data: dict | None = None) -> dict:
+    """Run a case needing attention again from its failed task (like resolving an incident); `data`
+    corrects the case data first, and is audited with the retry."""
     with eng.db.write() as session:
         case = _case_by_no(session, case_no, lock=True)
         if case.status != "needs_attention":
@@ -231,11 +232,14 @@ def retry(eng: "Engine", case_no: str, by: str) -> dict:
         ctx = CaseContext(session, case, eng.now)
         workflow = loaded.load_workflow(session.get(CaseState, case.id).workflow, script_engine(ctx))
         for failed in workflow.get_tasks(state=TaskState.ERROR):
-            workflow.reset_from_task_id(failed.id)
+            workflow.reset_from_task_id(failed.id)  # data copied again from the parent task
+            if data:
+                workflow.get_task_from_id(failed.id).data.update(data)
         trace = Trace()
         incident = run_engine_steps(workflow, trace)
         persist(session, ctx, loaded, workflow, actor=by, action="case_retried", now=eng.now(), trace=trace,
-                incident=incident, data={"previous_error": (case.attention or {}).get("error")})
+                incident=incident, data={"previous_error": (case.attention or {}).get("error"),
+                                                     "corrected": data or {}})
         return {"case_no": case.case_no, "status": case.status, "attention": case.attention}
 
 

@@ -96,8 +96,8 @@ class Engine:
     def complete(self, username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
         return cases.complete(self, username, task_id, data, idempotency_key)
 
-    def retry(self, case_no: str, by: str) -> dict:
-        return cases.retry(self, case_no, by)
+    def retry(self, case_no: str, by: str, data: dict | None = None) -> dict:
+        return cases.retry(self, case_no, by, data)
 
     def cancel(self, case_no: str, by: str, reason: str) -> dict:
         return cases.cancel(self, case_no, by, reason)
