@@ -143,11 +143,14 @@ def complete(eng: "Engine", username: str, task_id: str, data: dict, idempotency
                 session.add(IdempotencyKey(key=f"{username}:{idempotency_key}", actor=username, result=result,
                                            created_at=eng.now()))
             return result
-    except (StaleDataError, IntegrityError) as err:
+    except (StaleDataError, IntegrityError, Conflict) as err:
+        # A racing request with the same key may have committed while this one waited for the lock.
         if idempotency_key:
             with eng.db.read() as session:
                 if (earlier := _replayed(session, username, idempotency_key)) is not None:
                     return earlier
+        if isinstance(err, Conflict):
+            raise
         raise Conflict("该待办刚被他人办理，请刷新后重试") from err
 
 
