@@ -1,0 +1,344 @@
+"""Step definitions for the acceptance scenarios (pytest-bdd, 简体中文 Gherkin).
+
+Every scenario runs through engine/ on the real bpmn/ and forms/: a fresh SQLite database copied
+from a deployed, seeded template; the real clock moved with time-machine (SpiffWorkflow compares
+timers with it); timers fired by `Engine.fire_due`. The elements each case reached are collected
+into test-artifacts/coverage/reached.json for tools/coverage_report.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from pytest_bdd import given, parsers, then, when
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bdd_support as s  # noqa: E402
+from engine import DomainError, Engine, NotPermitted, ValidationFailed  # noqa: E402
+from engine import demo  # noqa: E402
+from engine.context import add_working_days  # noqa: E402
+
+# A Monday morning in the county (working days are counted Monday–Friday).
+SCENARIO_START = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+COVERAGE_FILE = s.ROOT / "test-artifacts" / "coverage" / "reached.json"
+_REACHED: list[dict] = []
+
+
+@dataclass
+class World:
+    eng: Engine
+    traveller: object
+    app: dict = field(default_factory=s.application)
+    case_no: str | None = None
+    cases: list[str] = field(default_factory=list)
+    error: DomainError | None = None
+    last_result: dict | None = None
+
+    def view(self):
+        detail = getattr(self.error, "errors", "")
+        assert self.error is None, f"上一步被拒绝：{self.error} {detail}"
+        assert self.case_no, "还没有案件"
+        return self.eng.case_view(self.case_no)
+
+    def open_task(self, name: str):
+        tasks = self.eng.open_tasks(self.case_no)
+        found = [t for t in tasks if t.name == name]
+        assert found, f"没有待办“{name}”，当前待办：{[t.name for t in tasks]}"
+        return found[0]
+
+    def attempt(self, action):
+        self.error = None
+        try:
+            return action()
+        except DomainError as err:
+            self.error = err
+            return None
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "jiuzhu.sqlite3"
+    eng = Engine.open(f"sqlite:///{path}")
+    eng.deploy(s.BPMN_DIR, s.FORMS_DIR, by="features")
+    demo.seed(eng, with_cases=False)
+    eng.close()
+    return path
+
+
+@pytest.fixture
+def world(template_db, tmp_path, request):
+    db = tmp_path / "case.sqlite3"
+    shutil.copy(template_db, db)
+    with time_machine.travel(SCENARIO_START, tick=True) as traveller:
+        eng = Engine.open(f"sqlite:///{db}")
+        w = World(eng, traveller)
+        yield w
+        for case_no in w.cases:
+            reached = eng.case_view(case_no).reached
+            _REACHED.append({"scenario": request.node.nodeid, "case_no": case_no,
+                             "nodes": reached.get("nodes", []), "flows": reached.get("flows", [])})
+        eng.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _REACHED:
+        COVERAGE_FILE.parent.mkdir(parents=True, exist_ok=True)
+        COVERAGE_FILE.write_text(json.dumps({"cases": _REACHED}, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _start(world: World, area: str, by: str | None, channel: str, application: dict | None = None) -> None:
+    ref = world.attempt(lambda: world.eng.start_case(application or world.app, area_code=s.AREAS[area],
+                                                     by=by, channel=channel))
+    if ref is not None:
+        world.case_no = ref.case_no
+        world.cases.append(ref.case_no)
+
+
+def _complete(world: World, user: str, task: str, overrides: dict | None = None) -> None:
+    row = world.open_task(task)
+    world.last_result = world.attempt(
+        lambda: world.eng.complete(s.USERS[user], row.task_id, s.task_data(task, overrides)))
+
+
+# ---------------------------------------------------------------------------------------- 假如
+@given("示范县的临时救助流程已部署")
+def deployed(world):
+    assert world.eng.versions(), "未部署流程"
+
+
+@given(parsers.parse('县参数"{name}"设为{value:d}'))
+def county_parameter(world, name, value):
+    world.eng.set_parameters("639001", {name: value}, by="process_owner", reason="场景设定")
+
+
+@given(parsers.parse('一份"{reason}"事由的临时救助申请'))
+def an_application(world, reason):
+    world.app = s.application()
+    world.app["reason"] = s.REASONS[reason]
+
+
+@given("申请信息：")
+def application_fields(world, datatable):
+    for key, value in s.table_dict(datatable).items():
+        s.set_path(world.app, key, value)
+
+
+@given(parsers.parse("家庭共{n:d}人"))
+def household_size(world, n):
+    members = [{"name": f"家庭成员{i}", "id_number": s.IDS[3 + i % 4], "relation": "child"} for i in range(n - 1)]
+    world.app["household_members"] = members
+
+
+@given(parsers.parse('申请人家庭属于"{category}"'))
+def household_category(world, category):
+    world.app["household_categories"] = [s.HOUSEHOLD[c] for c in category.split("、")]
+
+
+@given("申请人为非本地户籍且没有居住证")
+def non_local_without_permit(world):
+    world.app["applicant"].update(hukou_local=False, residence_permit=False, hukou_address="甘肃省某县某村")
+
+
+@given("申请人为非本地户籍，持有本地居住证")
+def non_local_with_permit(world):
+    world.app["applicant"].update(hukou_local=False, residence_permit=True, hukou_address="甘肃省某县某村")
+
+
+@given(parsers.parse("所需金额为{amount:d}元"))
+def needed_amount(world, amount):
+    world.app["needed_amount"] = amount
+
+
+@given(parsers.parse('该申请人此前已以"{reason}"事由在城关镇获得临时救助'))
+def earlier_case(world, reason):
+    earlier = s.application()
+    earlier["reason"] = s.REASONS[reason]
+    earlier["applicant"]["id_number"] = world.app["applicant"]["id_number"]
+    _start(world, "东村", "town_chengguan", "window", earlier)
+    _complete(world, "城关镇经办人", "受理审查")
+    category = world.view().data["category"]
+    if category == "emergency":
+        _complete(world, "城关镇经办人", "先行救助决定")
+        _complete(world, "城关镇经办人", "发放")
+    assert world.view().outcome == "approved", world.view().attention
+    world.case_no = None
+
+
+# ---------------------------------------------------------------------------------------- 当
+@when(parsers.parse("{user}在{area}受理该申请"))
+def window_application(world, user, area):
+    _start(world, area, s.USERS[user], "window")
+
+
+@when(parsers.parse("居民在网上提交该申请，急难发生地为{area}"))
+def online_application(world, area):
+    _start(world, area, None, "online")
+
+
+@when(parsers.parse("{user}走访发现困难，在{area}代为提出申请"))
+def visit_application(world, user, area):
+    world.app["submitted_by"] = "village_worker"
+    world.app["reporter"] = {"name": "王村干", "position": "东村村委"}
+    _start(world, area, s.USERS[user], "visit")
+
+
+@when("低收入人口动态监测平台推送预警记录：")
+def warning_import(world, docstring):
+    record = json.loads(docstring)
+    _start(world, record["area"], None, "warning", record["application"])
+
+
+@when(parsers.re(r'(?P<user>\S+?)办理"(?P<task>[^"]+)"，其中：'))
+def complete_with(world, user, task, datatable):
+    _complete(world, user, task, s.table_dict(datatable))
+
+
+@when(parsers.re(r'(?P<user>\S+?)办理"(?P<task>[^"]+)"$'))
+def complete_default(world, user, task):
+    _complete(world, user, task)
+
+
+@when(parsers.parse("时间过去{n:d}天"))
+def days_pass(world, n):
+    world.traveller.shift(timedelta(days=n))
+    world.eng.fire_due()
+
+
+@when(parsers.parse("时间过去{n:d}个工作日"))
+def working_days_pass(world, n):
+    world.traveller.move_to(add_working_days(world.eng.now(), n) + timedelta(minutes=1))
+    world.eng.fire_due()
+
+
+# ---------------------------------------------------------------------------------------- 那么
+@then(parsers.parse('案件状态为"{status}"'))
+def case_status(world, status):
+    view = world.view()
+    assert view.status == s.STATUSES[status], (view.status, view.attention)
+
+
+@then(parsers.parse('案件结果为"{outcome}"'))
+def case_outcome(world, outcome):
+    assert world.view().outcome == s.OUTCOMES[outcome], world.view().outcome
+
+
+@then(parsers.parse('案件类别为"{category}"'))
+def case_category(world, category):
+    assert world.view().category == s.CATEGORIES[category]
+
+
+@then(parsers.parse('待办为"{names}"'))
+def open_tasks_are(world, names):
+    view = world.view()
+    assert view.attention is None or view.status != "needs_attention" or not view.attention.get("element_id"), \
+        view.attention
+    assert sorted(t.name for t in view.open_tasks) == sorted(names.split("、"))
+
+
+@then(parsers.parse('待办"{task}"由{area}的{role}办理'))
+def task_role(world, task, area, role):
+    row = world.open_task(task)
+    roles = {"村(社区)": "village", "乡镇(街道)": "township", "县级民政部门": "county",
+             "县人民政府": "county_gov", "县级协调机制": "coordination"}
+    assert row.role == roles[role] and row.area_code.startswith(s.AREAS[area]), (row.role, row.area_code)
+
+
+@then("没有待办")
+def no_open_tasks(world):
+    assert world.view().open_tasks == []
+
+
+@then(parsers.parse('流程经过"{name}"'))
+def reached(world, name):
+    ids = s.element_names()[name]
+    assert ids & set(world.view().reached_elements), f"未经过“{name}”"
+
+
+@then(parsers.parse('流程未经过"{name}"'))
+def not_reached(world, name):
+    ids = s.element_names()[name]
+    assert not ids & set(world.view().reached_elements), f"不应经过“{name}”"
+
+
+@then(parsers.parse("台账共{n:d}笔记录"))
+def ledger_count(world, n):
+    assert len(world.view().payments) == n, world.view().payments
+
+
+@then("台账记录为：")
+def ledger_rows(world, datatable):
+    expected = [(int(r[0]), s.WAYS[r[1]], r[2]) for r in datatable[1:]]
+    actual = [(p["amount"], p["way"], str(p["stage"]) if p["way"] != "referral" else p["note"])
+              for p in world.view().payments]
+    assert actual == expected, actual
+
+
+@then(parsers.parse('发出"{kind}"告知书，理由包含"{text}"'))
+def notice_with_reason(world, kind, text):
+    kinds = {"不予救助": "refusal", "批准": "approval", "发放": "payment"}
+    notices = [n for n in world.view().notices if n["kind"] == kinds[kind]]
+    assert any(text in str(n["fields"].get("reason", "")) for n in notices), notices
+
+
+@then(parsers.parse('发出"{kind}"告知书'))
+def notice_issued(world, kind):
+    kinds = {"不予救助": "refusal", "批准": "approval", "发放": "payment"}
+    assert any(n["kind"] == kinds[kind] for n in world.view().notices), world.view().notices
+
+
+@then(parsers.parse("案件数据{key}为{value}"))
+def data_value(world, key, value):
+    assert world.view().data.get(key) == json.loads(value), world.view().data.get(key)
+
+
+@then(parsers.parse('案件需关注，提示包含"{text}"'))
+def needs_attention(world, text):
+    view = world.view()
+    assert view.status == "needs_attention" and text in (view.attention or {}).get("error", ""), view.attention
+
+
+@then(parsers.parse('待办"{task}"的办理期限为{n:d}个工作日'))
+def task_due(world, task, n):
+    row = world.open_task(task)
+    expected = add_working_days(row.created_at, n)
+    assert abs((row.due_at - expected).total_seconds()) < 120, (row.due_at, expected)
+
+
+@then(parsers.parse("{area}公示栏中有该案件"))
+def on_public_notice(world, area):
+    assert any(n["case_no"] == world.case_no for n in world.eng.public_notices(s.AREAS[area]))
+
+
+@then(parsers.parse("{area}公示栏中没有该案件"))
+def not_on_public_notice(world, area):
+    assert not any(n["case_no"] == world.case_no for n in world.eng.public_notices(s.AREAS[area]))
+
+
+@then(parsers.parse("操作被拒绝：{message}"))
+def refused_action(world, message):
+    assert isinstance(world.error, NotPermitted), world.error
+    assert message in str(world.error), str(world.error)
+    world.error = None  # the refusal was expected; later steps look at the unchanged case
+
+
+@then("提交被退回，错误包括：")
+def validation_errors(world, datatable):
+    assert isinstance(world.error, ValidationFailed), world.error
+    actual = [(e.path, e.message) for e in world.error.errors]
+    for path, message in datatable[1:]:
+        assert any(p == path and message in m for p, m in actual), actual
+    world.error = None
+
+
+@then("没有创建案件")
+def no_case(world):
+    assert world.case_no is None
