@@ -297,7 +297,8 @@ def notice_issued(world, kind):
 
 @then(parsers.parse("案件数据{key}为{value}"))
 def data_value(world, key, value):
-    assert world.view().data.get(key) == json.loads(value), world.view().data.get(key)
+    view = world.view()
+    assert view.data.get(key) == json.loads(value), (key, view.data.get(key), [p["note"] for p in view.payments], view.data.get("referral_targets"))
 
 
 @then(parsers.parse('案件需关注，提示包含"{text}"'))
@@ -342,3 +343,4 @@ def validation_errors(world, datatable):
 @then("没有创建案件")
 def no_case(world):
     assert world.case_no is None
+
