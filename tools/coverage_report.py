@@ -27,7 +27,7 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 FLOW_NODES = ("startEvent", "endEvent", "userTask", "scriptTask", "businessRuleTask", "serviceTask", "manualTask",
               "task", "callActivity", "subProcess", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
               "eventBasedGateway", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent")
-VIEWER = "../web/static/vendor/bpmn-js/bpmn-viewer.production.min.js"
+VENDOR = "../web/static/vendor/bpmn-js"  # the bpmn-js dist/ folder, vendored by the web layer
 
 
 @dataclass
@@ -85,6 +85,8 @@ def page(diagram: Diagram) -> str:
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <title>流程覆盖：{html.escape(diagram.name)}</title>
+<link rel="stylesheet" href="{VENDOR}/assets/diagram-js.css">
+<link rel="stylesheet" href="{VENDOR}/assets/bpmn-js.css">
 <style>
  body {{ font-family: sans-serif; margin: 1em; }}
  #canvas {{ height: 70vh; border: 1px solid #ccc; }}
@@ -97,7 +99,7 @@ def page(diagram: Diagram) -> str:
 顺序流覆盖 {diagram.flow_percent:.1f}%（{len(diagram.reached_flows & diagram.flows.keys())}/{len(diagram.flows)}）。绿色为场景到达的元素。</p>
 <div id="canvas"></div>
 <h2>未到达的元素</h2><ul>{items}</ul>
-<script src="{VIEWER}"></script>
+<script src="{VENDOR}/bpmn-viewer.production.min.js"></script>
 <script>
 const xml = {json.dumps(xml, ensure_ascii=False)};
 const reached = {json.dumps(reached)};
