@@ -17,13 +17,31 @@ ROOT = Path(__file__).resolve().parent.parent
 BPMN_DIR = ROOT / "bpmn"
 FORMS_DIR = ROOT / "forms"
 
-AREAS = {"示范县": "639001", "城关镇": "639001001", "青山乡": "639001002", "东村": "639001001001",
-         "西村": "639001001002", "南村": "639001002001"}
-USERS = {"东村村干部": "village_dong", "南村村干部": "village_nan", "城关镇经办人": "town_chengguan",
-         "青山乡经办人": "town_qingshan", "县民政局": "county_mz", "县人民政府": "county_gov",
-         "协调机制秘书": "coord_sec"}
-REASONS = {"火灾事故": "disaster_accident", "突发重病": "sudden_illness", "医疗支出": "medical_expense",
-           "教育支出": "education_expense", "照料重度残疾人": "disability_care", "其他特殊困难": "other_hardship"}
+AREAS = {
+    "示范县": "639001",
+    "城关镇": "639001001",
+    "青山乡": "639001002",
+    "东村": "639001001001",
+    "西村": "639001001002",
+    "南村": "639001002001",
+}
+USERS = {
+    "东村村干部": "village_dong",
+    "南村村干部": "village_nan",
+    "城关镇经办人": "town_chengguan",
+    "青山乡经办人": "town_qingshan",
+    "县民政局": "county_mz",
+    "县人民政府": "county_gov",
+    "协调机制秘书": "coord_sec",
+}
+REASONS = {
+    "火灾事故": "disaster_accident",
+    "突发重病": "sudden_illness",
+    "医疗支出": "medical_expense",
+    "教育支出": "education_expense",
+    "照料重度残疾人": "disability_care",
+    "其他特殊困难": "other_hardship",
+}
 CATEGORIES = {"急难型": "emergency", "支出型": "expenditure", "重大生活困难": "major"}
 HOUSEHOLD = {"低保": "dibao", "特困": "tekun", "建档立卡": "jiandang", "低保边缘": "dibao_edge"}
 STATUSES = {"运行中": "running", "已办结": "completed", "需关注": "needs_attention"}
@@ -31,12 +49,24 @@ OUTCOMES = {"批准救助": "approved", "不予救助": "refused", "线索不属
 WAYS = {"现金": "cash", "实物": "in_kind", "转介": "referral"}
 
 # Valid 18-digit ID numbers (GB 11643 check digits), one per person in the scenarios.
-IDS = ["11010519491231002X", "63010219850315002X", "110105197506060030", "630102199208080027",
-       "110101199003074477", "11010120000101007X", "630102201001010013"]
+IDS = [
+    "11010519491231002X",
+    "63010219850315002X",
+    "110105197506060030",
+    "630102199208080027",
+    "110101199003074477",
+    "11010120000101007X",
+    "630102201001010013",
+]
 
 APPLICATION = {
-    "applicant": {"name": "张秀英", "id_number": IDS[0], "phone": "13800000001", "hukou_local": True,
-                  "address": "城关镇东村12号"},
+    "applicant": {
+        "name": "张秀英",
+        "id_number": IDS[0],
+        "phone": "13800000001",
+        "hukou_local": True,
+        "address": "城关镇东村12号",
+    },
     "household_members": [],
     "household_categories": [],
     "reason": "disaster_accident",
@@ -50,50 +80,122 @@ APPLICATION = {
 }
 
 STAFF = [{"name": "王村干", "position": "东村村委"}, {"name": "李经办", "position": "城关镇民政"}]
-SUPPLEMENT = {"recipient_name": "张秀英", "recipient_id_number": IDS[0], "aid_reason": "房屋失火",
-              "paid_amount": 700, "handlers": [{"name": "李经办"}], "sealed": True, "completed_on": "2027-03-05",
-              "explanation": "急难情况已缓解，补办登记和签字盖章"}
+SUPPLEMENT = {
+    "recipient_name": "张秀英",
+    "recipient_id_number": IDS[0],
+    "aid_reason": "房屋失火",
+    "paid_amount": 700,
+    "handlers": [{"name": "李经办"}],
+    "sealed": True,
+    "completed_on": "2027-03-05",
+    "explanation": "急难情况已缓解，补办登记和签字盖章",
+}
 TASK_DATA = {
-    "受理审查": {"intake_decision": "accept", "severity": "general", "complex_case": False,
-                 "documents_complete": True},
-    "核实主动发现线索": {"visit_date": "2027-03-01", "visit_staff": STAFF, "hardship_confirmed": True,
-                         "household_agrees": True, "findings": "实地调查，困难情况属实"},
-    "入户调查并开具暂住说明": {"visit_date": "2027-03-02", "visit_staff": STAFF, "actually_resides": True,
-                               "residence_statement_issued": True, "statement_no": "ZZ-2027-001",
-                               "statement_date": "2027-03-02", "findings": "在本社区实际居住两年"},
+    "受理审查": {
+        "intake_decision": "accept",
+        "severity": "general",
+        "complex_case": False,
+        "documents_complete": True,
+    },
+    "核实主动发现线索": {
+        "visit_date": "2027-03-01",
+        "visit_staff": STAFF,
+        "hardship_confirmed": True,
+        "household_agrees": True,
+        "findings": "实地调查，困难情况属实",
+    },
+    "入户调查并开具暂住说明": {
+        "visit_date": "2027-03-02",
+        "visit_staff": STAFF,
+        "actually_resides": True,
+        "residence_statement_issued": True,
+        "statement_no": "ZZ-2027-001",
+        "statement_date": "2027-03-02",
+        "findings": "在本社区实际居住两年",
+    },
     "转入低保/特困审核审批": {"referred_to": "dibao", "referred_on": "2027-03-20"},
     "先行救助决定": {"amount": 700, "aid_way": "cash", "instalments": 1, "referral_needed": False},
-    "县级民政部门审批急难救助": {"county_decision": "approve", "amount": 3000, "aid_way": "cash",
-                                 "instalments": 1, "referral_needed": False},
+    "县级民政部门审批急难救助": {
+        "county_decision": "approve",
+        "amount": 3000,
+        "aid_way": "cash",
+        "instalments": 1,
+        "referral_needed": False,
+    },
     "补办手续": SUPPLEMENT,
     "县级督办补办手续": SUPPLEMENT,
     "跟进评估": {"hardship_status": "resolved", "assessment": "困难已缓解", "assessed_on": "2027-03-20"},
-    "核实生活必需支出": {"expense_items": [{"kind": "medical", "amount": 12000, "evidence": "住院票据"}],
-                         "verified_expense_total": 12000, "verified_on": "2027-03-03",
-                         "verification_note": "住院自付费用属实"},
-    "家庭经济状况核对": {"authorization_signed_by_all_adults": True, "household_annual_income": 10000,
-                         "property_within_rules": True, "checked_on": "2027-03-03",
-                         "check_sources": ["civil_affairs", "tax"]},
-    "入户调查": {"visit_date": "2027-03-04", "visit_staff": STAFF, "living_conditions": "家中无其他收入来源",
-                 "applicant_signed": True, "findings": "困难情况属实"},
-    "邻里走访": {"visited": [{"name": "赵大爷", "opinion": "情况属实"}], "visit_date": "2027-03-04",
-                 "summary": "邻里反映情况属实"},
-    "民主评议": {"review_date": "2027-03-05", "participants": 9, "votes_for": 9, "votes_against": 0,
-                 "review_opinion": "agree", "minutes": "村民代表一致同意救助"},
-    "受理公示异议": {"objector_name": "匿名", "received_on": "2027-03-08",
-                     "objection_content": "反映申请人隐瞒了经营收入"},
-    "乡镇审核": {"township_opinion": "approve", "proposed_amount": 2100, "aid_way": "cash", "instalments": 1,
-                 "referral_needed": False},
-    "县级民政部门审批": {"county_decision": "approve", "amount": 2100, "aid_way": "cash", "instalments": 1,
-                         "referral_needed": False},
-    "重大生活困难调查核实": {"visit_date": "2027-03-02", "visit_staff": STAFF, "household_annual_income": 12000,
-                             "rigid_expense_total": 150000, "covered_by_other_aid": 90000,
-                             "findings": "重大刚性支出远超家庭承受能力"},
+    "核实生活必需支出": {
+        "expense_items": [{"kind": "medical", "amount": 12000, "evidence": "住院票据"}],
+        "verified_expense_total": 12000,
+        "verified_on": "2027-03-03",
+        "verification_note": "住院自付费用属实",
+    },
+    "家庭经济状况核对": {
+        "authorization_signed_by_all_adults": True,
+        "household_annual_income": 10000,
+        "property_within_rules": True,
+        "checked_on": "2027-03-03",
+        "check_sources": ["civil_affairs", "tax"],
+    },
+    "入户调查": {
+        "visit_date": "2027-03-04",
+        "visit_staff": STAFF,
+        "living_conditions": "家中无其他收入来源",
+        "applicant_signed": True,
+        "findings": "困难情况属实",
+    },
+    "邻里走访": {
+        "visited": [{"name": "赵大爷", "opinion": "情况属实"}],
+        "visit_date": "2027-03-04",
+        "summary": "邻里反映情况属实",
+    },
+    "民主评议": {
+        "review_date": "2027-03-05",
+        "participants": 9,
+        "votes_for": 9,
+        "votes_against": 0,
+        "review_opinion": "agree",
+        "minutes": "村民代表一致同意救助",
+    },
+    "受理公示异议": {
+        "objector_name": "匿名",
+        "received_on": "2027-03-08",
+        "objection_content": "反映申请人隐瞒了经营收入",
+    },
+    "乡镇审核": {
+        "township_opinion": "approve",
+        "proposed_amount": 2100,
+        "aid_way": "cash",
+        "instalments": 1,
+        "referral_needed": False,
+    },
+    "县级民政部门审批": {
+        "county_decision": "approve",
+        "amount": 2100,
+        "aid_way": "cash",
+        "instalments": 1,
+        "referral_needed": False,
+    },
+    "重大生活困难调查核实": {
+        "visit_date": "2027-03-02",
+        "visit_staff": STAFF,
+        "household_annual_income": 12000,
+        "rigid_expense_total": 150000,
+        "covered_by_other_aid": 90000,
+        "findings": "重大刚性支出远超家庭承受能力",
+    },
     "县级民政审核并提请协调机制": {"county_opinion": "submit", "proposed_amount": 4000},
-    "协调机制一事一议": {"meeting_date": "2027-03-15", "attendees": [{"name": "周科长", "unit": "县民政局"},
-                                                                  {"name": "钱主任", "unit": "县医保局"}],
-                         "minutes": "协调机制会议一事一议，同意给予特别救助", "coordination_decision": "approve",
-                         "decided_amount": 4000, "aid_way": "cash", "instalments": 1, "referral_needed": False},
+    "协调机制一事一议": {
+        "meeting_date": "2027-03-15",
+        "attendees": [{"name": "周科长", "unit": "县民政局"}, {"name": "钱主任", "unit": "县医保局"}],
+        "minutes": "协调机制会议一事一议，同意给予特别救助",
+        "coordination_decision": "approve",
+        "decided_amount": 4000,
+        "aid_way": "cash",
+        "instalments": 1,
+        "referral_needed": False,
+    },
     "县人民政府研究同意": {"consent": True, "document_no": "示政办〔2027〕12号"},
     "发放": {"paid_on": "2027-03-02", "voucher_no": "FF-001", "handler": "李经办", "recipient_signed": True},
     "转介服务": {"referral_targets": ["medical"]},

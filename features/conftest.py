@@ -22,10 +22,16 @@ from pytest_bdd import given, parsers, then, when
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bdd_support as s  # noqa: E402
-from engine import DomainError, Engine, NotPermitted, ValidationFailed  # noqa: E402
-from engine import demo  # noqa: E402
-from engine.context import add_working_days  # noqa: E402
+import bdd_support as s
+
+from engine import (
+    DomainError,
+    Engine,
+    NotPermitted,
+    ValidationFailed,
+    demo,
+)
+from engine.context import add_working_days
 
 # A Monday morning in the county (working days are counted Monday–Friday).
 SCENARIO_START = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -84,20 +90,31 @@ def world(template_db, tmp_path, request):
         yield w
         for case_no in w.cases:
             reached = eng.case_view(case_no).reached
-            _REACHED.append({"scenario": request.node.nodeid, "case_no": case_no,
-                             "nodes": reached.get("nodes", []), "flows": reached.get("flows", [])})
+            _REACHED.append(
+                {
+                    "scenario": request.node.nodeid,
+                    "case_no": case_no,
+                    "nodes": reached.get("nodes", []),
+                    "flows": reached.get("flows", []),
+                }
+            )
         eng.close()
 
 
 def pytest_sessionfinish(session, exitstatus):
     if _REACHED:
         COVERAGE_FILE.parent.mkdir(parents=True, exist_ok=True)
-        COVERAGE_FILE.write_text(json.dumps({"cases": _REACHED}, ensure_ascii=False, indent=1), encoding="utf-8")
+        COVERAGE_FILE.write_text(
+            json.dumps({"cases": _REACHED}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
 
 
 def _start(world: World, area: str, by: str | None, channel: str, application: dict | None = None) -> None:
-    ref = world.attempt(lambda: world.eng.start_case(application or world.app, area_code=s.AREAS[area],
-                                                     by=by, channel=channel))
+    ref = world.attempt(
+        lambda: world.eng.start_case(
+            application or world.app, area_code=s.AREAS[area], by=by, channel=channel
+        )
+    )
     if ref is not None:
         world.case_no = ref.case_no
         world.cases.append(ref.case_no)
@@ -106,7 +123,8 @@ def _start(world: World, area: str, by: str | None, channel: str, application: d
 def _complete(world: World, user: str, task: str, overrides: dict | None = None) -> None:
     row = world.open_task(task)
     world.last_result = world.attempt(
-        lambda: world.eng.complete(s.USERS[user], row.task_id, s.task_data(task, overrides)))
+        lambda: world.eng.complete(s.USERS[user], row.task_id, s.task_data(task, overrides))
+    )
 
 
 # ---------------------------------------------------------------------------------------- 假如
@@ -134,7 +152,9 @@ def application_fields(world, datatable):
 
 @given(parsers.parse("家庭共{n:d}人"))
 def household_size(world, n):
-    members = [{"name": f"家庭成员{i}", "id_number": s.IDS[3 + i % 4], "relation": "child"} for i in range(n - 1)]
+    members = [
+        {"name": f"家庭成员{i}", "id_number": s.IDS[3 + i % 4], "relation": "child"} for i in range(n - 1)
+    ]
     world.app["household_members"] = members
 
 
@@ -239,16 +259,22 @@ def case_category(world, category):
 @then(parsers.parse('待办为"{names}"'))
 def open_tasks_are(world, names):
     view = world.view()
-    assert view.attention is None or view.status != "needs_attention" or not view.attention.get("element_id"), \
-        view.attention
+    assert (
+        view.attention is None or view.status != "needs_attention" or not view.attention.get("element_id")
+    ), view.attention
     assert sorted(t.name for t in view.open_tasks) == sorted(names.split("、"))
 
 
 @then(parsers.parse('待办"{task}"由{area}的{role}办理'))
 def task_role(world, task, area, role):
     row = world.open_task(task)
-    roles = {"村(社区)": "village", "乡镇(街道)": "township", "县级民政部门": "county",
-             "县人民政府": "county_gov", "县级协调机制": "coordination"}
+    roles = {
+        "村(社区)": "village",
+        "乡镇(街道)": "township",
+        "县级民政部门": "county",
+        "县人民政府": "county_gov",
+        "县级协调机制": "coordination",
+    }
     assert row.role == roles[role] and row.area_code.startswith(s.AREAS[area]), (row.role, row.area_code)
 
 
@@ -277,8 +303,10 @@ def ledger_count(world, n):
 @then("台账记录为：")
 def ledger_rows(world, datatable):
     expected = [(int(r[0]), s.WAYS[r[1]], r[2]) for r in datatable[1:]]
-    actual = [(p["amount"], p["way"], str(p["stage"]) if p["way"] != "referral" else p["note"])
-              for p in world.view().payments]
+    actual = [
+        (p["amount"], p["way"], str(p["stage"]) if p["way"] != "referral" else p["note"])
+        for p in world.view().payments
+    ]
     assert actual == expected, actual
 
 
@@ -298,13 +326,20 @@ def notice_issued(world, kind):
 @then(parsers.parse("案件数据{key}为{value}"))
 def data_value(world, key, value):
     view = world.view()
-    assert view.data.get(key) == json.loads(value), (key, view.data.get(key), [p["note"] for p in view.payments], view.data.get("referral_targets"))
+    assert view.data.get(key) == json.loads(value), (
+        key,
+        view.data.get(key),
+        [p["note"] for p in view.payments],
+        view.data.get("referral_targets"),
+    )
 
 
 @then(parsers.parse('案件需关注，提示包含"{text}"'))
 def needs_attention(world, text):
     view = world.view()
-    assert view.status == "needs_attention" and text in (view.attention or {}).get("error", ""), view.attention
+    assert view.status == "needs_attention" and text in (view.attention or {}).get("error", ""), (
+        view.attention
+    )
 
 
 @then(parsers.parse('待办"{task}"的办理期限为{n:d}个工作日'))
@@ -343,4 +378,3 @@ def validation_errors(world, datatable):
 @then("没有创建案件")
 def no_case(world):
     assert world.case_no is None
-

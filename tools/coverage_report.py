@@ -24,9 +24,25 @@ from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-FLOW_NODES = ("startEvent", "endEvent", "userTask", "scriptTask", "businessRuleTask", "serviceTask", "manualTask",
-              "task", "callActivity", "subProcess", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
-              "eventBasedGateway", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent")
+FLOW_NODES = (
+    "startEvent",
+    "endEvent",
+    "userTask",
+    "scriptTask",
+    "businessRuleTask",
+    "serviceTask",
+    "manualTask",
+    "task",
+    "callActivity",
+    "subProcess",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+)
 VENDOR = "../web/static/vendor/bpmn-js"  # the bpmn-js dist/ folder, vendored by the web layer
 
 
@@ -54,12 +70,18 @@ def load_diagrams(bpmn_dir: Path) -> dict[str, Diagram]:
     for path in sorted(bpmn_dir.glob("*.bpmn")):
         root = etree.parse(str(path)).getroot()
         for process in root.iter(f"{{{BPMN_NS}}}process"):
-            nodes = {n.get("id"): n.get("name") or n.get("id")
-                     for kind in FLOW_NODES for n in process.iter(f"{{{BPMN_NS}}}{kind}")}
-            flows = {f.get("id"): (f.get("sourceRef"), f.get("targetRef"))
-                     for f in process.iter(f"{{{BPMN_NS}}}sequenceFlow")}
-            diagrams[process.get("id")] = Diagram(process.get("id"), process.get("name") or process.get("id"),
-                                                  path, nodes, flows)
+            nodes = {
+                n.get("id"): n.get("name") or n.get("id")
+                for kind in FLOW_NODES
+                for n in process.iter(f"{{{BPMN_NS}}}{kind}")
+            }
+            flows = {
+                f.get("id"): (f.get("sourceRef"), f.get("targetRef"))
+                for f in process.iter(f"{{{BPMN_NS}}}sequenceFlow")
+            }
+            diagrams[process.get("id")] = Diagram(
+                process.get("id"), process.get("name") or process.get("id"), path, nodes, flows
+            )
     return diagrams
 
 
@@ -77,10 +99,18 @@ def apply_reached(diagrams: dict[str, Diagram], cases: list[dict]) -> None:
 
 def page(diagram: Diagram) -> str:
     xml = diagram.file.read_text(encoding="utf-8")
-    reached = sorted((diagram.reached_nodes & diagram.nodes.keys()) | (diagram.reached_flows & diagram.flows.keys()))
-    missing_nodes = [f"{html.escape(diagram.nodes[i])}（{i}）" for i in sorted(diagram.nodes.keys() - diagram.reached_nodes)]
-    missing_flows = [f"{i}：{html.escape(diagram.nodes.get(s, s))} → {html.escape(diagram.nodes.get(t, t))}"
-                     for i, (s, t) in sorted(diagram.flows.items()) if i not in diagram.reached_flows]
+    reached = sorted(
+        (diagram.reached_nodes & diagram.nodes.keys()) | (diagram.reached_flows & diagram.flows.keys())
+    )
+    missing_nodes = [
+        f"{html.escape(diagram.nodes[i])}（{i}）"
+        for i in sorted(diagram.nodes.keys() - diagram.reached_nodes)
+    ]
+    missing_flows = [
+        f"{i}：{html.escape(diagram.nodes.get(s, s))} → {html.escape(diagram.nodes.get(t, t))}"
+        for i, (s, t) in sorted(diagram.flows.items())
+        if i not in diagram.reached_flows
+    ]
     items = "".join(f"<li>{m}</li>" for m in missing_nodes + missing_flows) or "<li>无</li>"
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -117,7 +147,9 @@ viewer.importXML(xml).then(() => {{
 def index(diagrams: list[Diagram], total_nodes: float, total_flows: float) -> str:
     rows = "".join(
         f"<tr><td><a href='{d.process_id}.html'>{html.escape(d.name)}</a></td><td>{d.process_id}</td>"
-        f"<td>{d.node_percent:.1f}%</td><td>{d.flow_percent:.1f}%</td></tr>" for d in diagrams)
+        f"<td>{d.node_percent:.1f}%</td><td>{d.flow_percent:.1f}%</td></tr>"
+        for d in diagrams
+    )
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>流程覆盖</title></head><body>
 <h1>流程覆盖</h1><p>全部流程：流程节点 {total_nodes:.1f}%，顺序流 {total_flows:.1f}%。</p>
 <table border="1" cellpadding="4"><tr><th>流程</th><th>标识</th><th>流程节点</th><th>顺序流</th></tr>{rows}</table>
@@ -152,9 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     limit = thresholds()
     failed = False
     for d in ordered:
-        low = d.node_percent < limit["flow_node_threshold"] or d.flow_percent < limit["sequence_flow_threshold"]
+        low = (
+            d.node_percent < limit["flow_node_threshold"] or d.flow_percent < limit["sequence_flow_threshold"]
+        )
         failed |= low
-        print(f"{'✗' if low else '✓'} {d.process_id:22} 节点 {d.node_percent:5.1f}%  顺序流 {d.flow_percent:5.1f}%")
+        print(
+            f"{'✗' if low else '✓'} {d.process_id:22} 节点 {d.node_percent:5.1f}%  顺序流 {d.flow_percent:5.1f}%"
+        )
         for element_id in sorted(d.nodes.keys() - d.reached_nodes):
             print(f"    未到达节点 {element_id}（{d.nodes[element_id]}）")
         for flow_id in sorted(d.flows.keys() - d.reached_flows):

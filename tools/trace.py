@@ -20,7 +20,7 @@ from pathlib import Path
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = re.compile(r"来源[:：](.*)", re.S)
+SOURCE = re.compile(r"来源[:：](.*)", re.DOTALL)
 CLAUSE = re.compile(r"^(000|001|002|003|004|defaults)\b\s*(§[^\s，,；;“”\"（、]+)?")
 MORE = re.compile(r"^、(§[^\s，,；;“”\"（、]+)")
 SCENARIO = re.compile(r"^\s*(场景大纲|场景|剧本大纲|剧本)[:：]\s*(.+)$")
@@ -42,10 +42,10 @@ def clauses(source_text: str) -> list[str]:
         if not m:
             continue
         found.append(m.group(1) + (f" {m.group(2).rstrip('．.')}" if m.group(2) else ""))
-        rest = part[m.end():]
-        while (more := MORE.match(rest)):  # '002 §五、§六' cites both clauses
+        rest = part[m.end() :]
+        while more := MORE.match(rest):  # '002 §五、§六' cites both clauses
             found.append(f"{m.group(1)} {more.group(1).rstrip('．.')}")
-            rest = rest[more.end():]
+            rest = rest[more.end() :]
     return found
 
 
@@ -54,7 +54,10 @@ def diagram_citations(bpmn_dir: Path) -> list[Citation]:
     for path in sorted(bpmn_dir.glob("*.bpmn")) + sorted(bpmn_dir.glob("*.dmn")):
         root = etree.parse(str(path)).getroot()
         for node in root.iter():
-            if not isinstance(node.tag, str) or etree.QName(node).localname not in ("documentation", "description"):
+            if not isinstance(node.tag, str) or etree.QName(node).localname not in (
+                "documentation",
+                "description",
+            ):
                 continue
             owner = node.getparent()
             m = SOURCE.search(node.text or "")
@@ -96,7 +99,9 @@ def scenario_citations(features_dir: Path) -> list[Citation]:
 
 
 def matches(cite: Citation, clause: str, keyword: str) -> bool:
-    return (cite.clause == clause or cite.clause.startswith(clause + "(")) and (not keyword or keyword in cite.text)
+    return (cite.clause == clause or cite.clause.startswith(clause + "(")) and (
+        not keyword or keyword in cite.text
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         ok = bool(els) and bool(scs)
         missing += not ok
         gaps = ("" if els else "，缺流程元素") + ("" if scs else "，缺场景")
-        print(f"{'✓' if ok else '✗'} {step['clause']} {step['step']}：{len(els)} 个元素，{len(scs)} 个场景{gaps}")
+        print(
+            f"{'✓' if ok else '✗'} {step['clause']} {step['step']}：{len(els)} 个元素，{len(scs)} 个场景{gaps}"
+        )
     print(f"\n{len(steps) - missing}/{len(steps)} 个程序步骤有流程元素和场景")
     return 1 if missing else 0
 
