@@ -6,19 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
-from engine import forms, people
+from engine import people
 from engine.context import CaseContext
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.roles import CASE_WORKER_ROLES, Role, county_of
-from engine.runtime import Trace, incident_from, persist, run_engine_steps, script_engine, audit
-from engine.store.models import Area, Case, CaseCounter, CaseState, IdempotencyKey, OpenTask, User
+from engine.runtime import INBOX, STATES, Trace, audit, delete_open_rows, incident_from, persist, run_engine_steps, script_engine
+from engine.store.models import Area, CaseCounter, CaseState, IdempotencyKey, Timer
+from engine.store.rows import insert_case, load_case, save_case
 
 if TYPE_CHECKING:
     from engine.service import Engine
@@ -54,17 +54,15 @@ def start_case(eng: "Engine", application: dict, area_code: str, by: str | None,
                 raise NotPermitted("无权在该区划受理申请")
         version, loaded = eng.specs.current(session)
         if loaded.start_form:
-            forms.validate(loaded.form(loaded.start_form), application)
+            loaded.validate(loaded.start_form, application)
         applicant = application.get("applicant") or {}
-        case = Case(
-            case_no=_next_case_no(session, county_of(area_code), now), spec_version_id=version.id,
+        case = insert_case(
+            session, case_no=_next_case_no(session, county_of(area_code), now), spec_version_id=version.id,
             process_id=loaded.entry_process, area_code=area_code, county_code=county_of(area_code),
             channel=channel, status="running", applicant_name=str(applicant.get("name", "")),
             applicant_id_number=str(applicant.get("id_number", "")).upper(),
             reason=application.get("reason"), started_at=now, updated_at=now, started_by=by,
         )
-        session.add(case)
-        session.flush()
         ctx = CaseContext(session, case, eng.now)
         workflow = loaded.new_workflow(script_engine(ctx))
         start = workflow.get_next_task(state=TaskState.READY)
@@ -73,8 +71,7 @@ def start_case(eng: "Engine", application: dict, area_code: str, by: str | None,
         start.data.update(data)
         trace = Trace()
         incident = run_engine_steps(workflow, trace)
-        session.add(CaseState(case_id=case.id, workflow="", reached={"nodes": [], "flows": []}))
-        session.flush()
+        session.execute(insert(CaseState.__table__).values(case_id=case.id, workflow="", reached=None))
         persist(session, ctx, loaded, workflow, actor=actor, action="case_started", now=now, trace=trace,
                 incident=incident, data={"application": application, "channel": channel})
         ref = CaseRef(case.id, case.case_no, case.status)
@@ -101,7 +98,7 @@ def claim(eng: "Engine", username: str, task_id: str) -> None:
         row, user = _open_task_for(session, username, task_id)
         if row.claimed_by and row.claimed_by != username:
             raise Conflict(f"该待办已由 {row.claimed_by} 认领")
-        row.claimed_by = username
+        _set_claim(session, row, username)
         _audit_simple(eng, session, row, username, "task_claimed")
 
 
@@ -110,21 +107,26 @@ def unclaim(eng: "Engine", username: str, task_id: str) -> None:
         row, user = _open_task_for(session, username, task_id)
         if row.claimed_by != username:
             raise Conflict("只能退回自己认领的待办")
-        row.claimed_by = None
+        _set_claim(session, row, None)
         _audit_simple(eng, session, row, username, "task_unclaimed")
 
 
-def _audit_simple(eng: "Engine", session: Session, row: OpenTask, username: str, action: str) -> None:
-    case = session.get(Case, row.case_id)
+def _set_claim(session: Session, row, username: str | None) -> None:
+    session.execute(update(INBOX).where(INBOX.c.task_id == row.task_id).values(claimed_by=username))
+
+
+def _audit_simple(eng: "Engine", session: Session, row, username: str, action: str) -> None:
+    case = load_case(session, case_id=row.case_id)
     ctx = CaseContext(session, case, eng.now)
+    case.updated_at = eng.now()
+    save_case(session, case)  # bumps the version: a claim races a completion like any change
     audit(session, ctx, actor=username, action=action, now=eng.now(),
           data={"task_id": row.task_id, "element_id": row.element_id, "name": row.name})
-    case.updated_at = eng.now()  # bumps the version: a claim races a completion like any change
 
 
-def _open_task_for(session: Session, username: str, task_id: str) -> tuple[OpenTask, User]:
-    user = people.get_user(session, username)
-    row = session.get(OpenTask, task_id)
+def _open_task_for(session: Session, username: str, task_id: str):
+    user = people.actor(session, username)
+    row = _open_row(session, task_id)
     if row is None:
         raise NotFound("待办不存在或已办结")
     if not people.may_act_on(user, row.role, row.area_code):
@@ -140,10 +142,10 @@ def complete(eng: "Engine", username: str, task_id: str, data: dict, idempotency
                 return earlier
             result = _complete_in(eng, session, username, task_id, data)
             if idempotency_key:
-                session.add(IdempotencyKey(key=f"{username}:{idempotency_key}", actor=username, result=result,
-                                           created_at=eng.now()))
+                session.execute(insert(_KEYS), {"key": f"{username}:{idempotency_key}", "actor": username,
+                                                "result": result, "created_at": eng.now()})
             return result
-    except (StaleDataError, IntegrityError, Conflict) as err:
+    except (IntegrityError, Conflict) as err:
         # A racing request with the same key may have committed while this one waited for the lock.
         if idempotency_key:
             with eng.db.read() as session:
@@ -155,8 +157,8 @@ def complete(eng: "Engine", username: str, task_id: str, data: dict, idempotency
 
 
 def _complete_in(eng: "Engine", session: Session, username: str, task_id: str, data: dict) -> dict:
-    user = people.get_user(session, username)
-    row = session.get(OpenTask, task_id)
+    user = people.actor(session, username)
+    row = _open_row(session, task_id)
     if row is None:
         if _was_open(session, task_id):
             raise Conflict("该待办已被办理，不能重复提交")
@@ -165,13 +167,14 @@ def _complete_in(eng: "Engine", session: Session, username: str, task_id: str, d
         raise NotPermitted("无权办理该待办")
     if row.claimed_by and row.claimed_by != username:
         raise Conflict(f"该待办已由 {row.claimed_by} 认领")
-    case = _lock_case(session, row.case_id)
+    case = load_case(session, case_id=row.case_id)
     loaded = eng.specs.for_version(session, case.spec_version_id)
     if row.form:
-        forms.validate(loaded.form(row.form), data)
+        loaded.validate(row.form, data)
     now = eng.now()
     ctx = CaseContext(session, case, eng.now)
-    workflow = loaded.load_workflow(session.get(CaseState, case.id).workflow, script_engine(ctx))
+    state = _state(session, case.id)
+    workflow = loaded.load_workflow(state.workflow, script_engine(ctx))
     task = workflow.get_task_from_id(_uuid(task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict("该待办已被办理，不能重复提交")
@@ -183,25 +186,29 @@ def _complete_in(eng: "Engine", session: Session, username: str, task_id: str, d
         incident = run_engine_steps(workflow, trace)
     except Exception as err:  # noqa: BLE001 - recorded as an incident, the clerk's data kept
         incident = incident_from(workflow, err)
-    persist(session, ctx, loaded, workflow, actor=username, action="task_completed", now=now, trace=trace,
-            incident=incident, task=task, data=data)
-    session.flush()
-    open_rows = session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)).all()
+    open_rows = persist(session, ctx, loaded, workflow, actor=username, action="task_completed", now=now,
+                        trace=trace, incident=incident, task=task, data=data, previous_reached=state.reached)
     return {
         "case_no": case.case_no, "status": case.status, "completed_task": task_id,
         "completed_element": row.element_id,
-        "open_tasks": [{"task_id": r.task_id, "name": r.name, "element_id": r.element_id, "role": r.role}
+        "open_tasks": [{"task_id": r["task_id"], "name": r["name"], "element_id": r["element_id"], "role": r["role"]}
                        for r in open_rows],
         "attention": case.attention,
     }
 
 
-def _lock_case(session: Session, case_id: int) -> Case:
-    """Row lock on PostgreSQL (the SQLite writer already holds the database's write lock)."""
-    case = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).first()
-    if case is None:
-        raise NotFound("案件不存在")
-    return case
+_OPEN_ROW = select(INBOX).where(INBOX.c.task_id == bindparam("task_id"))
+_STATE = select(STATES.c.workflow, STATES.c.reached).where(STATES.c.case_id == bindparam("case_id"))
+_KEYS = IdempotencyKey.__table__
+_REPLAY = select(_KEYS.c.result).where(_KEYS.c.key == bindparam("key"))
+
+
+def _open_row(session: Session, task_id: str):
+    return session.execute(_OPEN_ROW, {"task_id": task_id}).first()
+
+
+def _state(session: Session, case_id: int):
+    return session.execute(_STATE, {"case_id": case_id}).one()
 
 
 def _was_open(session: Session, task_id: str) -> bool:
@@ -211,8 +218,8 @@ def _was_open(session: Session, task_id: str) -> bool:
 
 
 def _replayed(session: Session, actor: str, key: str) -> dict | None:
-    row = session.get(IdempotencyKey, f"{actor}:{key}")
-    return dict(row.result) if row is not None else None
+    result = session.execute(_REPLAY, {"key": f"{actor}:{key}"}).scalar()
+    return dict(result) if result is not None else None
 
 
 def _uuid(task_id: str):
@@ -228,12 +235,13 @@ def retry(eng: "Engine", case_no: str, by: str, data: dict | None = None) -> dic
     """Run a case needing attention again from its failed task (like resolving an incident); `data`
     corrects the case data first, and is audited with the retry."""
     with eng.db.write() as session:
-        case = _case_by_no(session, case_no, lock=True)
+        case = load_case(session, case_no=case_no)
         if case.status != "needs_attention":
             raise Conflict("该案件不需要处理")
         loaded = eng.specs.for_version(session, case.spec_version_id)
         ctx = CaseContext(session, case, eng.now)
-        workflow = loaded.load_workflow(session.get(CaseState, case.id).workflow, script_engine(ctx))
+        state = _state(session, case.id)
+        workflow = loaded.load_workflow(state.workflow, script_engine(ctx))
         for failed in workflow.get_tasks(state=TaskState.ERROR):
             workflow.reset_from_task_id(failed.id)  # data copied again from the parent task
             if data:
@@ -242,7 +250,7 @@ def retry(eng: "Engine", case_no: str, by: str, data: dict | None = None) -> dic
         incident = run_engine_steps(workflow, trace)
         persist(session, ctx, loaded, workflow, actor=by, action="case_retried", now=eng.now(), trace=trace,
                 incident=incident, data={"previous_error": (case.attention or {}).get("error"),
-                                                     "corrected": data or {}})
+                                         "corrected": data or {}}, previous_reached=state.reached)
         return {"case_no": case.case_no, "status": case.status, "attention": case.attention}
 
 
@@ -250,25 +258,17 @@ def cancel(eng: "Engine", case_no: str, by: str, reason: str) -> dict:
     if not reason or not reason.strip():
         raise ValidationFailed([FieldError("reason", "撤销原因：必填")])
     with eng.db.write() as session:
-        case = _case_by_no(session, case_no, lock=True)
+        case = load_case(session, case_no=case_no)
         if case.status in ("completed", "cancelled"):
             raise Conflict("案件已结束")
-        from engine.runtime import delete_open_rows
-        from engine.store.models import Timer
-
         delete_open_rows(session, case.id)
-        for timer in session.scalars(select(Timer).where(Timer.case_id == case.id, Timer.status == "pending")):
-            timer.status = "cancelled"
+        session.execute(update(Timer.__table__).where(Timer.__table__.c.case_id == case.id,
+                                                      Timer.__table__.c.status == "pending").values(status="cancelled"))
         now = eng.now()
         case.status, case.closed_at, case.updated_at, case.current_step = "cancelled", now, now, None
+        save_case(session, case)
         audit(session, CaseContext(session, case, eng.now), actor=by, action="case_cancelled", now=now,
               data={"reason": reason})
         return {"case_no": case.case_no, "status": case.status}
 
 
-def _case_by_no(session: Session, case_no: str, lock: bool = False) -> Case:
-    stmt = select(Case).where(Case.case_no == case_no)
-    case = session.scalars(stmt.with_for_update() if lock else stmt).first()
-    if case is None:
-        raise NotFound(f"案件 {case_no} 不存在")
-    return case

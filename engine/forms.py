@@ -7,7 +7,6 @@ string whose schema says `"x-id-number": true`.
 
 from __future__ import annotations
 
-from functools import lru_cache
 import json
 from typing import Any, Iterable
 
@@ -78,14 +77,23 @@ def schema_problems(schema: Any) -> list[str]:
     return []
 
 
-@lru_cache(maxsize=512)
-def _validator_for(schema_text: str):
-    return TaskSchemaValidator(json.loads(schema_text), format_checker=Draft202012Validator.FORMAT_CHECKER)
+_validators: dict[Any, Any] = {}
 
 
-def validate(schema: dict, data: Any) -> None:
-    """Raise ValidationFailed with every field error, or return when `data` is valid."""
-    validator = _validator_for(json.dumps(schema, sort_keys=True, ensure_ascii=False))
+def _validator_for(schema: dict, cache_key: Any | None):
+    key = cache_key if cache_key is not None else json.dumps(schema, sort_keys=True, ensure_ascii=False)
+    validator = _validators.get(key)
+    if validator is None:
+        validator = TaskSchemaValidator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        _validators[key] = validator
+    return validator
+
+
+def validate(schema: dict, data: Any, cache_key: Any | None = None) -> None:
+    """Raise ValidationFailed with every field error, or return when `data` is valid.
+
+    `cache_key` names an immutable schema (version hash + file) so its validator is built once."""
+    validator = _validator_for(schema, cache_key)
     errors = field_errors(validator.iter_errors(data), schema)
     if errors:
         raise ValidationFailed(errors)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, NotFound, NotPermitted, ValidationFailed, FieldError
@@ -62,6 +62,19 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+_USERS = User.__table__
+_ACTOR = select(_USERS.c.username, _USERS.c.role, _USERS.c.area_code, _USERS.c.active).where(
+    _USERS.c.username == bindparam("username"))
+
+
+def actor(session: Session, username: str):
+    """The acting user's role and area (a light row for the write path)."""
+    row = session.execute(_ACTOR, {"username": username}).first()
+    if row is None or not row.active:
+        raise NotPermitted("用户不存在或已停用")
+    return row
+
+
 def check_password(user: User, password: str) -> bool:
     if not user.password_hash:
         return False
@@ -82,10 +95,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def may_work_in(user: User, area_code: str) -> bool:
+def may_work_in(user, area_code: str) -> bool:
     """A case lies within the user's area when the user's code is a prefix of the case's."""
     return area_code.startswith(user.area_code)
 
 
-def may_act_on(user: User, role: str, area_code: str) -> bool:
+def may_act_on(user, role: str, area_code: str) -> bool:
     return user.role == role and Role(user.role) in CASE_WORKER_ROLES and may_work_in(user, area_code)

@@ -15,7 +15,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import privacy
@@ -23,9 +23,19 @@ from engine.context import CaseContext, HelperError
 from engine.roles import township_of
 from engine.sandbox import SandboxScriptEngine, SandboxViolation
 from engine.specs import LoadedSpecs
-from engine.store.models import (
-    AuditEvent, Case, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer,
-)
+from engine.store.models import AuditEvent, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer
+from engine.store.rows import save_case
+
+AUDIT, INBOX, STATES, TIMERS = (AuditEvent.__table__, OpenTask.__table__, CaseState.__table__, Timer.__table__)
+# Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
+_SAVE_STATE = update(STATES).where(STATES.c.case_id == bindparam("b_case_id")).values(
+    workflow=bindparam("b_workflow"), reached=bindparam("b_reached"))
+_INBOX_OF_CASE = select(INBOX.c.task_id, INBOX.c.name, INBOX.c.element_id, INBOX.c.role, INBOX.c.category).where(
+    INBOX.c.case_id == bindparam("case_id"))
+_PENDING_TIMERS = select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at).where(
+    TIMERS.c.case_id == bindparam("case_id"), TIMERS.c.status == "pending")
+_INSERT_AUDIT, _INSERT_INBOX, _INSERT_TIMER = insert(AUDIT), insert(INBOX), insert(TIMERS)
+_DELETE_INBOX = delete(INBOX).where(INBOX.c.task_id.in_(bindparam("ids", expanding=True)))
 
 STEP_ERRORS = (SpiffWorkflowException, SandboxViolation, HelperError, ValueError, TypeError, KeyError,
                NameError, AttributeError, ZeroDivisionError, IndexError)
@@ -80,87 +90,99 @@ def incident_from(workflow, err: Exception) -> Incident:
     return Incident(getattr(spec, "bpmn_id", None), getattr(spec, "bpmn_name", None), message)
 
 
-def ready_user_tasks(workflow) -> list:
-    return workflow.get_tasks(state=TaskState.READY, manual=True)
+@dataclass
+class OpenWork:
+    """What a case waits for after a step: READY user tasks and WAITING timers (one tree walk)."""
 
+    user_tasks: list
+    timers: list[tuple[Any, datetime]]
+    waiting: list
 
-def waiting_timers(workflow) -> list[tuple[Any, datetime]]:
-    found = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
-            continue
-        value = definition.details(task).value
-        if isinstance(value, dict):  # cycle timers keep {'next': iso, ...}
-            value = value.get("next")
-        if value:
-            found.append((task, TimerEventDefinition.get_datetime(value)))
-    return found
+    @classmethod
+    def of(cls, workflow) -> "OpenWork":
+        user_tasks, timers, waiting = [], [], []
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            if task.state == TaskState.READY:
+                if task.task_spec.manual:
+                    user_tasks.append(task)
+                continue
+            waiting.append(task)
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition):
+                value = definition.details(task).value
+                if isinstance(value, dict):  # cycle timers keep {'next': iso, ...}
+                    value = value.get("next")
+                if value:
+                    timers.append((task, TimerEventDefinition.get_datetime(value)))
+        return cls(user_tasks, timers, waiting)
 
 
 def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *, actor: str, action: str,
             now: datetime, trace: Trace, incident: Incident | None = None, task=None,
-            data: dict | None = None) -> AuditEvent:
-    """Write the step: workflow, inbox, timers, effects, case summary and the audit event."""
+            data: dict | None = None, previous_reached: dict | None = None) -> list[dict]:
+    """Write the step: workflow, inbox, timers, effects, case summary and the audit event.
+
+    Returns the case's open task rows after the step."""
     case = ctx.case
-    state = session.get(CaseState, case.id)
-    state.workflow = loaded.dump_workflow(workflow)
-    state.reached = _merge_reached(state.reached, trace)
-    case_data = workflow.data if workflow.is_completed() else _latest_data(workflow)
-    _update_summary(case, case_data, workflow, now)
-    open_rows = _sync_inbox(session, ctx, loaded, workflow, now)
-    _sync_timers(session, case, workflow)
+    work = OpenWork.of(workflow)
+    case_data = _latest_data(workflow, work)
+    _update_summary(case, case_data)
+    session.execute(_SAVE_STATE, {"b_case_id": case.id, "b_workflow": loaded.dump_workflow(workflow),
+                                  "b_reached": _merge_reached(previous_reached, trace)})
+    open_rows = _sync_inbox(session, ctx, loaded, work, now)
+    _sync_timers(session, case, work)
     _apply_effects(session, ctx, case_data, actor, now)
-    case.current_step = "、".join(sorted({row.name for row in open_rows})) or None
+    case.current_step = "、".join(sorted({row["name"] for row in open_rows})) or None
+    _set_status(case, workflow, incident, ctx.effects.flags, now)
+    case.updated_at = now
+    save_case(session, case)
+    audit(session, ctx, actor=actor, action=action, now=now, task=task, data=data)
+    if incident is not None:
+        audit(session, ctx, actor="system", action="incident", now=now,
+              data={"error": incident.message, "element_id": incident.element_id})
+    return open_rows
+
+
+def _set_status(case, workflow, incident: Incident | None, flags: list[str], now: datetime) -> None:
     if incident is not None:
         case.status = "needs_attention"
         case.attention = {"element_id": incident.element_id, "element_name": incident.element_name,
                           "error": incident.message, "at": now.isoformat()}
-    elif ctx.effects.flags:
+    elif flags:
         case.status = "needs_attention"
-        case.attention = {"element_id": None, "element_name": None, "error": "；".join(ctx.effects.flags),
-                          "at": now.isoformat()}
+        case.attention = {"element_id": None, "element_name": None, "error": "；".join(flags), "at": now.isoformat()}
     elif workflow.is_completed():
-        case.status = "completed"
-        case.closed_at = now
-        case.attention = None
+        case.status, case.closed_at, case.attention = "completed", now, None
     else:
-        case.status = "running"
-        case.attention = None
-    case.updated_at = now
-    event = audit(session, ctx, actor=actor, action=action, now=now, task=task, data=data, incident=incident)
-    if incident is not None:
-        audit(session, ctx, actor="system", action="incident", now=now,
-              data={"error": incident.message, "element_id": incident.element_id})
-    return event
+        case.status, case.attention = "running", None
 
 
 def audit(session: Session, ctx: CaseContext, *, actor: str, action: str, now: datetime, task=None,
-          data: dict | None = None, incident: Incident | None = None) -> AuditEvent:
+          data: dict | None = None) -> None:
     spec = task.task_spec if task is not None else None
-    event = AuditEvent(
+    session.execute(_INSERT_AUDIT, dict(
         at=now, actor=actor, action=action, case_id=ctx.case.id,
         task_id=str(task.id) if task is not None else None,
         element_id=getattr(spec, "bpmn_id", None), element_name=getattr(spec, "bpmn_name", None),
-        data=data, spec_version_id=ctx.case.spec_version_id, parameter_version=ctx.parameter_version,
-    )
-    session.add(event)
-    return event
+        data=_jsonable(data) if data is not None else None, spec_version_id=ctx.case.spec_version_id,
+        parameter_version=ctx.parameter_version))
 
 
-def _latest_data(workflow) -> dict:
-    """The case data as the most recently completed task sees it (subprocesses included)."""
+def _latest_data(workflow, work: OpenWork | None = None) -> dict:
+    """The case data as its current task sees it, or as the last completed task left it."""
+    work = work or OpenWork.of(workflow)
+    current = (work.user_tasks or work.waiting or [None])[0]
+    if current is not None:
+        return current.data
     latest = None
     for task in workflow.get_tasks(state=TaskState.COMPLETED):
         if latest is None or task.last_state_change >= latest.last_state_change:
             latest = task
-    return dict(latest.data) if latest is not None else dict(workflow.data)
+    return latest.data if latest is not None else workflow.data
 
 
-def _merge_reached(previous: list | None, trace: Trace) -> list:
-    reached = {"nodes": [], "flows": []}
-    if isinstance(previous, dict):
-        reached = {"nodes": list(previous.get("nodes", [])), "flows": list(previous.get("flows", []))}
+def _merge_reached(previous: dict | None, trace: Trace) -> dict:
+    reached = {"nodes": list((previous or {}).get("nodes", [])), "flows": list((previous or {}).get("flows", []))}
     for key, items in (("nodes", trace.nodes), ("flows", trace.flows)):
         for item in items:
             if item not in reached[key]:
@@ -168,7 +190,7 @@ def _merge_reached(previous: list | None, trace: Trace) -> list:
     return reached
 
 
-def _update_summary(case: Case, data: dict, workflow, now: datetime) -> None:
+def _update_summary(case, data: dict) -> None:
     category = data.get("category")
     if isinstance(category, str) and category:
         case.category = category
@@ -177,33 +199,28 @@ def _update_summary(case: Case, data: dict, workflow, now: datetime) -> None:
         case.amount = amount
 
 
-def _sync_inbox(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, now: datetime) -> list[OpenTask]:
+def _sync_inbox(session: Session, ctx: CaseContext, loaded: LoadedSpecs, work: OpenWork, now: datetime) -> list[dict]:
     case = ctx.case
-    existing = {row.task_id: row for row in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))}
-    ready = {str(task.id): task for task in ready_user_tasks(workflow)}
-    for task_id, row in existing.items():
-        if task_id not in ready:
-            session.delete(row)
-    rows = []
-    for task_id, task in ready.items():
-        row = existing.get(task_id)
-        if row is None:
-            row = _inbox_row(ctx, loaded, task, now)
-            session.add(row)
-        else:
-            row.category = case.category
-        rows.append(row)
-    return rows
+    existing = {row.task_id: row._asdict() for row in session.execute(_INBOX_OF_CASE, {"case_id": case.id})}
+    ready = {str(task.id): task for task in work.user_tasks}
+    gone = [task_id for task_id in existing if task_id not in ready]
+    if gone:
+        session.execute(_DELETE_INBOX, {"ids": gone})
+    new_rows = [_inbox_row(ctx, loaded, task, now) for task_id, task in ready.items() if task_id not in existing]
+    if new_rows:
+        session.execute(_INSERT_INBOX, new_rows)
+    kept = [row for task_id, row in existing.items() if task_id in ready]
+    if any(row["category"] != case.category for row in kept):
+        session.execute(update(INBOX).where(INBOX.c.case_id == case.id).values(category=case.category))
+    return kept + [{k: r[k] for k in ("task_id", "name", "element_id", "role", "category")} for r in new_rows]
 
 
-def _inbox_row(ctx: CaseContext, loaded: LoadedSpecs, task, now: datetime) -> OpenTask:
+def _inbox_row(ctx: CaseContext, loaded: LoadedSpecs, task, now: datetime) -> dict:
     case = ctx.case
     process_id = task.workflow.spec.name
     info = loaded.task_info(process_id, task.task_spec.bpmn_id)
-    due = None
-    if info is not None and info.due_expression:
-        due = _evaluate_due(task, info.due_expression)
-    return OpenTask(
+    due = _evaluate_due(task, info.due_expression) if info is not None and info.due_expression else None
+    return dict(
         task_id=str(task.id), case_id=case.id, case_no=case.case_no, element_id=task.task_spec.bpmn_id,
         name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, process_id=process_id,
         lane=task.task_spec.lane, role=info.role if info else "township", area_code=case.area_code,
@@ -221,57 +238,53 @@ def _evaluate_due(task, expression: str) -> datetime | None:
     return None
 
 
-def _sync_timers(session: Session, case: Case, workflow) -> None:
-    pending = {row.task_id: row for row in session.scalars(
-        select(Timer).where(Timer.case_id == case.id, Timer.status == "pending"))}
-    waiting = {str(task.id): (task, due) for task, due in waiting_timers(workflow)}
-    for task_id, row in pending.items():
-        if task_id not in waiting:
-            row.status = "cancelled"
-    for task_id, (task, due) in waiting.items():
+def _sync_timers(session: Session, case, work: OpenWork) -> None:
+    waiting = {str(task.id): (task, due) for task, due in work.timers}
+    pending = {row.task_id: row for row in session.execute(_PENDING_TIMERS, {"case_id": case.id})}
+    gone = [row.id for task_id, row in pending.items() if task_id not in waiting]
+    if gone:
+        session.execute(update(TIMERS).where(TIMERS.c.id.in_(gone)).values(status="cancelled"))
+    new = [dict(case_id=case.id, task_id=task_id, element_id=task.task_spec.bpmn_id, due_at=due, status="pending")
+           for task_id, (task, due) in waiting.items() if task_id not in pending]
+    if new:
+        session.execute(_INSERT_TIMER, new)
+    for task_id, (_task, due) in waiting.items():
         row = pending.get(task_id)
-        if row is None:
-            session.add(Timer(case_id=case.id, task_id=task_id, element_id=task.task_spec.bpmn_id,
-                              due_at=due, status="pending"))
-        elif row.due_at != due:
-            row.due_at = due
+        if row is not None and row.due_at != due:
+            session.execute(update(TIMERS).where(TIMERS.c.id == row.id).values(due_at=due))
 
 
 def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, now: datetime) -> None:
     case, effects = ctx.case, ctx.effects
-    for payment in effects.payments:
-        session.add(LedgerEntry(
+    if effects.payments:
+        session.execute(insert(LedgerEntry.__table__), [dict(
             case_id=case.id, case_no=case.case_no, area_code=case.area_code, county_code=case.county_code,
-            category=case.category, applicant_name=case.applicant_name, amount=payment["amount"],
-            way=payment["way"], stage=payment["stage"], note=payment["note"], approver=actor, recorded_at=now))
-    for notice in effects.notices:
-        session.add(Notice(case_id=case.id, kind=notice["kind"], fields=_jsonable(notice["fields"]),
-                           issued_at=now, issued_by=actor))
+            category=case.category, applicant_name=case.applicant_name, amount=p["amount"], way=p["way"],
+            stage=p["stage"], note=p["note"], approver=actor, recorded_at=now) for p in effects.payments])
+    if effects.notices:
+        session.execute(insert(Notice.__table__), [dict(
+            case_id=case.id, kind=n["kind"], fields=_jsonable(n["fields"]), issued_at=now, issued_by=actor)
+            for n in effects.notices])
     if effects.outcome is not None:
         case.outcome, case.outcome_reason = effects.outcome
     if effects.publish_until is not None:
         _publish(session, case, data, effects.publish_until, now)
     if effects.withdraw:
-        row = session.get(PublicNotice, case.id)
-        if row is not None:
-            row.status = "withdrawn"
+        session.execute(update(PublicNotice.__table__).where(PublicNotice.__table__.c.case_id == case.id)
+                        .values(status="withdrawn"))
 
 
-def _publish(session: Session, case: Case, data: dict, until: str, now: datetime) -> None:
+def _publish(session: Session, case, data: dict, until: str, now: datetime) -> None:
     household = data.get("household")
     size = data.get("household_size") or (len(household) if isinstance(household, list) and household else 1)
-    row = session.get(PublicNotice, case.id) or PublicNotice(case_id=case.id)
-    row.case_no = case.case_no
-    row.township_code = township_of(case.area_code) or case.area_code
-    row.masked_name = privacy.mask_name(case.applicant_name)
-    row.masked_id_number = privacy.mask_id_number(case.applicant_id_number)
-    row.household_size = int(size)
-    row.category = case.category
-    row.amount = case.amount
-    row.published_at = now
-    row.until = datetime.fromisoformat(until) if until else None
-    row.status = "open"
-    session.merge(row)
+    table = PublicNotice.__table__
+    values = dict(case_no=case.case_no, township_code=township_of(case.area_code) or case.area_code,
+                  masked_name=privacy.mask_name(case.applicant_name),
+                  masked_id_number=privacy.mask_id_number(case.applicant_id_number),
+                  household_size=int(size), category=case.category, amount=case.amount, published_at=now,
+                  until=datetime.fromisoformat(until) if until else None, status="open")
+    if session.execute(update(table).where(table.c.case_id == case.id).values(**values)).rowcount == 0:
+        session.execute(insert(table).values(case_id=case.id, **values))
 
 
 def _jsonable(value):
@@ -287,4 +300,4 @@ def _jsonable(value):
 
 
 def delete_open_rows(session: Session, case_id: int) -> None:
-    session.execute(delete(OpenTask).where(OpenTask.case_id == case_id))
+    session.execute(delete(INBOX).where(INBOX.c.case_id == case_id))

@@ -36,6 +36,16 @@ DUE_PROPERTY = "dueExpression"
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 
 
+class _SpecRef:
+    """Stands for a parsed process spec in a serialized case. Specs belong to an immutable version,
+    so every case restores the same parsed objects instead of rebuilding them from JSON each step."""
+
+
+_PARSED_SPECS: dict[str, Any] = {}
+SERIALIZER.registry.register(_SpecRef, lambda obj: {}, lambda dct: _PARSED_SPECS[dct["key"]],
+                             typename="JiuzhuSpecRef")
+
+
 @dataclass(frozen=True)
 class LintProblem:
     file: str
@@ -110,8 +120,8 @@ class LoadedSpecs:
     entry_process: str
     user_tasks: dict[tuple[str, str], UserTaskInfo]
     start_form: str | None
-    spec_json: str = ""
-    subprocess_specs_json: str = ""
+    spec_ref: dict = field(default_factory=dict)
+    subprocess_refs: dict = field(default_factory=dict)
     _forms: dict[str, dict] = field(default_factory=dict)
 
     def form(self, filename: str) -> dict:
@@ -125,9 +135,13 @@ class LoadedSpecs:
     def new_workflow(self, script_engine):
         from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
-        spec = self.parser.get_spec(self.entry_process)
-        subprocesses = self.parser.get_subprocess_specs(self.entry_process)
+        spec = _PARSED_SPECS[self.spec_ref["key"]]
+        subprocesses = {name: _PARSED_SPECS[ref["key"]] for name, ref in self.subprocess_refs.items()}
         return BpmnWorkflow(spec, subprocesses, script_engine=script_engine)
+
+    def validate(self, filename: str, data) -> None:
+        """Validate against a form of this version (the compiled validator is cached per form)."""
+        form_checks.validate(self.form(filename), data, cache_key=(self.files.content_hash, filename))
 
     def task_info(self, process_id: str, element_id: str) -> UserTaskInfo | None:
         return self.user_tasks.get((process_id, element_id))
@@ -141,8 +155,8 @@ class LoadedSpecs:
 
     def load_workflow(self, text: str, script_engine):
         dct = json.loads(text)
-        dct["spec"] = json.loads(self.spec_json)
-        dct["subprocess_specs"] = json.loads(self.subprocess_specs_json)
+        dct["spec"] = dict(self.spec_ref)
+        dct["subprocess_specs"] = {name: dict(ref) for name, ref in self.subprocess_refs.items()}
         workflow = SERIALIZER.from_dict(dct)
         workflow.script_engine = script_engine
         return workflow
@@ -162,10 +176,12 @@ def load(files: SpecFiles, entry_process: str = ENTRY_PROCESS) -> LoadedSpecs:
     parser = parse(files)
     tasks, start_form = _describe(parser, files)
     loaded = LoadedSpecs(files, parser, entry_process, tasks, start_form)
-    spec = parser.get_spec(entry_process)
-    subprocesses = parser.get_subprocess_specs(entry_process)
-    loaded.spec_json = json.dumps(SERIALIZER.to_dict(spec))
-    loaded.subprocess_specs_json = json.dumps({k: SERIALIZER.to_dict(v) for k, v in subprocesses.items()})
+    prefix = files.content_hash
+    _PARSED_SPECS[f"{prefix}:{entry_process}"] = parser.get_spec(entry_process)
+    loaded.spec_ref = {"typename": "JiuzhuSpecRef", "key": f"{prefix}:{entry_process}"}
+    for name, spec in parser.get_subprocess_specs(entry_process).items():
+        _PARSED_SPECS[f"{prefix}:{name}"] = spec
+        loaded.subprocess_refs[name] = {"typename": "JiuzhuSpecRef", "key": f"{prefix}:{name}"}
     return loaded
 
 

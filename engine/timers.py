@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from engine.context import CaseContext
 from engine.runtime import Trace, persist, run_engine_steps, script_engine
-from engine.store.models import Case, CaseState, Timer
+from engine.store.models import CaseState, Timer
+from engine.store.rows import load_case
 
 if TYPE_CHECKING:
     from engine.service import Engine
@@ -64,10 +65,11 @@ def _fire_one(eng: "Engine", timer_id: int, now: datetime, before_commit: Callab
             timer = session.scalars(stmt.with_for_update(skip_locked=True)).first()
         if timer is None or timer.due_at > now:
             return False  # fired by another worker, cancelled, or not due
-        case = session.scalars(select(Case).where(Case.id == timer.case_id).with_for_update()).first()
+        case = load_case(session, case_id=timer.case_id)
         loaded = eng.specs.for_version(session, case.spec_version_id)
         ctx = CaseContext(session, case, eng.now)
-        workflow = loaded.load_workflow(session.get(CaseState, case.id).workflow, script_engine(ctx))
+        state = session.get(CaseState, case.id)
+        workflow = loaded.load_workflow(state.workflow, script_engine(ctx))
         trace = Trace()
         incident = run_engine_steps(workflow, trace)
         task = workflow.get_task_from_id(_uuid(timer.task_id))
@@ -78,7 +80,8 @@ def _fire_one(eng: "Engine", timer_id: int, now: datetime, before_commit: Callab
         timer.status, timer.fired_at = "fired", now
         persist(session, ctx, loaded, workflow, actor="system:timer", action="timer_fired", now=eng.now(),
                 trace=trace, incident=incident, task=task,
-                data={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
+                data={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
+                previous_reached=state.reached)
         if before_commit is not None:
             before_commit()
         return True

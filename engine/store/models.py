@@ -127,8 +127,7 @@ class Case(Base):
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     started_by: Mapped[str | None] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__ = {"version_id_col": version}
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock, see engine/store/rows.py
 
 
 class CaseState(Base):

@@ -1,0 +1,82 @@
+"""The case row on the write path, read and written with SQLAlchemy Core.
+
+Every action loads the case row (locked on PostgreSQL), changes a plain record, and writes it back
+with `version = version + 1 WHERE version = <read version>`: optimistic locking that also holds
+where row locks do not (SQLite), at a fraction of the ORM's per-statement cost on the hot path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import Conflict, NotFound
+from engine.store.models import Case
+
+CASES = Case.__table__
+
+
+@dataclass
+class CaseRecord:
+    id: int
+    case_no: str
+    spec_version_id: int
+    process_id: str
+    area_code: str
+    county_code: str
+    channel: str
+    status: str
+    category: str | None
+    applicant_name: str
+    applicant_id_number: str
+    reason: str | None
+    outcome: str | None
+    outcome_reason: str | None
+    amount: int | None
+    current_step: str | None
+    attention: dict | None
+    started_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    started_by: str | None
+    version: int
+
+
+MUTABLE = ("status", "category", "outcome", "outcome_reason", "amount", "current_step", "attention",
+           "updated_at", "closed_at")
+_COLUMNS = [CASES.c[f.name] for f in fields(CaseRecord)]
+# Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
+_BY_ID = select(*_COLUMNS).where(CASES.c.id == bindparam("key"))
+_BY_NO = select(*_COLUMNS).where(CASES.c.case_no == bindparam("key"))
+_LOCKED = {(False, False): _BY_ID, (False, True): _BY_ID.with_for_update(),
+           (True, False): _BY_NO, (True, True): _BY_NO.with_for_update()}
+_SAVE = (update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
+         .values(version=bindparam("b_new_version"), **{name: bindparam(f"b_{name}") for name in MUTABLE}))
+
+
+def load_case(session: Session, *, case_id: int | None = None, case_no: str | None = None,
+              lock: bool = True) -> CaseRecord:
+    by_no = case_id is None
+    row = session.execute(_LOCKED[(by_no, lock)], {"key": case_no if by_no else case_id}).first()
+    if row is None:
+        raise NotFound(f"案件 {case_no or case_id} 不存在")
+    return CaseRecord(**row._mapping)
+
+
+def insert_case(session: Session, **values) -> CaseRecord:
+    values.setdefault("version", 1)
+    case_id = session.execute(insert(CASES).values(**values).returning(CASES.c.id)).scalar_one()
+    return load_case(session, case_id=case_id, lock=False)
+
+
+def save_case(session: Session, case: CaseRecord) -> None:
+    """Write the mutable fields back; a concurrent change since the read is a conflict."""
+    params = {f"b_{name}": getattr(case, name) for name in MUTABLE}
+    params.update(b_id=case.id, b_version=case.version, b_new_version=case.version + 1)
+    result = session.execute(_SAVE, params)
+    if result.rowcount != 1:
+        raise Conflict("案件已被他人更新，请刷新后重试")
+    case.version += 1
