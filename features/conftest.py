@@ -378,3 +378,9 @@ def validation_errors(world, datatable):
 @then("没有创建案件")
 def no_case(world):
     assert world.case_no is None
+
+
+@then(parsers.parse('待办"{task}"的办理期限为{n:d}小时'))
+def task_due_hours(world, task, n):
+    row = world.open_task(task)
+    assert abs((row.due_at - row.created_at).total_seconds() - n * 3600) < 120, (row.due_at, row.created_at)
