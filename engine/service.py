@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from engine import cases, parameters, people, queries, timers, versions
+from engine import access, attachments, diagrams, intake, places, residents, signin, task_forms
 from engine.specs import SpecFiles
 from engine.store import schema
 from engine.store.db import Database
@@ -127,3 +128,66 @@ class Engine:
 
     def cases_needing_attention(self, username: str) -> list[dict]:
         return queries.cases_needing_attention(self, username)
+
+    # -- for the web front: sign-in, access, forms, attachments, residents, diagrams, places -----
+    def authenticate(self, username: str, password: str, remote_addr: str) -> signin.Account:
+        return signin.authenticate(self, username, password, remote_addr)
+
+    def account(self, username: str) -> signin.Account | None:
+        return signin.account(self, username)
+
+    def account_by_id(self, user_id: int) -> signin.Account | None:
+        return signin.account_by_id(self, user_id)
+
+    def issue_api_token(self, username: str) -> str:
+        return signin.issue_api_token(self, username)
+
+    def account_for_token(self, token: str) -> signin.Account:
+        return signin.account_for_token(self, token)
+
+    def case_access(self, username: str, case_no: str, what: str, remote_addr: str | None = None,
+                    audit_view: bool = True) -> None:
+        access.case_access(self, username, case_no, what, remote_addr, audit_view)
+
+    def task_access(self, username: str, task_id: str, what: str, remote_addr: str | None = None) -> queries.InboxRow:
+        return access.task_access(self, username, task_id, what, remote_addr)
+
+    def task_page(self, username: str, task_id: str, remote_addr: str | None = None) -> task_forms.TaskPage:
+        return task_forms.task_page(self, username, task_id, remote_addr)
+
+    def task_form(self, username: str, task_id: str, remote_addr: str | None = None) -> tuple[queries.InboxRow, dict]:
+        return task_forms.task_form(self, username, task_id, remote_addr)
+
+    def submission_seen(self, username: str, idempotency_key: str) -> bool:
+        return task_forms.submission_seen(self, username, idempotency_key)
+
+    def start_form(self) -> dict:
+        return intake.start_form(self)
+
+    def start_application(self, username: str, application: dict, area_code: str,
+                          idempotency_key: str | None = None) -> cases.CaseRef:
+        return intake.start_application(self, username, application, area_code, idempotency_key)
+
+    def attachments(self, root: str | Path) -> attachments.AttachmentStore:
+        return attachments.AttachmentStore(self, root)
+
+    def apply_online(self, application: dict, area_code: str, idempotency_key: str | None = None) -> cases.CaseRef:
+        return residents.apply_online(self, application, area_code, idempotency_key)
+
+    def public_status(self, case_no: str, id_number: str, remote_addr: str | None = None) -> residents.PublicStatus:
+        return residents.status(self, case_no, id_number, remote_addr)
+
+    def objection_schema(self, case_no: str) -> dict:
+        return residents.objection_schema(self, case_no)
+
+    def submit_objection(self, case_no: str, data: dict, remote_addr: str | None = None) -> int:
+        return residents.submit_objection(self, case_no, data, remote_addr)
+
+    def case_diagrams(self, case_no: str) -> list[diagrams.CaseDiagram]:
+        return diagrams.case_diagrams(self, case_no)
+
+    def places(self, within: str = "", level: str | None = None) -> list[places.Place]:
+        return places.places(self, within, level)
+
+    def area_names(self) -> dict[str, str]:
+        return places.names(self)

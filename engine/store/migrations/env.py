@@ -3,6 +3,7 @@
 from alembic import context
 
 from engine.store.models import Base
+import engine.store.web_models  # noqa: F401 - registers the web tables on Base.metadata
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,69 @@
+"""The case diagram: the BPMN files of the case's own version, with what the case reached and its
+open tasks, for the bpmn-js viewer on the case page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lxml import etree
+from sqlalchemy import select
+
+from engine.specs import BPMN_NS
+from engine.store.models import Case, CaseState, OpenTask
+
+if TYPE_CHECKING:
+    from engine.service import Engine
+
+
+@dataclass(frozen=True)
+class CaseDiagram:
+    process_id: str
+    name: str
+    xml: str
+    completed: list[str]
+    open_tasks: list[str]
+
+
+def case_diagrams(eng: Engine, case_no: str) -> list[CaseDiagram]:
+    """One diagram per process the case entered (the entry process first), in the order reached.
+    Call after the reader's access to the case was checked."""
+    with eng.db.read() as session:
+        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        state = session.get(CaseState, case.id)
+        loaded = eng.specs.for_version(session, case.spec_version_id)
+        open_rows = session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)).all()
+    reached = (state.reached or {}).get("nodes", []) if isinstance(state.reached, dict) else []
+    order = [loaded.entry_process]
+    for process_id, _element in reached:
+        if process_id not in order:
+            order.append(process_id)
+    for row in open_rows:
+        if row.process_id not in order:
+            order.append(row.process_id)
+    files = _process_files(loaded.files.bpmn())
+    diagrams = []
+    for process_id in order:
+        if process_id not in files:
+            continue
+        name, text = files[process_id]
+        diagrams.append(
+            CaseDiagram(
+                process_id,
+                name,
+                text,
+                completed=[element for process, element in reached if process == process_id],
+                open_tasks=[row.element_id for row in open_rows if row.process_id == process_id],
+            )
+        )
+    return diagrams
+
+
+def _process_files(bpmn_files: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """process id -> (process name, the text of the file that defines it)."""
+    found = {}
+    for text in bpmn_files.values():
+        root = etree.fromstring(text.encode("utf-8"))
+        for process in root.iter(f"{{{BPMN_NS}}}process"):
+            found[process.get("id")] = (process.get("name") or process.get("id"), text)
+    return found

@@ -1,0 +1,89 @@
+"""待办表单: what a clerk sees when opening a task — its JSON Schema, the case, earlier steps' data —
+and whether a submission was already taken (double click, back button, second tab)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from engine import access, residents
+from engine.queries import CaseView, InboxRow
+from engine.store.models import Case, IdempotencyKey, OpenTask
+
+if TYPE_CHECKING:
+    from engine.service import Engine
+
+
+@dataclass
+class Step:
+    """An earlier step of the case with the data entered there, shown read-only beside the form."""
+
+    name: str
+    actor: str
+    at: datetime
+    data: dict
+    schema: dict | None
+
+
+@dataclass
+class TaskPage:
+    task: InboxRow
+    schema: dict
+    ui_schema: dict | None
+    case: CaseView
+    application: dict
+    application_schema: dict | None
+    steps: list[Step]
+    prefill: dict = field(default_factory=dict)
+
+
+def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None = None) -> TaskPage:
+    """The task form page; opening it is an audited view of the case's personal data."""
+    task = access.task_access(eng, username, task_id, "办理待办", remote_addr, audit_view=True)
+    case = eng.case_view(task.case_no, username)
+    with eng.db.read() as session:
+        loaded = eng.specs.for_version(session, case.spec_version_id)
+        open_row = session.get(OpenTask, task_id)
+        ui_form = open_row.ui_form if open_row is not None else None
+        schema = loaded.form(task.form) if task.form else {"type": "object", "properties": {}}
+        ui_schema = loaded.form(ui_form) if ui_form else None
+        form_of = {info.element_id: info.form for info in loaded.user_tasks.values()}
+        steps = [
+            Step(
+                e["element_name"] or e["element_id"] or "",
+                e["actor"],
+                e["at"],
+                e["data"] or {},
+                loaded.form(form_of[e["element_id"]]) if form_of.get(e["element_id"]) else None,
+            )
+            for e in case.events
+            if e["action"] == "task_completed"
+        ]
+        started = next((e for e in case.events if e["action"] == "case_started"), None)
+        application = ((started or {}).get("data") or {}).get("application") or {}
+        application_schema = loaded.form(loaded.start_form) if loaded.start_form else None
+    prefill = {}
+    if task.form == residents.OBJECTION_FORM:
+        prefill = residents.waiting_objection(eng, case.case_no, since=task.created_at) or {}
+    return TaskPage(task, schema, ui_schema, case, application, application_schema, steps, prefill)
+
+
+def submission_seen(eng: Engine, username: str, idempotency_key: str) -> bool:
+    """True when this user's submission with this key was taken already (engine.cases keeps the first
+    result under '<actor>:<key>')."""
+    with eng.db.read() as session:
+        return session.get(IdempotencyKey, f"{username}:{idempotency_key}") is not None
+
+
+def task_form(
+    eng: Engine, username: str, task_id: str, remote_addr: str | None = None
+) -> tuple[InboxRow, dict]:
+    """The open task and its form's schema, for reading a submission (no view is audited)."""
+    task = access.task_access(eng, username, task_id, "提交待办", remote_addr)
+    with eng.db.read() as session:
+        case_version = session.scalar(select(Case.spec_version_id).where(Case.case_no == task.case_no))
+        loaded = eng.specs.for_version(session, case_version)
+        return task, (loaded.form(task.form) if task.form else {"type": "object", "properties": {}})

@@ -1,0 +1,33 @@
+"""Jiuzhu's web front (Flask): the clerks' inbox, task forms, case pages, the residents' pages and
+the JSON API. Thin: it signs people in, renders, and maps engine errors; every decision and state
+change is made by engine/ through the Engine facade."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from engine import Engine
+from web import api, auth, cases, errors, inbox, labels, public, security, settings, tasks
+from web.context import Jiuzhu
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(settings.defaults())
+    app.config.from_mapping(settings.from_environment())
+    if config:
+        app.config.from_mapping(config)
+    settings.ensure_secret_key(app)
+    eng = Engine.open(
+        app.config["DATABASE_URL"], clock=app.config.get("CLOCK"), migrate=app.config["MIGRATE"]
+    )
+    app.extensions["jiuzhu"] = Jiuzhu(eng, eng.attachments(app.config["ATTACHMENTS_DIR"]))
+    security.init_app(app)
+    labels.init_app(app)
+    errors.init_app(app)
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, public.bp, api.bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,448 @@
+"""The OpenAPI 3.1 document of /api/v1 (served at /api/openapi.json)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+OBJ = {"type": "object"}
+TIME = {"type": "string", "format": "date-time"}
+
+
+def nullable(schema: dict) -> dict:
+    kind = schema["type"]
+    return dict(schema, type=[kind, "null"])
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(props: dict, required: list[str] | None = None) -> dict:
+    return {"type": "object", "properties": props, "required": list(props) if required is None else required}
+
+
+def items_of(schema: dict) -> dict:
+    return obj({"items": {"type": "array", "items": schema}})
+
+
+SCHEMAS = {
+    "Problem": obj(
+        {
+            "type": STR,
+            "title": STR,
+            "status": INT,
+            "detail": STR,
+            "errors": {"type": "array", "items": ref("FieldError")},
+        },
+        ["type", "title", "status", "detail"],
+    ),
+    "FieldError": obj({"path": STR, "message": STR}),
+    "Account": obj(
+        {
+            "username": STR,
+            "display_name": STR,
+            "role": STR,
+            "role_title": STR,
+            "area_code": STR,
+            "area_name": STR,
+            "may_apply": BOOL,
+        }
+    ),
+    "Task": obj(
+        {
+            "task_id": STR,
+            "case_no": STR,
+            "applicant_name": STR,
+            "category": nullable({"type": "string", "enum": ["emergency", "expenditure", "major", None]}),
+            "name": STR,
+            "element_id": STR,
+            "role": STR,
+            "area_code": STR,
+            "area_name": STR,
+            "created_at": TIME,
+            "due_at": nullable(TIME),
+            "overdue": BOOL,
+            "due_soon": BOOL,
+            "claimed_by": nullable(STR),
+        }
+    ),
+    "Inbox": obj(
+        {
+            "total": INT,
+            "counts_by_task": {"type": "object", "additionalProperties": INT},
+            "items": {"type": "array", "items": ref("Task")},
+        }
+    ),
+    "Case": obj(
+        {
+            "case_no": STR,
+            "status": STR,
+            "category": nullable(STR),
+            "area_code": STR,
+            "area_name": STR,
+            "channel": STR,
+            "applicant_name": STR,
+            "applicant_id_number": STR,
+            "reason": nullable(STR),
+            "outcome": nullable(STR),
+            "outcome_reason": nullable(STR),
+            "amount": nullable(INT),
+            "current_step": nullable(STR),
+            "attention": nullable(OBJ),
+            "started_at": TIME,
+            "closed_at": nullable(TIME),
+            "data": OBJ,
+            "open_tasks": {"type": "array", "items": ref("Task")},
+            "payments": {"type": "array", "items": OBJ},
+            "notices": {"type": "array", "items": OBJ},
+            "timers": {"type": "array", "items": OBJ},
+        }
+    ),
+    "TaskPage": obj(
+        {"task": ref("Task"), "schema": OBJ, "ui_schema": nullable(OBJ), "prefill": OBJ, "case": ref("Case")}
+    ),
+    "Completion": obj(
+        {
+            "case_no": STR,
+            "status": STR,
+            "completed_task": STR,
+            "completed_element": STR,
+            "open_tasks": {
+                "type": "array",
+                "items": obj({"task_id": STR, "name": STR, "element_id": STR, "role": STR}),
+            },
+            "attention": nullable(OBJ),
+            "replayed": BOOL,
+        }
+    ),
+    "Event": obj(
+        {
+            "id": INT,
+            "at": TIME,
+            "actor": STR,
+            "action": STR,
+            "element_id": nullable(STR),
+            "element_name": nullable(STR),
+            "data": {"type": ["object", "array", "null"]},
+            "spec_version_id": nullable(INT),
+            "parameter_version": nullable(INT),
+        }
+    ),
+    "Attachment": obj(
+        {
+            "id": INT,
+            "case_no": STR,
+            "step_name": nullable(STR),
+            "kind": STR,
+            "kind_title": STR,
+            "filename": STR,
+            "content_type": STR,
+            "size": INT,
+            "sha256": STR,
+            "uploaded_by": STR,
+            "uploaded_at": TIME,
+            "download": STR,
+        }
+    ),
+    "Diagram": obj(
+        {
+            "process_id": STR,
+            "name": STR,
+            "xml": STR,
+            "completed": {"type": "array", "items": STR},
+            "open_tasks": {"type": "array", "items": STR},
+        }
+    ),
+    "Area": obj({"code": STR, "name": STR, "level": STR, "parent_code": nullable(STR)}),
+    "PublicNotice": obj(
+        {
+            "case_no": STR,
+            "name": STR,
+            "id_number": STR,
+            "household_size": INT,
+            "category": nullable(STR),
+            "amount": nullable(INT),
+            "published_at": TIME,
+            "until": nullable(TIME),
+        }
+    ),
+    "CaseRef": obj({"case_no": STR, "status": STR}),
+    "PublicStatus": obj(
+        {
+            "case_no": STR,
+            "status": STR,
+            "status_title": STR,
+            "current_step": nullable(STR),
+            "outcome_title": nullable(STR),
+            "started_at": TIME,
+            "closed_at": nullable(TIME),
+        }
+    ),
+    "Completing": obj(
+        {"data": OBJ, "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 64}}, ["data"]
+    ),
+    "Starting": obj(
+        {
+            "application": OBJ,
+            "area_code": {"type": "string", "minLength": 1, "maxLength": 12},
+            "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 64},
+        },
+        ["application", "area_code"],
+    ),
+    "Objecting": obj({"data": OBJ}),
+    "StatusQuery": obj(
+        {
+            "case_no": {"type": "string", "minLength": 1, "maxLength": 32},
+            "id_number": {"type": "string", "minLength": 1, "maxLength": 18},
+        }
+    ),
+}
+
+PROBLEM = {"application/problem+json": {"schema": ref("Problem")}}
+ERRORS = {
+    "400": {"description": "请求格式不正确", "content": PROBLEM},
+    "401": {"description": "缺少或无效的 API 令牌", "content": PROBLEM},
+    "403": {"description": "无权操作（岗位不符）", "content": PROBLEM},
+    "404": {"description": "不存在，或不在本人辖区（不透露是否存在）", "content": PROBLEM},
+    "409": {"description": "冲突：待办已被办理或被他人认领", "content": PROBLEM},
+    "413": {"description": "上传内容过大", "content": PROBLEM},
+    "422": {"description": "数据未通过校验，逐字段说明", "content": PROBLEM},
+    "429": {"description": "尝试次数过多", "content": PROBLEM},
+}
+
+
+def _json(schema: dict, description: str = "成功") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(
+    summary: str,
+    ok: dict,
+    codes: str,
+    *,
+    params: list | None = None,
+    body: str | dict | None = None,
+    public: bool = False,
+    ok_code: str = "200",
+) -> dict:
+    operation: dict = {"summary": summary, "responses": {ok_code: ok}}
+    for code in codes.split():
+        operation["responses"][code] = ERRORS[code]
+    if not public:
+        operation["responses"].setdefault("401", ERRORS["401"])
+    else:
+        operation["security"] = []
+    if params:
+        operation["parameters"] = params
+    if body is not None:
+        content = body if isinstance(body, dict) else {"application/json": {"schema": ref(body)}}
+        operation["requestBody"] = {"required": True, "content": content}
+    return operation
+
+
+def _path(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema or STR}
+
+
+def _query(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+TASK_ID = _path("task_id", "待办编号")
+CASE_NO = _path("case_no", "案件编号，如 639001-2026-000001")
+NO_CONTENT = {"description": "成功，无内容"}
+
+
+@lru_cache(maxsize=1)
+def document() -> dict:
+    paths = {
+        "/api/v1/me": {"get": _op("当前令牌对应的用户", _json(ref("Account")), "")},
+        "/api/v1/inbox": {
+            "get": _op(
+                "待办列表（本人岗位、本人辖区），按期限排序",
+                _json(ref("Inbox")),
+                "400 422",
+                params=[
+                    _query(
+                        "category",
+                        "救助类别",
+                        {"type": "string", "enum": ["emergency", "expenditure", "major"]},
+                    ),
+                    _query("task", "待办名称", STR),
+                    _query("overdue", "只看已超期", {"type": "string", "enum": ["1", "true"]}),
+                    _query("limit", "每页条数", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("offset", "跳过条数", {"type": "integer", "minimum": 0, "maximum": 10_000_000}),
+                ],
+            )
+        },
+        "/api/v1/tasks/{task_id}": {
+            "get": _op(
+                "待办：表单模式、案件与已有数据（记录查看个人信息）",
+                _json(ref("TaskPage")),
+                "403 404 409",
+                params=[TASK_ID],
+            )
+        },
+        "/api/v1/tasks/{task_id}/claim": {
+            "post": _op("认领待办", NO_CONTENT, "403 404 409", params=[TASK_ID], ok_code="204")
+        },
+        "/api/v1/tasks/{task_id}/unclaim": {
+            "post": _op("退回认领", NO_CONTENT, "403 404 409", params=[TASK_ID], ok_code="204")
+        },
+        "/api/v1/tasks/{task_id}/complete": {
+            "post": _op(
+                "提交待办（同一幂等键重复提交只办理一次，replayed 为 true）",
+                _json(ref("Completion")),
+                "400 403 404 409 422",
+                params=[
+                    TASK_ID,
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+                    },
+                ],
+                body="Completing",
+            )
+        },
+        "/api/v1/tasks/{task_id}/attachments": {
+            "post": _op(
+                "随待办上传附件（PDF、JPEG、PNG，不超过 10 MB）",
+                _json(ref("Attachment"), "已上传"),
+                "400 403 404 409 413 422",
+                params=[TASK_ID],
+                ok_code="201",
+                body={
+                    "multipart/form-data": {
+                        "schema": obj(
+                            {
+                                "kind": {
+                                    "type": "string",
+                                    "enum": [
+                                        "bill",
+                                        "visit_record",
+                                        "residence_statement",
+                                        "id_document",
+                                        "other",
+                                    ],
+                                },
+                                "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                            }
+                        )
+                    }
+                },
+            )
+        },
+        "/api/v1/forms/application": {"get": _op("申请表单（JSON Schema）", _json(OBJ), "")},
+        "/api/v1/cases": {
+            "post": _op(
+                "受理申请（村、乡镇经办人）",
+                _json(ref("CaseRef"), "已受理"),
+                "400 403 404 409 422",
+                body="Starting",
+                ok_code="201",
+            )
+        },
+        "/api/v1/cases/{case_no}": {
+            "get": _op("案件（记录查看个人信息）", _json(ref("Case")), "404", params=[CASE_NO])
+        },
+        "/api/v1/cases/{case_no}/events": {
+            "get": _op("案件的全部审计记录", _json(items_of(ref("Event"))), "404", params=[CASE_NO])
+        },
+        "/api/v1/cases/{case_no}/attachments": {
+            "get": _op("案件附件", _json(items_of(ref("Attachment"))), "404", params=[CASE_NO])
+        },
+        "/api/v1/cases/{case_no}/diagrams": {
+            "get": _op(
+                "案件流程图（BPMN）及已完成、待办节点",
+                _json(items_of(ref("Diagram"))),
+                "404",
+                params=[CASE_NO],
+            )
+        },
+        "/api/v1/attachments/{attachment_id}": {
+            "get": _op(
+                "下载附件（可查看该案件者）",
+                {"description": "文件", "content": {"application/octet-stream": {}}},
+                "404",
+                params=[_path("attachment_id", "附件编号", {"type": "integer", "minimum": 0})],
+            )
+        },
+        "/api/v1/areas": {
+            "get": _op(
+                "行政区划",
+                _json(items_of(ref("Area"))),
+                "422",
+                params=[
+                    _query("level", "层级", {"type": "string", "enum": ["county", "township", "village"]})
+                ],
+            )
+        },
+        "/api/v1/public/townships/{township_code}/notices": {
+            "get": _op(
+                "信息公示（姓名、身份证号已隐去部分）",
+                _json(items_of(ref("PublicNotice"))),
+                "",
+                params=[_path("township_code", "乡镇（街道）区划代码")],
+                public=True,
+            )
+        },
+        "/api/v1/public/cases/{case_no}/objections": {
+            "post": _op(
+                "对公示中的案件提出异议",
+                _json(obj({"id": INT}), "已收到"),
+                "400 404 409 422",
+                params=[CASE_NO],
+                body="Objecting",
+                public=True,
+                ok_code="201",
+            )
+        },
+        "/api/v1/public/forms/application": {
+            "get": _op("网上申请表单（JSON Schema）", _json(OBJ), "", public=True)
+        },
+        "/api/v1/public/applications": {
+            "post": _op(
+                "网上申请（一网办、掌上办），进入乡镇窗口受理",
+                _json(ref("CaseRef"), "已提交"),
+                "400 404 409 422",
+                body="Starting",
+                public=True,
+                ok_code="201",
+            )
+        },
+        "/api/v1/public/status": {
+            "post": _op(
+                "凭案件编号和申请人身份证号查询进度",
+                _json(ref("PublicStatus")),
+                "400 404 422 429",
+                body="StatusQuery",
+                public=True,
+            )
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "救助 Jiuzhu API",
+            "version": "1",
+            "description": "临时救助审核审批。错误以 RFC 9457 problem+json 返回，字段错误在 errors 中。",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"token": []}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "在“我的账户”页面签发的 API 令牌",
+                }
+            },
+        },
+    }

@@ -1,0 +1,345 @@
+"""Routes of the JSON API. Each parses the request, calls the engine once or twice, and answers JSON;
+engine errors become problem details (web.errors)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request, send_file
+
+from engine.errors import FieldError, NotFound, ValidationFailed
+from web.api.openapi import document
+from web.api.problems import problem_response
+from web.context import attachments, engine, remote
+from web.inbox import inbox_filters
+from web.security import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)  # no cookies here: every call carries its token
+
+
+def token_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _unauthorized("缺少 API 令牌（Authorization: Bearer …）")
+        try:
+            g.account = engine().account_for_token(token.strip())
+        except NotFound:
+            return _unauthorized("API 令牌无效或已作废")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _unauthorized(detail: str):
+    return problem_response(401, "未认证", detail, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+
+def _username() -> str:
+    return g.account.username
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed([FieldError("", "请求体应为 JSON 对象")], "请求体应为 JSON 对象")
+    return body
+
+
+def _object(body: dict, key: str, title: str) -> dict:
+    value = body.get(key)
+    if not isinstance(value, dict):
+        raise ValidationFailed([FieldError(key, f"{title}：应为对象")])
+    return value
+
+
+def _text(body: dict, key: str, title: str, required: bool = True, limit: int = 200) -> str | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
+        raise ValidationFailed([FieldError(key, f"{title}：应为不超过 {limit} 个字符的文本")])
+    return value
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationFailed([FieldError(name, f"{name}：应为 {low}–{high} 的整数")])
+    return int(raw)
+
+
+def _idempotency_key(body: dict) -> str | None:
+    key = request.headers.get("Idempotency-Key") or body.get("idempotency_key")
+    if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 64):
+        raise ValidationFailed([FieldError("idempotency_key", "幂等键：应为 1–64 个字符")])
+    return key
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def task_json(row, areas: dict) -> dict:
+    return {
+        "task_id": row.task_id,
+        "case_no": row.case_no,
+        "applicant_name": row.applicant_name,
+        "category": row.category,
+        "name": row.name,
+        "element_id": row.element_id,
+        "role": row.role,
+        "area_code": row.area_code,
+        "area_name": areas.get(row.area_code, row.area_code),
+        "created_at": _time(row.created_at),
+        "due_at": _time(row.due_at),
+        "overdue": row.overdue,
+        "due_soon": row.due_soon,
+        "claimed_by": row.claimed_by,
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def case_json(view, areas: dict) -> dict:
+    return {
+        "case_no": view.case_no,
+        "status": view.status,
+        "category": view.category,
+        "area_code": view.area_code,
+        "area_name": areas.get(view.area_code, view.area_code),
+        "channel": view.channel,
+        "applicant_name": view.applicant_name,
+        "applicant_id_number": view.applicant_id_number,
+        "reason": view.reason,
+        "outcome": view.outcome,
+        "outcome_reason": view.outcome_reason,
+        "amount": view.amount,
+        "current_step": view.current_step,
+        "attention": _jsonable(view.attention),
+        "started_at": _time(view.started_at),
+        "closed_at": _time(view.closed_at),
+        "data": _jsonable(view.data),
+        "open_tasks": [task_json(t, areas) for t in view.open_tasks],
+        "payments": _jsonable(view.payments),
+        "notices": _jsonable(view.notices),
+        "timers": _jsonable(view.timers),
+    }
+
+
+def attachment_json(info) -> dict:
+    data = _jsonable(asdict(info))
+    data["download"] = f"/api/v1/attachments/{info.id}"
+    return data
+
+
+# -- the document --------------------------------------------------------------------------------
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())
+
+
+# -- signed-in -----------------------------------------------------------------------------------
+@bp.get("/v1/me")
+@token_required
+def me():
+    account = g.account
+    return jsonify(
+        {
+            "username": account.username,
+            "display_name": account.display_name,
+            "role": account.role,
+            "role_title": account.role_title,
+            "area_code": account.area_code,
+            "area_name": account.area_name,
+            "may_apply": account.may_apply,
+        }
+    )
+
+
+@bp.get("/v1/inbox")
+@token_required
+def inbox():
+    limit, offset = _int_arg("limit", 20, 1, 100), _int_arg("offset", 0, 0, 10_000_000)
+    eng = engine()
+    found = eng.inbox(_username(), limit=limit, offset=offset, **inbox_filters(request.args))
+    areas = eng.area_names()
+    return jsonify(
+        {
+            "total": found.total,
+            "counts_by_task": found.counts_by_task,
+            "items": [task_json(row, areas) for row in found.rows],
+        }
+    )
+
+
+@bp.get("/v1/tasks/<task_id>")
+@token_required
+def task(task_id: str):
+    eng = engine()
+    page = eng.task_page(_username(), task_id, remote())
+    return jsonify(
+        {
+            "task": task_json(page.task, eng.area_names()),
+            "schema": page.schema,
+            "ui_schema": page.ui_schema,
+            "prefill": page.prefill,
+            "case": case_json(page.case, eng.area_names()),
+        }
+    )
+
+
+@bp.post("/v1/tasks/<task_id>/claim")
+@token_required
+def claim(task_id: str):
+    engine().task_access(_username(), task_id, "认领待办", remote())
+    engine().claim(_username(), task_id)
+    return "", 204
+
+
+@bp.post("/v1/tasks/<task_id>/unclaim")
+@token_required
+def unclaim(task_id: str):
+    engine().task_access(_username(), task_id, "退回认领", remote())
+    engine().unclaim(_username(), task_id)
+    return "", 204
+
+
+@bp.post("/v1/tasks/<task_id>/complete")
+@token_required
+def complete(task_id: str):
+    body = _body()
+    data, key = _object(body, "data", "表单数据"), _idempotency_key(body)
+    eng = engine()
+    replayed = bool(key) and eng.submission_seen(_username(), key)
+    if not replayed:
+        eng.task_access(_username(), task_id, "提交待办", remote())
+    result = eng.complete(_username(), task_id, data, idempotency_key=key)
+    return jsonify(dict(_jsonable(result), replayed=replayed))
+
+
+@bp.post("/v1/tasks/<task_id>/attachments")
+@token_required
+def upload(task_id: str):
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed([FieldError("file", "附件：请选择文件")])
+    info = attachments().add(
+        _username(), task_id, request.form.get("kind", ""), upload.filename or "", upload.stream, remote()
+    )
+    return jsonify(attachment_json(info)), 201
+
+
+@bp.get("/v1/forms/application")
+@token_required
+def application_form():
+    return jsonify(engine().start_form())
+
+
+@bp.post("/v1/cases")
+@token_required
+def start():
+    body = _body()
+    application = _object(body, "application", "申请")
+    area_code = _text(body, "area_code", "所在村（社区）", limit=12)
+    ref = engine().start_application(
+        _username(), application, area_code, idempotency_key=_idempotency_key(body)
+    )
+    return jsonify({"case_no": ref.case_no, "status": ref.status}), 201
+
+
+@bp.get("/v1/cases/<case_no>")
+@token_required
+def case(case_no: str):
+    eng = engine()
+    eng.case_access(_username(), case_no, "案件（API）", remote())
+    return jsonify(case_json(eng.case_view(case_no, _username()), eng.area_names()))
+
+
+@bp.get("/v1/cases/<case_no>/events")
+@token_required
+def events(case_no: str):
+    eng = engine()
+    eng.case_access(_username(), case_no, "案件记录（API）", remote())
+    return jsonify({"items": _jsonable(eng.case_view(case_no, _username()).events)})
+
+
+@bp.get("/v1/cases/<case_no>/attachments")
+@token_required
+def case_attachments(case_no: str):
+    engine().case_access(_username(), case_no, "附件列表（API）", remote(), audit_view=False)
+    return jsonify({"items": [attachment_json(a) for a in attachments().for_case(case_no)]})
+
+
+@bp.get("/v1/cases/<case_no>/diagrams")
+@token_required
+def diagrams(case_no: str):
+    eng = engine()
+    eng.case_access(_username(), case_no, "流程图（API）", remote(), audit_view=False)
+    return jsonify({"items": [asdict(d) for d in eng.case_diagrams(case_no)]})
+
+
+@bp.get("/v1/attachments/<int:attachment_id>")
+@token_required
+def download(attachment_id: int):
+    info, path = attachments().open(_username(), attachment_id, remote())
+    return send_file(path, mimetype=info.content_type, as_attachment=True, download_name=info.filename)
+
+
+@bp.get("/v1/areas")
+@token_required
+def areas():
+    level = request.args.get("level") or None
+    if level not in (None, "county", "township", "village"):
+        raise ValidationFailed([FieldError("level", "level：应为 county、township 或 village")])
+    return jsonify({"items": [asdict(p) for p in engine().places(level=level)]})
+
+
+# -- residents, no token -------------------------------------------------------------------------
+@bp.get("/v1/public/townships/<township_code>/notices")
+def public_notices(township_code: str):
+    return jsonify({"items": _jsonable(engine().public_notices(township_code))})
+
+
+@bp.post("/v1/public/cases/<case_no>/objections")
+def public_objection(case_no: str):
+    data = _object(_body(), "data", "异议")
+    return jsonify({"id": engine().submit_objection(case_no, data, remote())}), 201
+
+
+@bp.get("/v1/public/forms/application")
+def public_application_form():
+    return jsonify(engine().start_form())
+
+
+@bp.post("/v1/public/applications")
+def public_apply():
+    body = _body()
+    application = _object(body, "application", "申请")
+    area_code = _text(body, "area_code", "所在村（社区）", limit=12)
+    ref = engine().apply_online(application, area_code, idempotency_key=_idempotency_key(body))
+    return jsonify({"case_no": ref.case_no, "status": ref.status}), 201
+
+
+@bp.post("/v1/public/status")
+def public_status():
+    body = _body()
+    found = engine().public_status(
+        _text(body, "case_no", "案件编号", limit=32), _text(body, "id_number", "身份证号", limit=18), remote()
+    )
+    return jsonify(_jsonable(asdict(found)))

@@ -1,0 +1,61 @@
+"""待办 (the clerk's home page): open tasks of the user's role and area; claim and unclaim."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from web.context import engine, me, remote
+from web.labels import CATEGORIES
+
+bp = Blueprint("inbox", __name__)
+
+
+def inbox_filters(args) -> dict:
+    """The filters of the inbox from query arguments (the same for the page and the API)."""
+    category = args.get("category") or None
+    return {
+        "category": category if category in CATEGORIES else None,
+        "task_name": (args.get("task") or "").strip()[:200] or None,
+        "overdue": args.get("overdue") in ("1", "true", "on"),
+    }
+
+
+def page_number(args) -> int:
+    raw = args.get("page", "1")
+    return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+
+
+@bp.get("/")
+@login_required
+def index():
+    filters = inbox_filters(request.args)
+    per_page, number = current_app.config["INBOX_PAGE_SIZE"], page_number(request.args)
+    found = engine().inbox(me().username, limit=per_page, offset=(number - 1) * per_page, **filters)
+    pages = max(1, -(-found.total // per_page))
+    return render_template(
+        "inbox.html", page=found, filters=filters, number=number, pages=pages, areas=engine().area_names()
+    )
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    engine().task_access(me().username, task_id, "认领待办", remote())
+    engine().claim(me().username, task_id)
+    flash("已认领", "success")
+    return redirect(_back())
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@login_required
+def unclaim(task_id: str):
+    engine().task_access(me().username, task_id, "退回认领", remote())
+    engine().unclaim(me().username, task_id)
+    flash("已退回，其他同事可以认领", "success")
+    return redirect(_back())
+
+
+def _back() -> str:
+    target = request.form.get("back", "")
+    return target if target.startswith("/") and not target.startswith("//") else url_for("inbox.index")

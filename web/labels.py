@@ -1,0 +1,120 @@
+"""Chinese labels and formats for what pages show: categories, statuses, audit actions, notices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+CATEGORIES = {"emergency": "急难型", "expenditure": "支出型", "major": "重大"}
+STATUSES = {
+    "running": "办理中",
+    "completed": "已办结",
+    "needs_attention": "需处理异常",
+    "cancelled": "已撤销",
+}
+OUTCOMES = {
+    "approved": "已批准救助",
+    "refused": "不予救助",
+    "referred": "已转介",
+    "withdrawn": "已终止",
+    "escalated": "已报上级",
+}
+CHANNELS = {
+    "window": "窗口申请",
+    "proxy": "代为申请",
+    "online": "网上申请",
+    "visit": "主动发现（走访）",
+    "warning": "主动发现（监测预警）",
+}
+ROLES = {
+    "village": "村(社区)",
+    "township": "乡镇(街道)",
+    "county": "县级民政部门",
+    "county_gov": "县人民政府",
+    "coordination": "县级协调机制",
+    "process_owner": "流程管理员",
+    "auditor": "审计",
+}
+ACTIONS = {
+    "case_started": "提交申请",
+    "task_completed": "完成待办",
+    "task_claimed": "认领待办",
+    "task_unclaimed": "退回认领",
+    "timer_fired": "时限到达",
+    "incident": "出现异常",
+    "case_retried": "重新执行",
+    "case_cancelled": "撤销案件",
+    "personal_data_viewed": "查看个人信息",
+    "access_denied": "越权访问被拒绝",
+    "attachment_added": "上传附件",
+    "attachment_downloaded": "下载附件",
+    "objection_received": "收到群众异议",
+}
+NOTICES = {
+    "refusal": "不予救助告知书",
+    "approval": "临时救助审批决定书",
+    "payment": "临时救助金发放通知书",
+    "supplement": "补办手续通知书",
+}
+NOTICE_FIELDS = {
+    "amount": "救助金额（元）",
+    "instalments": "分期数",
+    "stage": "发放期次",
+    "way": "救助方式",
+    "level": "审批层级",
+    "reason": "理由",
+    "code": "原因类别",
+}
+NOTICE_VALUES = {
+    "way": {"cash": "发放临时救助金", "in_kind": "发放实物", "bank": "银行转账", "referral": "转介服务"},
+    "level": {"township": "乡镇人民政府（街道办事处）", "county": "县级民政部门", "county_gov": "县人民政府"},
+    "code": {
+        "not_eligible": "不符合临时救助条件",
+        "incomplete": "材料不全且未按要求补正",
+        "duplicate": "以同一事由重复申请，无正当理由",
+        "income_or_property": "家庭收入或财产不符合条件",
+        "no_residence_statement": "非本地户籍且未取得居住证或暂住说明",
+        "other": "其他原因",
+    },
+}
+
+
+def local_time(value: datetime | str | None, with_time: bool = True) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(LOCAL_TZ)
+        return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def notice_value(key: str, value) -> str:
+    return NOTICE_VALUES.get(key, {}).get(value, "" if value is None else str(value))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = lambda v: local_time(v, with_time=False)
+    app.jinja_env.globals.update(
+        CATEGORIES=CATEGORIES,
+        STATUSES=STATUSES,
+        OUTCOMES=OUTCOMES,
+        CHANNELS=CHANNELS,
+        ROLES=ROLES,
+        ACTIONS=ACTIONS,
+        NOTICES=NOTICES,
+        NOTICE_FIELDS=NOTICE_FIELDS,
+        notice_value=notice_value,
+    )

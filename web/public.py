@@ -1,0 +1,123 @@
+"""Residents' pages, no login: 信息公示 with the objection form, apply online, status lookup."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, render_template, request
+
+from engine.errors import NotFound, ValidationFailed
+from web import schemaform
+from web.context import engine, remote
+
+bp = Blueprint("public", __name__, url_prefix="/gongzhong")
+# Filled in by residents only in the cases they may apply for; the rest is the window's business.
+ONLINE_OMIT = ("reporter", "warning")
+ONLINE_SUBMITTERS = ("self", "agent")
+OBJECTION_OMIT = ("received_on",)  # the date it arrives, set by engine/
+
+
+def _townships():
+    return engine().places(level="township")
+
+
+@bp.get("/")
+def home():
+    return render_template("public/home.html", townships=_townships())
+
+
+@bp.get("/gongshi/<township_code>")
+def notices(township_code: str):
+    township = next((t for t in _townships() if t.code == township_code), None)
+    if township is None:
+        abort(404)
+    return render_template(
+        "public/notices.html", township=township, notices=engine().public_notices(township_code)
+    )
+
+
+@bp.route("/gongshi/<township_code>/<case_no>/yiyi", methods=["GET", "POST"])
+def objection(township_code: str, case_no: str):
+    eng = engine()
+    listed = {n["case_no"]: n for n in eng.public_notices(township_code)}
+    if case_no not in listed:
+        abort(404)
+    schema = eng.objection_schema(case_no)
+    if request.method == "GET":
+        return _render_objection(schema, {}, {}, township_code, listed[case_no])
+    data = schemaform.parse(schema, request.form, omit=OBJECTION_OMIT)
+    try:
+        eng.submit_objection(case_no, data, remote())
+    except ValidationFailed as err:
+        return _render_objection(
+            schema, data, schemaform.errors_by_path(err.errors), township_code, listed[case_no]
+        ), 422
+    return render_template("public/objection_done.html", township_code=township_code, notice=listed[case_no])
+
+
+def _render_objection(schema, data, errors, township_code, notice):
+    root = schemaform.build(schema, data, errors, omit=OBJECTION_OMIT)
+    return render_template(
+        "public/objection.html",
+        form=root,
+        unplaced=schemaform.unplaced_errors(root, errors),
+        township_code=township_code,
+        notice=notice,
+    )
+
+
+@bp.route("/shenqing", methods=["GET", "POST"])
+def apply():
+    eng = engine()
+    schema = _online_schema(eng.start_form())
+    villages = eng.places(level="village")
+    if request.method == "GET":
+        return _render_apply(schema, {"submitted_by": "self"}, {}, villages, "", uuid.uuid4().hex)
+    data = schemaform.parse(schema, request.form, omit=ONLINE_OMIT)
+    area_code, key = request.form.get("area_code", ""), (request.form.get("_submission") or "")[:64]
+    try:
+        ref = eng.apply_online(data, area_code, idempotency_key=key or None)
+    except ValidationFailed as err:
+        return _render_apply(
+            schema, data, schemaform.errors_by_path(err.errors), villages, area_code, key
+        ), 422
+    return render_template("public/applied.html", case_no=ref.case_no)
+
+
+def _online_schema(schema: dict) -> dict:
+    """The application form as a resident sees it: 申请方式 offers only 本人申请 and 委托代为申请."""
+    shown = dict(schema)
+    props = dict(shown.get("properties") or {})
+    if "submitted_by" in props:
+        field = dict(props["submitted_by"])
+        field["oneOf"] = [o for o in field.get("oneOf", []) if o.get("const") in ONLINE_SUBMITTERS]
+        props["submitted_by"] = field
+    shown["properties"] = props
+    return shown
+
+
+def _render_apply(schema, data, errors, villages, area_code, key):
+    root = schemaform.build(schema, data, errors, omit=ONLINE_OMIT)
+    others = {path: messages for path, messages in errors.items() if path != "area_code"}
+    return render_template(
+        "public/apply.html",
+        form=root,
+        unplaced=schemaform.unplaced_errors(root, others),
+        villages=villages,
+        townships={t.code: t.name for t in _townships()},
+        area_code=area_code,
+        area_errors=errors.get("area_code", []),
+        key=key,
+    )
+
+
+@bp.route("/chaxun", methods=["GET", "POST"])
+def status():
+    if request.method == "GET":
+        return render_template("public/status.html")
+    case_no, id_number = request.form.get("case_no", ""), request.form.get("id_number", "")
+    try:
+        found = engine().public_status(case_no, id_number, remote())
+    except NotFound as err:
+        return render_template("public/status.html", error=err.message, case_no=case_no), 404
+    return render_template("public/status.html", found=found, case_no=case_no)

@@ -1,0 +1,29 @@
+// The case diagram in the bpmn-js viewer (from npm, copied to static/vendor by scripts/vendor_assets.py):
+// elements the case reached are marked done, its open tasks marked open.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("diagram-data").textContent);
+  var container = document.getElementById("diagram");
+  var choice = document.getElementById("diagram-choice");
+  var viewer = new window.BpmnJS({ container: container });
+
+  function show(index) {
+    var diagram = data[index];
+    viewer.importXML(diagram.xml).then(function () {
+      var canvas = viewer.get("canvas");
+      var registry = viewer.get("elementRegistry");
+      diagram.completed.forEach(function (id) { if (registry.get(id)) canvas.addMarker(id, "done"); });
+      diagram.open_tasks.forEach(function (id) { if (registry.get(id)) canvas.addMarker(id, "open-task"); });
+      canvas.zoom("fit-viewport");
+      container.dataset.shown = diagram.process_id;
+    }).catch(function (err) {
+      container.textContent = "流程图无法显示：" + err.message;
+    });
+  }
+
+  var start = 0;
+  data.forEach(function (d, i) { if (d.open_tasks.length) start = i; });
+  choice.value = String(start);
+  choice.addEventListener("change", function () { show(Number(choice.value)); });
+  show(start);
+})();

@@ -1,0 +1,78 @@
+"""办理待办: the task form rendered from its JSON Schema, its submission, and its attachments."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from engine.errors import ValidationFailed
+from web import schemaform
+from web.context import attachments, engine, me, remote
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def show(task_id: str):
+    page = engine().task_page(me().username, task_id, remote())
+    return _render(page, page.prefill, {}, uuid.uuid4().hex)
+
+
+@bp.post("/tasks/<task_id>")
+@login_required
+def submit(task_id: str):
+    eng, username = engine(), me().username
+    key = (request.form.get("_submission") or "")[:64]
+    if key and eng.submission_seen(username, key):
+        flash("这份表单已经提交过，本次没有重复办理。", "info")
+        return redirect(url_for("inbox.index"))
+    task, schema = eng.task_form(username, task_id, remote())
+    data = schemaform.parse(schema, request.form)
+    try:
+        result = eng.complete(username, task_id, data, idempotency_key=key or None)
+    except ValidationFailed as err:
+        page = eng.task_page(username, task_id, remote())
+        return _render(page, data, schemaform.errors_by_path(err.errors), key), 422
+    following = "、".join(t["name"] for t in result["open_tasks"]) or "无（本环节后无待办）"
+    flash(f"已提交“{task.name}”（案件 {task.case_no}）。下一步：{following}", "success")
+    return redirect(url_for("inbox.index"))
+
+
+def _render(page, data: dict, errors: dict, key: str):
+    root = schemaform.build(page.schema, data, errors, page.ui_schema)
+    return render_template(
+        "task.html",
+        page=page,
+        form=root,
+        unplaced=schemaform.unplaced_errors(root, errors),
+        key=key,
+        application=schemaform.describe(page.application_schema, page.application),
+        steps=[(step, schemaform.describe(step.schema, step.data)) for step in page.steps],
+        files=attachments().for_case(page.case.case_no),
+        kinds=attachments().kinds,
+    )
+
+
+@bp.post("/tasks/<task_id>/attachments")
+@login_required
+def upload(task_id: str):
+    upload = request.files.get("file")
+    try:
+        if upload is None:
+            raise ValidationFailed([])
+        added = attachments().add(
+            me().username,
+            task_id,
+            request.form.get("kind", ""),
+            upload.filename or "",
+            upload.stream,
+            remote(),
+        )
+    except ValidationFailed as err:
+        flash("；".join(e.message for e in err.errors) or "附件：请选择文件", "error")
+    else:
+        flash(f"已上传附件“{added.filename}”", "success")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#attachments")
