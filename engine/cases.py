@@ -17,8 +17,8 @@ from engine.context import CaseContext
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.roles import CASE_WORKER_ROLES, Role, county_of
 from engine.runtime import INBOX, STATES, Trace, audit, delete_open_rows, incident_from, persist, run_engine_steps, script_engine
-from engine.store.models import Area, CaseCounter, CaseState, IdempotencyKey, Timer
-from engine.store.rows import insert_case, load_case, save_case
+from engine.store.models import Area, CaseCounter, CaseState, IdempotencyKey, Timer, User
+from engine.store.rows import insert_case, load_case, load_case_with_state, save_case
 
 if TYPE_CHECKING:
     from engine.service import Engine
@@ -157,8 +157,7 @@ def complete(eng: "Engine", username: str, task_id: str, data: dict, idempotency
 
 
 def _complete_in(eng: "Engine", session: Session, username: str, task_id: str, data: dict) -> dict:
-    user = people.actor(session, username)
-    row = _open_row(session, task_id)
+    user, row = _actor_and_task(session, username, task_id)
     if row is None:
         if _was_open(session, task_id):
             raise Conflict("该待办已被办理，不能重复提交")
@@ -167,14 +166,13 @@ def _complete_in(eng: "Engine", session: Session, username: str, task_id: str, d
         raise NotPermitted("无权办理该待办")
     if row.claimed_by and row.claimed_by != username:
         raise Conflict(f"该待办已由 {row.claimed_by} 认领")
-    case = load_case(session, case_id=row.case_id)
+    case, serialized, reached = load_case_with_state(session, row.case_id)
     loaded = eng.specs.for_version(session, case.spec_version_id)
     if row.form:
         loaded.validate(row.form, data)
     now = eng.now()
     ctx = CaseContext(session, case, eng.now)
-    state = _state(session, case.id)
-    workflow = loaded.load_workflow(state.workflow, script_engine(ctx))
+    workflow = loaded.load_workflow(serialized, script_engine(ctx))
     task = workflow.get_task_from_id(_uuid(task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict("该待办已被办理，不能重复提交")
@@ -187,7 +185,7 @@ def _complete_in(eng: "Engine", session: Session, username: str, task_id: str, d
     except Exception as err:  # noqa: BLE001 - recorded as an incident, the clerk's data kept
         incident = incident_from(workflow, err)
     open_rows = persist(session, ctx, loaded, workflow, actor=username, action="task_completed", now=now,
-                        trace=trace, incident=incident, task=task, data=data, previous_reached=state.reached)
+                        trace=trace, incident=incident, task=task, data=data, previous_reached=reached)
     return {
         "case_no": case.case_no, "status": case.status, "completed_task": task_id,
         "completed_element": row.element_id,
@@ -198,6 +196,25 @@ def _complete_in(eng: "Engine", session: Session, username: str, task_id: str, d
 
 
 _OPEN_ROW = select(INBOX).where(INBOX.c.task_id == bindparam("task_id"))
+_USERS = User.__table__
+_ACTOR_AND_TASK = (select(_USERS.c.role.label("user_role"), _USERS.c.area_code.label("user_area"), _USERS.c.active,
+                          *INBOX.c)
+                   .select_from(_USERS.outerjoin(INBOX, INBOX.c.task_id == bindparam("task_id")))
+                   .where(_USERS.c.username == bindparam("username")))
+
+
+@dataclass(frozen=True)
+class _Actor:
+    role: str
+    area_code: str
+
+
+def _actor_and_task(session: Session, username: str, task_id: str):
+    """The acting user and the open task, in one round trip (the task part is None when gone)."""
+    row = session.execute(_ACTOR_AND_TASK, {"username": username, "task_id": task_id}).first()
+    if row is None or not row.active:
+        raise NotPermitted("用户不存在或已停用")
+    return _Actor(row.user_role, row.user_area), (row if row.task_id is not None else None)
 _STATE = select(STATES.c.workflow, STATES.c.reached).where(STATES.c.case_id == bindparam("case_id"))
 _KEYS = IdempotencyKey.__table__
 _REPLAY = select(_KEYS.c.result).where(_KEYS.c.key == bindparam("key"))

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, NotFound
-from engine.store.models import Case
+from engine.store.models import Case, CaseState
 
 CASES = Case.__table__
 
@@ -64,6 +64,24 @@ def load_case(session: Session, *, case_id: int | None = None, case_no: str | No
     if row is None:
         raise NotFound(f"案件 {case_no or case_id} 不存在")
     return CaseRecord(**row._mapping)
+
+
+_STATES = CaseState.__table__
+_WITH_STATE = (select(*_COLUMNS, _STATES.c.workflow, _STATES.c.reached)
+               .join(_STATES, _STATES.c.case_id == CASES.c.id)
+               .where(CASES.c.id == bindparam("key")).with_for_update())
+# Both rows are locked on purpose: after waiting for a lock, PostgreSQL re-reads only the locked rows
+# of a join; locking the state row too makes the workflow as fresh as the case row it belongs to.
+
+
+def load_case_with_state(session: Session, case_id: int) -> tuple[CaseRecord, str, dict | None]:
+    """The locked case row with its serialized workflow, in one round trip."""
+    row = session.execute(_WITH_STATE, {"key": case_id}).first()
+    if row is None:
+        raise NotFound(f"案件 {case_id} 不存在")
+    values = dict(row._mapping)
+    workflow, reached = values.pop("workflow"), values.pop("reached")
+    return CaseRecord(**values), workflow, reached
 
 
 def insert_case(session: Session, **values) -> CaseRecord:
