@@ -33,8 +33,10 @@ class Effects:
     notices: list[dict] = field(default_factory=list)
     outcome: tuple[str, str | None] | None = None
     publish_until: str | None = None
+    publish_amount: int | None = None
     withdraw: bool = False
     flags: list[str] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,6 +87,7 @@ class CaseContext:
             "publish_notice": self.publish_notice,
             "withdraw_notice": self.withdraw_notice,
             "flag": self.flag,
+            "remark": self.remark,
         }
 
     def record_payment(self, amount, way, stage=1, note=""):
@@ -105,8 +108,13 @@ class CaseContext:
         self.effects.notices.append({"kind": str(kind), "fields": dict(fields)})
         return True
 
-    def publish_notice(self, until=None):
+    def publish_notice(self, until=None, amount=None):
+        """Put the case on the public notice; `amount` is the proposed amount when the notice comes
+        before the decision (支出型: 信息公示 precedes 审核)."""
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount < 0):
+            raise HelperError(f"publish_notice: 金额应为非负整数（元），得到 {amount!r}")
         self.effects.publish_until = until if until is not None else ""
+        self.effects.publish_amount = amount
         self.effects.withdraw = False
         return True
 
@@ -116,7 +124,13 @@ class CaseContext:
         return True
 
     def flag(self, message):
+        """Something a person must look at: the case shows 需关注 until its next step."""
         self.effects.flags.append(str(message))
+        return True
+
+    def remark(self, message):
+        """A note for the case's timeline (audited) that needs no action."""
+        self.effects.remarks.append(str(message))
         return True
 
 

@@ -137,6 +137,8 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     case.updated_at = now
     save_case(session, case)
     audit(session, ctx, actor=actor, action=action, now=now, task=task, data=data)
+    for message in ctx.effects.remarks:
+        audit(session, ctx, actor="system", action="remark", now=now, data={"message": message})
     if incident is not None:
         audit(session, ctx, actor="system", action="incident", now=now,
               data={"error": incident.message, "element_id": incident.element_id})
@@ -169,11 +171,17 @@ def audit(session: Session, ctx: CaseContext, *, actor: str, action: str, now: d
 
 
 def _latest_data(workflow, work: OpenWork | None = None) -> dict:
-    """The case data as its current task sees it, or as the last completed task left it."""
+    """The case data as its current tasks see it (parallel branches merged, the most recently
+    changed last), or as the last completed task left it."""
     work = work or OpenWork.of(workflow)
-    current = (work.user_tasks or work.waiting or [None])[0]
-    if current is not None:
-        return current.data
+    current = work.user_tasks + work.waiting
+    if len(current) == 1:
+        return current[0].data
+    if current:
+        merged: dict = {}
+        for task in sorted(current, key=lambda t: t.last_state_change):
+            merged.update(task.data)
+        return merged
     latest = None
     for task in workflow.get_tasks(state=TaskState.COMPLETED):
         if latest is None or task.last_state_change >= latest.last_state_change:
@@ -268,20 +276,21 @@ def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, n
     if effects.outcome is not None:
         case.outcome, case.outcome_reason = effects.outcome
     if effects.publish_until is not None:
-        _publish(session, case, data, effects.publish_until, now)
+        _publish(session, case, data, effects.publish_until, effects.publish_amount, now)
     if effects.withdraw:
         session.execute(update(PublicNotice.__table__).where(PublicNotice.__table__.c.case_id == case.id)
                         .values(status="withdrawn"))
 
 
-def _publish(session: Session, case, data: dict, until: str, now: datetime) -> None:
+def _publish(session: Session, case, data: dict, until: str, amount: int | None, now: datetime) -> None:
     household = data.get("household")
     size = data.get("household_size") or (len(household) if isinstance(household, list) and household else 1)
     table = PublicNotice.__table__
     values = dict(case_no=case.case_no, township_code=township_of(case.area_code) or case.area_code,
                   masked_name=privacy.mask_name(case.applicant_name),
                   masked_id_number=privacy.mask_id_number(case.applicant_id_number),
-                  household_size=int(size), category=case.category, amount=case.amount, published_at=now,
+                  household_size=int(size), category=case.category,
+                  amount=amount if amount is not None else case.amount, published_at=now,
                   until=datetime.fromisoformat(until) if until else None, status="open")
     if session.execute(update(table).where(table.c.case_id == case.id).values(**values)).rowcount == 0:
         session.execute(insert(table).values(case_id=case.id, **values))

@@ -342,6 +342,21 @@ def needs_attention(world, text):
     )
 
 
+@then(parsers.parse('案件时间线有备注"{text}"，案件不需关注'))
+def remark_on_timeline(world, text):
+    view = world.view()
+    remarks = [e["data"]["message"] for e in view.events if e["action"] == "remark"]
+    assert any(text in m for m in remarks), remarks
+    assert view.status != "needs_attention", view.attention
+
+
+@then(parsers.parse("{area}公示栏中该案件的金额为{amount:d}元"))
+def public_notice_amount(world, area, amount):
+    [entry] = [n for n in world.eng.public_notices(s.AREAS[area]) if n["case_no"] == world.case_no]
+    assert entry["amount"] == amount, entry
+    assert world.view().applicant_id_number not in str(entry)
+
+
 @then(parsers.parse('待办"{task}"的办理期限为{n:d}个工作日'))
 def task_due(world, task, n):
     row = world.open_task(task)
