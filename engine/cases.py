@@ -33,17 +33,22 @@ class CaseRef:
     id: int
     case_no: str
     status: str
+    created: bool = True  # False when an idempotent retry returned the case started earlier
 
 
 def start_case(eng: "Engine", application: dict, area_code: str, by: str | None, channel: str = "window",
-               idempotency_key: str | None = None) -> CaseRef:
-    """Start a case from an application; `by` is None for a resident online or a system import."""
+               idempotency_key: str | None = None, dedupe_key: str | None = None) -> CaseRef:
+    """Start a case from an application; `by` is None for a resident online or a system import.
+
+    `idempotency_key` makes a retried request by the same actor return the first case;
+    `dedupe_key` does so whoever asks (e.g. a monitoring warning's id)."""
     if channel not in CHANNELS:
         raise ValidationFailed([FieldError("channel", "申请渠道：取值不在可选范围内")])
     actor = by or f"system:{channel}"
+    key = dedupe_key or (f"{actor}:{idempotency_key}" if idempotency_key else None)
     with eng.db.write() as session:
-        if idempotency_key and (earlier := _replayed(session, actor, idempotency_key)) is not None:
-            return CaseRef(**earlier)
+        if key and (earlier := _stored_result(session, key)) is not None:
+            return CaseRef(**{**earlier, "created": False})
         now = eng.now()
         area = session.get(Area, area_code)
         if area is None:
@@ -75,9 +80,8 @@ def start_case(eng: "Engine", application: dict, area_code: str, by: str | None,
         persist(session, ctx, loaded, workflow, actor=actor, action="case_started", now=now, trace=trace,
                 incident=incident, data={"application": application, "channel": channel})
         ref = CaseRef(case.id, case.case_no, case.status)
-        if idempotency_key:
-            session.add(IdempotencyKey(key=f"{actor}:{idempotency_key}", actor=actor, result=ref.__dict__,
-                                       created_at=now))
+        if key:
+            session.execute(insert(_KEYS), {"key": key, "actor": actor, "result": ref.__dict__, "created_at": now})
         return ref
 
 
@@ -235,7 +239,11 @@ def _was_open(session: Session, task_id: str) -> bool:
 
 
 def _replayed(session: Session, actor: str, key: str) -> dict | None:
-    result = session.execute(_REPLAY, {"key": f"{actor}:{key}"}).scalar()
+    return _stored_result(session, f"{actor}:{key}")
+
+
+def _stored_result(session: Session, key: str) -> dict | None:
+    result = session.execute(_REPLAY, {"key": key}).scalar()
     return dict(result) if result is not None else None
 
 

@@ -139,6 +139,28 @@ def seed_demo(ctx, no_cases):
                f"密码 {demo.DEMO_PASSWORD}")
 
 
+@main.command("import-warnings")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
+              help="default: from the file name")
+@click.option("--by", default=None, help="the importing clerk (default: the system)")
+@click.pass_context
+def import_warnings(ctx, path, fmt, by):
+    """Start cases from the 低收入人口动态监测平台's warnings (CSV or JSON)."""
+    from engine import monitoring
+
+    fmt = fmt or ("json" if path.endswith(".json") else "csv")
+    try:
+        result = monitoring.import_warnings(_engine(ctx), Path(path).read_text(encoding="utf-8"), fmt, by)
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"新建案件 {len(result.started)} 件，已导入过 {len(result.skipped)} 条，错误 {len(result.errors)} 条")
+    for problem in result.errors:
+        messages = "；".join(e["message"] for e in problem["errors"])
+        click.echo(f"  第 {problem['record']} 条（{problem['warning_id'] or '无编号'}）：{messages}")
+    sys.exit(1 if result.errors else 0)
+
+
 @main.command("fire-timers")
 @click.option("--loop", is_flag=True, help="keep running as a worker")
 @click.pass_context

@@ -217,6 +217,37 @@ def warning_import(world, docstring):
     _start(world, record["area"], None, "warning", record["application"])
 
 
+@when("县民政局导入监测平台的预警文件（CSV）：")
+def warning_csv_import(world, docstring):
+    from engine import monitoring
+
+    world.last_import_text = docstring.strip() + "\n"
+    world.import_result = monitoring.import_warnings(world.eng, world.last_import_text, "csv", by="county_mz")
+    if world.import_result.started:
+        world.case_no = world.import_result.started[0]
+
+
+@when("再次导入同一文件")
+def warning_csv_reimport(world):
+    from engine import monitoring
+
+    world.previous_import = world.import_result
+    text = world.last_import_text
+    world.import_result = monitoring.import_warnings(world.eng, text, "csv", by="county_mz")
+
+
+@then(parsers.parse("导入新建案件{started:d}件，跳过{skipped:d}条，错误{errors:d}条"))
+def import_counts(world, started, skipped, errors):
+    result = world.import_result
+    assert (len(result.started), len(result.skipped), len(result.errors)) == (started, skipped, errors), result
+
+
+@then(parsers.parse('第{record:d}条预警的错误包括"{message}"'))
+def import_error(world, record, message):
+    [problem] = [p for p in world.import_result.errors if p["record"] == record]
+    assert any(message in e["message"] for e in problem["errors"]), problem
+
+
 @when(parsers.re(r'(?P<user>\S+?)办理"(?P<task>[^"]+)"，其中：'))
 def complete_with(world, user, task, datatable):
     _complete(world, user, task, s.table_dict(datatable))
