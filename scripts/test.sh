@@ -16,3 +16,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 scripts/setup.sh --test
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+if [ $# -eq 0 ]; then
+  # Traceability (policy clause -> diagram elements -> scenarios) and process coverage of the
+  # scenarios just run; each fails the build below its bar.
+  mkdir -p test-artifacts
+  .venv/bin/python tools/trace.py > test-artifacts/trace.txt || { cat test-artifacts/trace.txt; exit 1; }
+  .venv/bin/python tools/coverage_report.py
+fi
