@@ -103,6 +103,12 @@ class Engine:
     def cancel(self, case_no: str, by: str, reason: str) -> dict:
         return cases.cancel(self, case_no, by, reason)
 
+    def import_warnings(self, text: str, fmt: str, by: str | None = None):
+        """Start cases from the monitoring platform's warnings (CSV or JSON); see engine/monitoring.py."""
+        from engine import monitoring
+
+        return monitoring.import_warnings(self, text, fmt, by)
+
     # -- timers ---------------------------------------------------------------------------------
     def fire_due(self, now: datetime | None = None) -> int:
         return timers.fire_due(self, now)
