@@ -160,6 +160,8 @@ class AttachmentStore:
         self, username: str, attachment_id: int, remote_addr: str | None = None
     ) -> tuple[AttachmentInfo, Path]:
         """The file for someone who may read its case; the download is audited, a refusal too."""
+        if not 0 < attachment_id < 2**63:
+            raise NotFound("附件不存在")
         with self.eng.db.read() as session:
             user = people.get_user(session, username)
             found = session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine import signin
+from engine import forms, signin
 from engine.cases import CaseRef
 from engine.errors import FieldError, NotPermitted, ValidationFailed
 from engine.roles import Role, area_level
@@ -23,6 +23,15 @@ def start_form(eng: Engine) -> dict:
         return loaded.form(loaded.start_form) if loaded.start_form else {"type": "object", "properties": {}}
 
 
+def application_errors(eng: Engine, application: dict) -> list[FieldError]:
+    """Every field error of an application, so a refusal for another reason can list them all at once."""
+    try:
+        forms.validate(start_form(eng), application)
+    except ValidationFailed as err:
+        return list(err.errors)
+    return []
+
+
 def start_application(
     eng: Engine, username: str, application: dict, area_code: str, idempotency_key: str | None = None
 ) -> CaseRef:
@@ -32,7 +41,12 @@ def start_application(
     if account is None or not account.may_apply:
         raise NotPermitted("您的岗位不受理临时救助申请")
     if area_level(area_code or "") != "village" or not area_code.startswith(account.area_code):
-        raise ValidationFailed([FieldError("area_code", "所在村（社区）：请选择您辖区内的村（社区）")])
+        raise ValidationFailed(
+            [
+                FieldError("area_code", "所在村（社区）：请选择您辖区内的村（社区）"),
+                *application_errors(eng, application),
+            ]
+        )
     default = "proxy" if account.role == Role.VILLAGE else "window"
     channel = SUBMITTER_CHANNELS.get(application.get("submitted_by"), default)
     return eng.start_case(

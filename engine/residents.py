@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine import forms, signin
+from engine import forms, intake, signin
 from engine.cases import CaseRef
 from engine.context import LOCAL_TZ
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -52,7 +52,7 @@ def apply_online(
         if area is None or area_level(area.code) != "village":
             errors.append(FieldError("area_code", "所在村（社区）：请选择"))
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors + intake.application_errors(eng, application))
     return eng.start_case(application, area_code, by=None, channel="online", idempotency_key=idempotency_key)
 
 

@@ -92,3 +92,9 @@ def visitor(app):
         return v.login(username) if username else v
 
     return make
+
+
+def visible_text(page: str) -> str:
+    """The page's text as a reader sees it: no tags, no scripts, whitespace collapsed."""
+    page = re.sub(r"<(script|template)\b.*?</\1>", " ", page, flags=re.DOTALL)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))

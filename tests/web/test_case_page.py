@@ -1,0 +1,73 @@
+"""The case page: status, holder, deadlines, timeline, diagram marks, printable notices, audit of
+who opened it and of refused attempts."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.web.conftest import visible_text
+from tests.web.journeys import advance, start
+
+
+def diagram_data(page: str) -> list[dict]:
+    return json.loads(
+        re.search(r'<script type="application/json" id="diagram-data">(.*?)</script>', page, re.DOTALL).group(1)
+    )
+
+
+def test_case_page_shows_state_timeline_and_marked_diagram(eng, visitor):
+    case_no = start(eng)
+    advance(eng, case_no, "发放")
+    page = visitor("town_chengguan").get(f"/cases/{case_no}").get_data(as_text=True)
+    assert "办理中" in page and "急难型" in page and re.search(r'class="current-step">[^<]*发放', page)
+    assert "发放：乡镇(街道)（未认领）" in page
+    text = visible_text(page)
+    assert "提交申请" in text and "完成待办 · 受理审查" in text and "完成待办 · 先行救助决定" in text
+    diagrams = diagram_data(page)
+    entry = diagrams[0]
+    assert entry["process_id"] == "temporary_assistance" and "Task_IntakeReview" in entry["completed"]
+    paying = next(d for d in diagrams if "Task_Pay" in d["open_tasks"])
+    assert paying["xml"].startswith("<?xml")
+    assert "bpmn-navigated-viewer.production.min.js" in page
+
+
+def test_notices_are_printable(eng, visitor):
+    case_no = start(eng)
+    advance(eng, case_no, "补办手续")
+    clerk = visitor("town_chengguan")
+    page = clerk.get(f"/cases/{case_no}").get_data(as_text=True)
+    assert "临时救助审批决定书" in page
+    notice = clerk.get(f"/cases/{case_no}/notices/1")
+    text = notice.get_data(as_text=True)
+    assert (
+        notice.status_code == 200
+        and "临时救助审批决定书" in text
+        and "800" in text
+        and "发放临时救助金" in text
+    )
+    assert 'class="print"' in text and "@media print" in clerk.get("/static/app.css").get_data(as_text=True)
+    assert clerk.get(f"/cases/{case_no}/notices/9").status_code == 404
+
+
+def test_opening_a_case_is_audited(eng, visitor):
+    case_no = start(eng)
+    visitor("county_mz").get(f"/cases/{case_no}")
+    events = eng.case_view(case_no).events
+    viewed = [e for e in events if e["action"] == "personal_data_viewed"]
+    assert viewed and viewed[-1]["actor"] == "county_mz" and viewed[-1]["data"]["what"] == "案件页"
+
+
+def test_another_townships_case_is_not_found_and_the_attempt_audited(eng, visitor):
+    case_no = start(eng)
+    response = visitor("town_qingshan").get(f"/cases/{case_no}")
+    assert response.status_code == 404 and "张秀英" not in response.get_data(as_text=True)
+    denied = [e for e in eng.case_view(case_no).events if e["action"] == "access_denied"]
+    assert denied and denied[-1]["actor"] == "town_qingshan"
+
+
+def test_refused_attempt_shows_on_the_timeline(eng, visitor):
+    case_no = start(eng)
+    visitor("village_nan").get(f"/cases/{case_no}")
+    page = visitor("town_chengguan").get(f"/cases/{case_no}").get_data(as_text=True)
+    assert "越权访问被拒绝" in page and "village_nan" in page
