@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -54,6 +56,13 @@ class Trace:
             return
         process = task.workflow.spec.name
         self.nodes.append([process, spec.bpmn_id])
+        if isinstance(spec, (ParallelGateway, InclusiveGateway)) and len(spec.inputs) > 1:
+            # A join's task-tree parent is one branch; every branch that completed came in.
+            for source in spec.inputs:
+                if getattr(source, "bpmn_id", None) and task.workflow.get_next_task(
+                        spec_name=source.name, state=TaskState.COMPLETED) is not None:
+                    self.flows.append([process, source.bpmn_id, spec.bpmn_id])
+            return
         parent = task.parent
         while parent is not None and not getattr(parent.task_spec, "bpmn_id", None):
             parent = parent.parent
