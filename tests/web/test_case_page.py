@@ -12,7 +12,9 @@ from tests.web.journeys import advance, start
 
 def diagram_data(page: str) -> list[dict]:
     return json.loads(
-        re.search(r'<script type="application/json" id="diagram-data">(.*?)</script>', page, re.DOTALL).group(1)
+        re.search(r'<script type="application/json" id="diagram-data">(.*?)</script>', page, re.DOTALL).group(
+            1
+        )
     )
 
 
