@@ -4,6 +4,7 @@ area's case answers 404 (and the attempt is audited), another role's task 403, n
 from __future__ import annotations
 
 import io
+
 import pytest
 
 from tests.web.conftest import Visitor
