@@ -150,7 +150,7 @@ def bulk_cases(eng: Engine, total: int, chunk: int = 5000) -> None:
     while next_id <= existing + total:
         cases, states, tasks, events = [], [], [], []
         for case_id in range(next_id, min(next_id + chunk, existing + total + 1)):
-            township = TOWNSHIPS[case_id % len(TOWNSHIPS)]
+            township = TOWNSHIPS[(case_id // 10) % len(TOWNSHIPS)]  # independent of is_open below
             is_open = case_id % 10 == 0
             started = now - timedelta(minutes=case_id % 50000)
             cases.append(dict(id=case_id, case_no=f"639001-2025-{case_id:07d}", spec_version_id=1,
