@@ -15,15 +15,18 @@ from web import create_app
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> Path:
+def make_template(path: Path) -> Path:
     """Deployed diagrams and forms, demo areas and users of every role, no cases."""
-    path = tmp_path_factory.mktemp("template") / "jiuzhu.sqlite3"
     eng = Engine.open(f"sqlite:///{path}")
     eng.deploy()
     seed(eng, with_cases=False)
     eng.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    return make_template(tmp_path_factory.mktemp("template") / "jiuzhu.sqlite3")
 
 
 def copy_database(source: Path, target: Path) -> None:

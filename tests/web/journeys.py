@@ -62,6 +62,13 @@ def application(
 
 
 FORM_DATA = {
+    "discovery-verify.schema.json": {
+        "visit_date": "2026-11-20",
+        "visit_staff": [{"name": "王村干"}],
+        "hardship_confirmed": True,
+        "household_agrees": True,
+        "findings": "走访核实，住房失火损毁属实",
+    },
     "intake-review.schema.json": {
         "intake_decision": "accept",
         "documents_complete": True,

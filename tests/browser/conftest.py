@@ -1,0 +1,114 @@
+"""Browser tests: the real app served on a local port, driven by Playwright in Debian's Chromium.
+
+Skipped, with the reason shown, when /usr/bin/chromium is absent (scripts/test.sh installs it).
+Screenshots of every open page are kept under test-artifacts/browser/ when a test fails.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.web.conftest import copy_database, make_template
+from web import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+DESK = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(
+        reason="Debian's Chromium (/usr/bin/chromium) is not installed: "
+        "apt-get install chromium fonts-noto-cjk (scripts/test.sh does it as root)"
+    )
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(scope="session")
+def browser_template(tmp_path_factory) -> Path:
+    return make_template(tmp_path_factory.mktemp("browser-template") / "jiuzhu.sqlite3")
+
+
+@pytest.fixture
+def server(tmp_path, browser_template):
+    """The app on 127.0.0.1 with its own database; yields (base url, app)."""
+    db = tmp_path / "jiuzhu.sqlite3"
+    copy_database(browser_template, db)
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{db}",
+            "SECRET_KEY": "browser-test",
+            "ATTACHMENTS_DIR": str(tmp_path / "attachments"),
+        }
+    )
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}", app
+    httpd.shutdown()
+    app.extensions["jiuzhu"].engine.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def people(request, chromium, server):
+    """`people(user, phone=False)`: a page in its own browser context, signed in as that user
+    (None: a resident, not signed in). Every page is photographed if the test fails."""
+    base, _app = server
+    contexts = []
+
+    def open_as(user: str | None, phone: bool = False):
+        context = chromium.new_context(viewport=PHONE if phone else DESK, locale="zh-CN", base_url=base)
+        context.set_default_timeout(15_000)
+        contexts.append((user or "resident", context))
+        page = context.new_page()
+        if user:
+            page.goto("/login")
+            page.fill('input[name="username"]', user)
+            page.fill('input[name="password"]', "jiuzhu-demo")
+            page.click('button[type="submit"]')
+            page.wait_for_url(re.compile(r"/$"))
+        return page
+
+    yield open_as
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for who, context in contexts:
+            for n, page in enumerate(context.pages):
+                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{who}-{n}.png"), full_page=True)
+    for _who, context in contexts:
+        context.close()
