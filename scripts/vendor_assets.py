@@ -11,7 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "web" / "static" / "vendor"
 # (package, files or folders inside it, folder under vendor/)
 ASSETS = [
-    ("bpmn-js", ["dist/bpmn-navigated-viewer.production.min.js", "dist/assets"], "bpmn-js"),
+    # The navigated viewer for case pages; the plain viewer for tools/coverage_report.py's pages.
+    (
+        "bpmn-js",
+        ["dist/bpmn-navigated-viewer.production.min.js", "dist/bpmn-viewer.production.min.js", "dist/assets"],
+        "bpmn-js",
+    ),
 ]
 
 
