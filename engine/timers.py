@@ -77,7 +77,7 @@ def _fire_one(eng: "Engine", timer_id: int, now: datetime, before_commit: Callab
             # SpiffWorkflow compares with the real clock; it has not seen this time pass yet.
             log.info("timer %s due %s not yet seen as passed by the workflow", timer_id, timer.due_at)
             raise _NotYetPassed()
-        timer.status, timer.fired_at = "fired", now
+        timer.status, timer.fired_at = "fired", eng.now()  # when it actually fired, not when the pass began
         persist(session, ctx, loaded, workflow, actor="system:timer", action="timer_fired", now=eng.now(),
                 trace=trace, incident=incident, task=task,
                 data={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
