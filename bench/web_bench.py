@@ -34,14 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+import requests
+from sqlalchemy import insert
 
-from engine import Engine  # noqa: E402
-from engine.demo import DEMO_PASSWORD, seed  # noqa: E402
-from engine.store.models import AuditEvent, Case, OpenTask  # noqa: E402
-from tests.web.forms_data import as_form  # noqa: E402
-from tests.web.journeys import application, form_data  # noqa: E402
+from engine import Engine
+from engine.demo import DEMO_PASSWORD, seed
+from engine.store.models import AuditEvent, Case, OpenTask
+from tests.web.forms_data import as_form
+from tests.web.journeys import application, form_data
 
 CHENGGUAN_VILLAGE = "639001001001"
 EXTRA_TOWNSHIPS = [f"639001{i:03d}" for i in range(3, 11)]
@@ -52,7 +52,7 @@ CATEGORIES = ["emergency", "expenditure", "major"]
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def summary(label: str, ms: list[float]) -> str:
@@ -92,47 +92,49 @@ def bulk_cases(eng: Engine, total: int, chunk: int = 5000) -> None:
             case_no = f"639001-2025-{case_id:07d}"
             category = CATEGORIES[case_id % 3]
             cases.append(
-                dict(
-                    id=case_id,
-                    case_no=case_no,
-                    spec_version_id=1,
-                    process_id="temporary_assistance",
-                    area_code=township + "001",
-                    county_code="639001",
-                    channel="window",
-                    status="running" if is_open else "completed",
-                    category=category,
-                    applicant_name="张三",
-                    applicant_id_number="110101199003074514",
-                    reason="medical_expense",
-                    started_at=began,
-                    updated_at=began,
-                    closed_at=None if is_open else began + timedelta(days=9),
-                    version=1,
-                )
+                {
+                    "id": case_id,
+                    "case_no": case_no,
+                    "spec_version_id": 1,
+                    "process_id": "temporary_assistance",
+                    "area_code": township + "001",
+                    "county_code": "639001",
+                    "channel": "window",
+                    "status": "running" if is_open else "completed",
+                    "category": category,
+                    "applicant_name": "张三",
+                    "applicant_id_number": "110101199003074514",
+                    "reason": "medical_expense",
+                    "started_at": began,
+                    "updated_at": began,
+                    "closed_at": None if is_open else began + timedelta(days=9),
+                    "version": 1,
+                }
             )
-            events.append(dict(at=began, actor="bench", action="case_started", case_id=case_id, data={}))
+            events.append(
+                {"at": began, "actor": "bench", "action": "case_started", "case_id": case_id, "data": {}}
+            )
             if is_open:
                 role = "township" if case_id % 20 == 0 else "village"
                 tasks.append(
-                    dict(
-                        task_id=str(uuid.uuid4()),
-                        case_id=case_id,
-                        case_no=case_no,
-                        element_id="Task_X",
-                        name=TASK_NAMES[case_id % len(TASK_NAMES)],
-                        process_id="expenditure_aid",
-                        lane=None,
-                        role=role,
-                        area_code=township + "001",
-                        category=category,
-                        applicant_name="张三",
-                        form="intake-review.schema.json",
-                        ui_form=None,
-                        created_at=began,
-                        due_at=began + timedelta(days=case_id % 30),
-                        claimed_by=None,
-                    )
+                    {
+                        "task_id": str(uuid.uuid4()),
+                        "case_id": case_id,
+                        "case_no": case_no,
+                        "element_id": "Task_X",
+                        "name": TASK_NAMES[case_id % len(TASK_NAMES)],
+                        "process_id": "expenditure_aid",
+                        "lane": None,
+                        "role": role,
+                        "area_code": township + "001",
+                        "category": category,
+                        "applicant_name": "张三",
+                        "form": "intake-review.schema.json",
+                        "ui_form": None,
+                        "created_at": began,
+                        "due_at": began + timedelta(days=case_id % 30),
+                        "claimed_by": None,
+                    }
                 )
         with eng.db.write() as session:
             session.execute(insert(Case), cases)
@@ -228,7 +230,9 @@ def main() -> None:
             for task_id in task_ids:
                 body["_submission"] = uuid.uuid4().hex
                 ms, response = timed(
-                    lambda: session.post(f"{base}/tasks/{task_id}", data=body, allow_redirects=False)
+                    lambda task_id=task_id: session.post(
+                        f"{base}/tasks/{task_id}", data=body, allow_redirects=False
+                    )
                 )
                 assert response.status_code == 302, response.text[:500]
                 completions.append(ms)
