@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -25,17 +24,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
-from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment  # noqa: E402
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
-from SpiffWorkflow.util.task import TaskState  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, insert, select, text
 
-from engine import Engine  # noqa: E402
-from engine.specs import SpecFiles, parse  # noqa: E402
-from engine.store.models import AuditEvent, Case, CaseState, OpenTask  # noqa: E402
+from engine import Engine
+from engine.specs import SpecFiles, parse
+from engine.store.models import AuditEvent, Case, CaseState, OpenTask
 
 SPECS = ROOT / "bench" / "specs"
 PG_ADMIN_URL = os.environ.get("JIUZHU_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -3,8 +3,24 @@
 Nothing in this package imports Flask. Start with `Engine.open(url)`; see README.md for the API.
 """
 
-from engine.errors import Conflict, DomainError, FieldError, LintFailed, NotFound, NotPermitted, ValidationFailed
+from engine.errors import (
+           Conflict,
+           DomainError,
+           FieldError,
+           LintFailed,
+           NotFound,
+           NotPermitted,
+           ValidationFailed,
+)
 from engine.service import Engine
 
-__all__ = ["Engine", "DomainError", "ValidationFailed", "FieldError", "Conflict", "NotPermitted", "NotFound",
-           "LintFailed"]
+__all__ = [
+           "Conflict",
+           "DomainError",
+           "Engine",
+           "FieldError",
+           "LintFailed",
+           "NotFound",
+           "NotPermitted",
+           "ValidationFailed",
+]

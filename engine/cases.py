@@ -6,17 +6,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from SpiffWorkflow.util.task import TaskState
 
 from engine import people
 from engine.context import CaseContext
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.roles import CASE_WORKER_ROLES, Role, county_of
-from engine.runtime import INBOX, STATES, Trace, audit, delete_open_rows, incident_from, persist, run_engine_steps, script_engine
+from engine.runtime import (
+    INBOX,
+    STATES,
+    Trace,
+    audit,
+    delete_open_rows,
+    incident_from,
+    persist,
+    run_engine_steps,
+    script_engine,
+)
 from engine.store.models import Area, CaseCounter, CaseState, IdempotencyKey, Timer, User
 from engine.store.rows import insert_case, load_case, load_case_with_state, save_case
 
@@ -36,7 +46,7 @@ class CaseRef:
     created: bool = True  # False when an idempotent retry returned the case started earlier
 
 
-def start_case(eng: "Engine", application: dict, area_code: str, by: str | None, channel: str = "window",
+def start_case(eng: Engine, application: dict, area_code: str, by: str | None, channel: str = "window",
                idempotency_key: str | None = None, dedupe_key: str | None = None) -> CaseRef:
     """Start a case from an application; `by` is None for a resident online or a system import.
 
@@ -97,18 +107,18 @@ def _next_case_no(session: Session, county_code: str, now: datetime) -> str:
     return f"{county_code}-{year}-{last:06d}"
 
 
-def claim(eng: "Engine", username: str, task_id: str) -> None:
+def claim(eng: Engine, username: str, task_id: str) -> None:
     with eng.db.write() as session:
-        row, user = _open_task_for(session, username, task_id)
+        row = _open_task_for(session, username, task_id)
         if row.claimed_by and row.claimed_by != username:
             raise Conflict(f"该待办已由 {row.claimed_by} 认领")
         _set_claim(session, row, username)
         _audit_simple(eng, session, row, username, "task_claimed")
 
 
-def unclaim(eng: "Engine", username: str, task_id: str) -> None:
+def unclaim(eng: Engine, username: str, task_id: str) -> None:
     with eng.db.write() as session:
-        row, user = _open_task_for(session, username, task_id)
+        row = _open_task_for(session, username, task_id)
         if row.claimed_by != username:
             raise Conflict("只能退回自己认领的待办")
         _set_claim(session, row, None)
@@ -119,7 +129,7 @@ def _set_claim(session: Session, row, username: str | None) -> None:
     session.execute(update(INBOX).where(INBOX.c.task_id == row.task_id).values(claimed_by=username))
 
 
-def _audit_simple(eng: "Engine", session: Session, row, username: str, action: str) -> None:
+def _audit_simple(eng: Engine, session: Session, row, username: str, action: str) -> None:
     case = load_case(session, case_id=row.case_id)
     ctx = CaseContext(session, case, eng.now)
     case.updated_at = eng.now()
@@ -135,10 +145,10 @@ def _open_task_for(session: Session, username: str, task_id: str):
         raise NotFound("待办不存在或已办结")
     if not people.may_act_on(user, row.role, row.area_code):
         raise NotPermitted("无权办理该待办")
-    return row, user
+    return row
 
 
-def complete(eng: "Engine", username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
+def complete(eng: Engine, username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
     """Validate, run, persist, audit: all in one transaction, or nothing."""
     try:
         with eng.db.write() as session:
@@ -160,7 +170,7 @@ def complete(eng: "Engine", username: str, task_id: str, data: dict, idempotency
         raise Conflict("该待办刚被他人办理，请刷新后重试") from err
 
 
-def _complete_in(eng: "Engine", session: Session, username: str, task_id: str, data: dict) -> dict:
+def _complete_in(eng: Engine, session: Session, username: str, task_id: str, data: dict) -> dict:
     user, row = _actor_and_task(session, username, task_id)
     if row is None:
         if _was_open(session, task_id):
@@ -256,7 +266,7 @@ def _uuid(task_id: str):
         raise NotFound("待办不存在") from None
 
 
-def retry(eng: "Engine", case_no: str, by: str, data: dict | None = None) -> dict:
+def retry(eng: Engine, case_no: str, by: str, data: dict | None = None) -> dict:
     """Run a case needing attention again from its failed task (like resolving an incident); `data`
     corrects the case data first, and is audited with the retry."""
     with eng.db.write() as session:
@@ -279,7 +289,7 @@ def retry(eng: "Engine", case_no: str, by: str, data: dict | None = None) -> dic
         return {"case_no": case.case_no, "status": case.status, "attention": case.attention}
 
 
-def cancel(eng: "Engine", case_no: str, by: str, reason: str) -> dict:
+def cancel(eng: Engine, case_no: str, by: str, reason: str) -> dict:
     if not reason or not reason.strip():
         raise ValidationFailed([FieldError("reason", "撤销原因：必填")])
     with eng.db.write() as session:

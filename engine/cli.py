@@ -13,7 +13,8 @@ import click
 
 from engine.errors import DomainError, LintFailed, ValidationFailed
 from engine.service import PROJECT_ROOT, Engine
-from engine.specs import SpecFiles, lint as lint_files
+from engine.specs import SpecFiles
+from engine.specs import lint as lint_files
 from engine.store.db import Database, default_url
 
 

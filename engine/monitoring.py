@@ -89,7 +89,7 @@ def to_application(record: dict) -> tuple[str, dict]:
     return str(record.get("area_code", "")), application
 
 
-def import_warnings(eng: "Engine", text: str, fmt: str, by: str | None = None) -> ImportResult:
+def import_warnings(eng: Engine, text: str, fmt: str, by: str | None = None) -> ImportResult:
     result = ImportResult()
     for number, record in enumerate(parse(text, fmt), start=1):
         area_code, application = to_application(record)

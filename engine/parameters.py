@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFound, ValidationFailed, FieldError
+from engine.errors import FieldError, NotFound, ValidationFailed
 from engine.store.models import ParameterSet
 
 DEFAULTS_FILE = Path(__file__).with_name("parameters_default.json")

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict, NotFound, NotPermitted, ValidationFailed, FieldError
+from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.roles import CASE_WORKER_ROLES, Role, area_level
 from engine.store.models import Area, User
 

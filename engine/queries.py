@@ -13,7 +13,15 @@ from engine import people
 from engine.errors import NotFound, NotPermitted
 from engine.roles import Role
 from engine.store.models import (
-    AuditEvent, Case, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer, User,
+    AuditEvent,
+    Case,
+    CaseState,
+    LedgerEntry,
+    Notice,
+    OpenTask,
+    PublicNotice,
+    Timer,
+    User,
 )
 
 if TYPE_CHECKING:
@@ -61,7 +69,7 @@ def _row(r: OpenTask, now: datetime) -> InboxRow:
                     r.due_at is not None and not overdue and r.due_at - now < DUE_SOON)
 
 
-def inbox(eng: "Engine", username: str, *, category: str | None = None, task_name: str | None = None,
+def inbox(eng: Engine, username: str, *, category: str | None = None, task_name: str | None = None,
           overdue: bool | None = None, limit: int = 50, offset: int = 0) -> InboxPage:
     """The READY user tasks a user may act on: their role's lane, cases within their area."""
     now = eng.now()
@@ -87,7 +95,7 @@ def inbox(eng: "Engine", username: str, *, category: str | None = None, task_nam
         return InboxPage([_row(r, now) for r in rows], total, counts)
 
 
-def open_tasks(eng: "Engine", case_no: str) -> list[InboxRow]:
+def open_tasks(eng: Engine, case_no: str) -> list[InboxRow]:
     """System view of a case's open tasks (no permission check: for tests, CLI and the engine)."""
     now = eng.now()
     with eng.db.read() as session:
@@ -135,7 +143,7 @@ class CaseView:
         return [element for _process, element in self.reached.get("nodes", [])]
 
 
-def case_view(eng: "Engine", case_no: str, username: str | None = None) -> CaseView:
+def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseView:
     """A case with its history; `username` None is the system view (tests, CLI)."""
     now = eng.now()
     with eng.db.read() as session:
@@ -165,7 +173,7 @@ def case_view(eng: "Engine", case_no: str, username: str | None = None) -> CaseV
         )
 
 
-def _case_data(session: Session, eng: "Engine", case: Case, state: CaseState) -> dict:
+def _case_data(session: Session, eng: Engine, case: Case, state: CaseState) -> dict:
     from engine.context import CaseContext
     from engine.runtime import _latest_data, script_engine
 
@@ -185,7 +193,7 @@ def _payment(p: LedgerEntry) -> dict:
             "recorded_at": p.recorded_at}
 
 
-def public_notices(eng: "Engine", township_code: str) -> list[dict]:
+def public_notices(eng: Engine, township_code: str) -> list[dict]:
     """信息公示 of a township: masked name and ID number, household size, category, amount."""
     now = eng.now()
     with eng.db.read() as session:
@@ -197,7 +205,7 @@ def public_notices(eng: "Engine", township_code: str) -> list[dict]:
                 for r in rows if r.until is None or r.until >= now]
 
 
-def prior_cases(eng: "Engine", id_number: str) -> list[dict]:
+def prior_cases(eng: Engine, id_number: str) -> list[dict]:
     """Applicant index: every case of an ID number with its reason and outcome."""
     with eng.db.read() as session:
         rows = session.scalars(select(Case).where(Case.applicant_id_number == id_number.upper())
@@ -206,7 +214,7 @@ def prior_cases(eng: "Engine", id_number: str) -> list[dict]:
                  "started_at": c.started_at, "closed_at": c.closed_at} for c in rows]
 
 
-def cases_needing_attention(eng: "Engine", username: str) -> list[dict]:
+def cases_needing_attention(eng: Engine, username: str) -> list[dict]:
     with eng.db.read() as session:
         user = people.get_user(session, username)
         if Role(user.role) not in (Role.COUNTY, Role.PROCESS_OWNER, Role.AUDITOR):

@@ -108,7 +108,7 @@ class OpenWork:
     waiting: list
 
     @classmethod
-    def of(cls, workflow) -> "OpenWork":
+    def of(cls, workflow) -> OpenWork:
         user_tasks, timers, waiting = [], [], []
         for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
             if task.state == TaskState.READY:

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
@@ -100,7 +106,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         scope.update(self.globals)
         scope.update(external_context or {})
         scope.update(context)
-        return eval(_compiled(expression.strip(), "eval"), scope)
+        return eval(_compiled(expression.strip(), "eval"), scope)  # noqa: S307 - RestrictedPython byte code
 
     def execute(self, script, context, external_context=None):
         overlap = (set(self.globals) | set(external_context or {})) & set(context)
@@ -111,7 +117,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         scope.update(external_context or {})
         reserved = set(scope)
         scope.update(context)
-        exec(_compiled(script, "exec"), scope)
+        exec(_compiled(script, "exec"), scope)  # noqa: S102 - RestrictedPython byte code, guarded scope
         for key, value in scope.items():
             if key in reserved or key.startswith("_") or callable(value):
                 continue

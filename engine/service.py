@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
-from engine import cases, parameters, people, queries, timers, versions
-from engine import access, attachments, diagrams, intake, places, residents, signin, task_forms
+from engine import (
+    access,
+    attachments,
+    cases,
+    diagrams,
+    intake,
+    parameters,
+    people,
+    places,
+    queries,
+    residents,
+    signin,
+    task_forms,
+    timers,
+    versions,
+)
 from engine.specs import SpecFiles
 from engine.store import schema
 from engine.store.db import Database
@@ -17,7 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Engine:
@@ -30,7 +44,7 @@ class Engine:
 
     @classmethod
     def open(cls, url: str | None = None, clock: Callable[[], datetime] | None = None,
-             migrate: bool = True) -> "Engine":
+             migrate: bool = True) -> Engine:
         db = Database(url)
         if migrate:
             schema.upgrade(db)
@@ -197,3 +211,16 @@ class Engine:
 
     def area_names(self) -> dict[str, str]:
         return places.names(self)
+
+    # -- the process owner's studio, operations and reports (engine/studio/, engine/reports.py) ---
+    def studio(self):
+        """The process owner's studio and operations: an engine.studio.Studio on this engine."""
+        from engine.studio import Studio
+
+        return Studio(self)
+
+    def reports(self):
+        """台账 and dashboards: an engine.reports.Reports on this engine."""
+        from engine.reports import Reports
+
+        return Reports(self)

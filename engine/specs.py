@@ -69,7 +69,7 @@ class SpecFiles:
     files: dict[str, str]
 
     @classmethod
-    def from_dirs(cls, bpmn_dir: str | Path, forms_dir: str | Path) -> "SpecFiles":
+    def from_dirs(cls, bpmn_dir: str | Path, forms_dir: str | Path) -> SpecFiles:
         files: dict[str, str] = {}
         for folder, prefix, patterns in ((bpmn_dir, "bpmn", ("*.bpmn", "*.dmn")), (forms_dir, "forms", ("*.json",))):
             for pattern in patterns:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -28,14 +29,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def due_timer_ids(eng: "Engine", now: datetime, limit: int = 100) -> list[int]:
+def due_timer_ids(eng: Engine, now: datetime, limit: int = 100) -> list[int]:
     with eng.db.read() as session:
         return list(session.scalars(
             select(Timer.id).where(Timer.status == "pending", Timer.due_at <= now)
             .order_by(Timer.due_at).limit(limit)))
 
 
-def fire_due(eng: "Engine", now: datetime | None = None, limit: int = 100) -> int:
+def fire_due(eng: Engine, now: datetime | None = None, limit: int = 100) -> int:
     """Fire every pending timer due at `now` (default: the engine clock); returns how many fired."""
     now = now or eng.now()
     fired = 0
@@ -49,14 +50,14 @@ class _NotYetPassed(Exception):
     """Abort the unit of work: nothing changes, the timer stays pending."""
 
 
-def fire_one(eng: "Engine", timer_id: int, now: datetime, before_commit: Callable[[], None] | None = None) -> bool:
+def fire_one(eng: Engine, timer_id: int, now: datetime, before_commit: Callable[[], None] | None = None) -> bool:
     try:
         return _fire_one(eng, timer_id, now, before_commit)
     except _NotYetPassed:
         return False
 
 
-def _fire_one(eng: "Engine", timer_id: int, now: datetime, before_commit: Callable[[], None] | None) -> bool:
+def _fire_one(eng: Engine, timer_id: int, now: datetime, before_commit: Callable[[], None] | None) -> bool:
     with eng.db.write() as session:
         stmt = select(Timer).where(Timer.id == timer_id, Timer.status == "pending")
         if eng.db.sqlite:
@@ -93,18 +94,18 @@ def _uuid(value: str):
     return UUID(value)
 
 
-def next_due(eng: "Engine") -> datetime | None:
+def next_due(eng: Engine) -> datetime | None:
     with eng.db.read() as session:
         return session.scalar(select(Timer.due_at).where(Timer.status == "pending").order_by(Timer.due_at).limit(1))
 
 
-def run_worker(eng: "Engine", stop: Callable[[], bool] = lambda: False, max_sleep: float = 0.5) -> None:
+def run_worker(eng: Engine, stop: Callable[[], bool] = lambda: False, max_sleep: float = 0.5) -> None:
     """Poll for due timers; sleeps at most `max_sleep` seconds so a timer fires within a second of its due
     time (spiff-arena's background pollers run every 10–300 s)."""
     while not stop():
         try:
             fire_due(eng)
-        except Exception:  # noqa: BLE001 - a worker must survive one bad case; the case shows the incident
+        except Exception:
             log.exception("timer worker pass failed")
         upcoming = next_due(eng)
         wait = max_sleep

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SAEngine
@@ -63,15 +63,13 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One unit of work: commits on a clean exit, rolls back on any exception."""
-        with self._write_sessions() as session:
-            with session.begin():
-                yield session
+        with self._write_sessions() as session, session.begin():
+            yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read_sessions() as session:
-            with session.begin():
-                yield session
+        with self._read_sessions() as session, session.begin():
+            yield session
 
     def dispose(self) -> None:
         self.writer.dispose()

@@ -15,9 +15,8 @@ from tests.conftest import VILLAGE_A1
 def test_audit_events_refuse_update_and_delete(mini_engine, applicant):
     mini_engine.start_case({"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a")
     for statement in ("UPDATE audit_events SET actor = 'someone'", "DELETE FROM audit_events"):
-        with pytest.raises(DBAPIError, match="append-only"):
-            with mini_engine.db.write() as session:
-                session.execute(text(statement))
+        with pytest.raises(DBAPIError, match="append-only"), mini_engine.db.write() as session:
+            session.execute(text(statement))
 
 
 def test_engine_imports_no_flask():

@@ -6,11 +6,10 @@ Create Date: 2026-11-23
 
 The audit log is append-only: triggers refuse UPDATE and DELETE on audit_events.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from engine.store.models import UTCDateTime
-
 
 revision = '0001'
 down_revision = None

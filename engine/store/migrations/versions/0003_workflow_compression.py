@@ -8,8 +8,8 @@ Every step rewrites the case's workflow JSON (10–40 KB); pglz compression of t
 single most expensive statement of a step. lz4 compresses about as well here and much faster.
 Servers built without lz4 keep pglz. SQLite stores text as is.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003"
 down_revision = "0002"
