@@ -71,9 +71,12 @@ def _fire_one(eng: Engine, timer_id: int, now: datetime, before_commit: Callable
         ctx = CaseContext(session, case, eng.now)
         state = session.get(CaseState, case.id)
         workflow = loaded.load_workflow(state.workflow, script_engine(ctx))
+        task = workflow.get_task_from_id(_uuid(timer.task_id))
+        if task is None or task.state != TaskState.WAITING:
+            timer.status = "cancelled"  # the case moved on without it; nothing to fire
+            return False
         trace = Trace()
         incident = run_engine_steps(workflow, trace)
-        task = workflow.get_task_from_id(_uuid(timer.task_id))
         if incident is None and task is not None and task.state == TaskState.WAITING:
             # SpiffWorkflow compares with the real clock; it has not seen this time pass yet.
             log.info("timer %s due %s not yet seen as passed by the workflow", timer_id, timer.due_at)
