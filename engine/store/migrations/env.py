@@ -2,8 +2,9 @@
 
 from alembic import context
 
-from engine.store.models import Base
+import engine.store.studio_models
 import engine.store.web_models  # noqa: F401 - registers the web tables on Base.metadata
+from engine.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

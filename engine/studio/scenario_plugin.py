@@ -1,0 +1,38 @@
+"""A pytest plugin loaded into a scenario run (`-p engine.studio.scenario_plugin`): it writes each
+scenario's feature, name, outcome and failing step as JSON to $JIUZHU_SCENARIO_RESULTS."""
+
+from __future__ import annotations
+
+import json
+import os
+
+_RESULTS: dict[str, dict] = {}
+
+
+def pytest_bdd_before_scenario(request, feature, scenario):
+    _RESULTS[request.node.nodeid] = {"feature": feature.name, "name": scenario.name, "outcome": "passed",
+                                     "step": None, "message": ""}
+
+
+def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception):
+    result = _RESULTS.get(request.node.nodeid)
+    if result is not None:
+        result["step"] = f"{step.keyword} {step.name}".strip()
+        result["message"] = str(exception)[:1000]
+
+
+def pytest_runtest_logreport(report):
+    if not report.failed:
+        return
+    result = _RESULTS.setdefault(report.nodeid, {"feature": "", "name": report.nodeid.rsplit("::", 1)[-1],
+                                                 "outcome": "passed", "step": None, "message": ""})
+    result["outcome"] = "failed"
+    if not result["message"]:
+        result["message"] = report.longreprtext[-1000:]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    target = os.environ.get("JIUZHU_SCENARIO_RESULTS")
+    if target:
+        with open(target, "w", encoding="utf-8") as out:
+            json.dump(list(_RESULTS.values()), out, ensure_ascii=False)

@@ -1,0 +1,339 @@
+"""Studio: the process owner's services over one Engine, each checking the user's role and auditing
+what it changes. The auditor may call every reading method and none of the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import parameters, people, versions
+from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
+from engine.roles import Role
+from engine.specs import SpecFiles
+from engine.store.models import AuditEvent, Case, SpecVersion
+from engine.store.studio_models import ScenarioRun, StudioDraft
+from engine.studio import diff as spec_diff
+from engine.studio import drafts, migration, operations, params, scenarios
+
+if TYPE_CHECKING:
+    from engine.service import Engine
+
+READERS = (Role.PROCESS_OWNER, Role.AUDITOR)
+EDITORS = (Role.PROCESS_OWNER,)
+OPERATORS = (Role.PROCESS_OWNER, Role.COUNTY)
+WATCHERS = (Role.PROCESS_OWNER, Role.COUNTY, Role.AUDITOR)
+
+
+@dataclass(frozen=True)
+class DraftView:
+    id: int
+    name: str
+    status: str
+    base_version_id: int | None
+    deployed_version_id: int | None
+    files: dict[str, str]
+    problems: list[dict]
+    content_hash: str
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    latest_run: dict | None
+
+    @property
+    def errors(self) -> list[dict]:
+        return [p for p in self.problems if p["severity"] == "error"]
+
+    @property
+    def warnings(self) -> list[dict]:
+        return [p for p in self.problems if p["severity"] != "error"]
+
+    def problems_of(self, path: str) -> list[dict]:
+        """Problems of a file; lint reports some diagram problems against 'bpmn' as a whole."""
+        return [p for p in self.problems if p["file"] == path or (p["file"] == "bpmn" and path.endswith(".bpmn"))]
+
+
+class Studio:
+    def __init__(self, eng: Engine):
+        self.eng = eng
+
+    # -- who may ---------------------------------------------------------------------------------
+    def _user(self, session: Session, username: str, roles) -> object:
+        user = people.get_user(session, username)
+        if Role(user.role) not in roles:
+            raise NotPermitted("无权进行此操作：" + ("仅流程管理员" if roles == EDITORS else "岗位不符"))
+        return user
+
+    def may_edit(self, username: str) -> bool:
+        with self.eng.db.read() as session:
+            return Role(people.get_user(session, username).role) in EDITORS
+
+    def _audit(self, session: Session, by: str, action: str, data: dict, **extra) -> None:
+        session.add(AuditEvent(at=self.eng.now(), actor=by, action=action, data=data, **extra))
+
+    # -- versions --------------------------------------------------------------------------------
+    def versions(self, username: str) -> list[dict]:
+        with self.eng.db.read() as session:
+            self._user(session, username, READERS)
+            listed = versions.list_versions(session)
+            running = dict(session.execute(
+                select(Case.spec_version_id, func.count())
+                .where(Case.status.in_(("running", "needs_attention"))).group_by(Case.spec_version_id)).all())
+        for item in listed:
+            item["running"] = running.get(item["id"], 0)
+        return listed
+
+    def version_files(self, username: str, version_id: int) -> dict[str, str]:
+        with self.eng.db.read() as session:
+            self._user(session, username, READERS)
+            return drafts.version_files(session, version_id)
+
+    def diff(self, username: str, old_version: int, new_version: int) -> spec_diff.VersionDiff:
+        with self.eng.db.read() as session:
+            self._user(session, username, READERS)
+            old, new = drafts.version_files(session, old_version), drafts.version_files(session, new_version)
+        return spec_diff.diff_files(SpecFiles(old), SpecFiles(new))
+
+    def draft_diff(self, username: str, draft_id: int) -> spec_diff.VersionDiff:
+        """What the draft changes against the newest deployed version (what new cases use now)."""
+        with self.eng.db.read() as session:
+            self._user(session, username, READERS)
+            draft = drafts.get(session, draft_id)
+            current = session.scalars(select(SpecVersion).order_by(SpecVersion.id.desc()).limit(1)).first()
+            base = dict(current.files) if current is not None else {}
+            return spec_diff.diff_files(SpecFiles(base), SpecFiles(dict(draft.files)))
+
+    # -- drafts ----------------------------------------------------------------------------------
+    def drafts(self, username: str) -> list[DraftView]:
+        with self.eng.db.read() as session:
+            self._user(session, username, READERS)
+            return [self._view(session, d) for d in drafts.list_open(session)]
+
+    def draft(self, username: str, draft_id: int) -> DraftView:
+        with self.eng.db.read() as session:
+            self._user(session, username, READERS)
+            return self._view(session, drafts.get(session, draft_id))
+
+    def _view(self, session: Session, draft: StudioDraft) -> DraftView:
+        files = dict(draft.files)
+        content_hash = SpecFiles(files).content_hash
+        run = session.scalars(select(ScenarioRun).where(ScenarioRun.draft_id == draft.id)
+                              .order_by(ScenarioRun.id.desc()).limit(1)).first()
+        return DraftView(draft.id, draft.name, draft.status, draft.base_version_id, draft.deployed_version_id, files,
+                         list(draft.problems), content_hash, draft.created_by, draft.updated_at, draft.updated_by,
+                         _run_dict(run) if run is not None else None)
+
+    def new_draft(self, username: str, name: str, from_version: int | None = None,
+                  files: dict[str, str] | None = None, source: str = "version") -> int:
+        """A draft from a deployed version (default: the newest), or from the given files."""
+        with self.eng.db.write() as session:
+            self._user(session, username, EDITORS)
+            if files is None:
+                if from_version is None:
+                    latest = session.scalar(select(func.max(SpecVersion.id)))
+                    if latest is None:
+                        raise NotFound("尚未部署任何版本")
+                    from_version = latest
+                files = drafts.version_files(session, from_version)
+            draft = drafts.create(session, name, username, self.eng.now(), files, from_version)
+            self._audit(session, username, "draft_created",
+                        {"draft_id": draft.id, "name": draft.name, "from_version": from_version, "source": source,
+                         "hash": SpecFiles(files).content_hash}, spec_version_id=from_version)
+            return draft.id
+
+    def import_archive(self, username: str, name: str, raw: bytes) -> int:
+        return self.new_draft(username, name, files=drafts.from_archive(raw), source="archive")
+
+    def import_folders(self, username: str, name: str, bpmn_dir, forms_dir) -> int:
+        return self.new_draft(username, name, files=drafts.read_folders(bpmn_dir, forms_dir), source="folders")
+
+    def save_file(self, username: str, draft_id: int, path: str, text: str | None) -> DraftView:
+        """Save one file (None deletes it); the draft is linted again and its problems returned."""
+        with self.eng.db.write() as session:
+            self._user(session, username, EDITORS)
+            draft = drafts.save_file(session, draft_id, path, text, username, self.eng.now())
+            self._audit(session, username, "draft_file_deleted" if text is None else "draft_file_saved",
+                        {"draft_id": draft_id, "path": path, "errors": sum(
+                            1 for p in draft.problems if p["severity"] == "error")})
+            session.flush()
+            return self._view(session, draft)
+
+    def discard(self, username: str, draft_id: int) -> None:
+        with self.eng.db.write() as session:
+            self._user(session, username, EDITORS)
+            draft = drafts.editable(session, draft_id)
+            draft.status, draft.updated_at, draft.updated_by = "discarded", self.eng.now(), username
+            self._audit(session, username, "draft_discarded", {"draft_id": draft_id})
+
+    def export_archive(self, username: str, draft_id: int | None = None, version_id: int | None = None) -> bytes:
+        with self.eng.db.read() as session:
+            self._user(session, username, READERS)
+            files = dict(drafts.get(session, draft_id).files) if draft_id else drafts.version_files(session, version_id)
+        return drafts.to_archive(files)
+
+    def export_folders(self, username: str, draft_id: int, bpmn_dir, forms_dir) -> list[str]:
+        """Write a draft into bpmn/ + forms/ (the repository's source of truth); unchanged files untouched."""
+        view = self.draft(username, draft_id)
+        with self.eng.db.write() as session:
+            self._user(session, username, EDITORS)
+            touched = drafts.write_folders(view.files, bpmn_dir, forms_dir)
+            self._audit(session, username, "draft_exported", {"draft_id": draft_id, "files": touched})
+        return touched
+
+    # -- scenario runs and deploy ----------------------------------------------------------------
+    def start_run(self, username: str, draft_id: int, keyword: str | None = None, wait: bool = False) -> int:
+        with self.eng.db.write() as session:
+            self._user(session, username, EDITORS)
+            draft = drafts.get(session, draft_id)
+            if any(p["severity"] == "error" for p in draft.problems):
+                raise Conflict("草稿未通过检查，请先改正标出的问题")
+            files = dict(draft.files)
+            row = ScenarioRun(draft_id=draft_id, content_hash=SpecFiles(files).content_hash, status="running",
+                              results=[], started_at=self.eng.now(), started_by=username)
+            session.add(row)
+            session.flush()
+            run_id = row.id
+            self._audit(session, username, "scenario_run_started",
+                        {"draft_id": draft_id, "run_id": run_id, "keyword": keyword})
+        scenarios.start(self.eng, run_id, files, keyword, wait)
+        return run_id
+
+    def run(self, username: str, run_id: int) -> dict:
+        with self.eng.db.read() as session:
+            self._user(session, username, READERS)
+            row = session.get(ScenarioRun, run_id)
+            if row is None:
+                raise NotFound(f"测试运行 {run_id} 不存在")
+            return _run_dict(row)
+
+    def deploy_draft(self, username: str, draft_id: int, note: str | None = None,
+                     accept_failures: bool = False) -> versions.Deployment:
+        """Deploy a draft as the version new cases use. Its policy scenarios must have been run on
+        exactly these files; failures are deployed only when the process owner accepts them."""
+        with self.eng.db.write() as session:
+            self._user(session, username, EDITORS)
+            draft = drafts.editable(session, draft_id)
+            files = SpecFiles(dict(draft.files))
+            run = session.scalars(select(ScenarioRun).where(
+                ScenarioRun.draft_id == draft_id, ScenarioRun.content_hash == files.content_hash)
+                .order_by(ScenarioRun.id.desc()).limit(1)).first()
+            if run is None or run.status == "running":
+                raise Conflict("请先对当前草稿运行政策场景测试，运行结束后再部署")
+            if run.status == "error":
+                raise Conflict("政策场景测试未能运行完成，请查看输出后重新运行")
+            failed = [r["name"] for r in run.results if r["outcome"] != "passed"]
+            if failed and not accept_failures:
+                raise Conflict(f"有 {len(failed)} 个政策场景未通过；确认政策已变更后可勾选“接受未通过的场景”再部署")
+            deployment = versions.deploy(session, self.eng.specs, files, username, self.eng.now(), note)
+            draft.status, draft.deployed_version_id = "deployed", deployment.version_id
+            draft.updated_at, draft.updated_by = self.eng.now(), username
+            self._audit(session, username, "draft_deployed",
+                        {"draft_id": draft_id, "run_id": run.id, "created": deployment.created,
+                         "failed_scenarios": failed, "note": note}, spec_version_id=deployment.version_id)
+            return deployment
+
+    # -- migration -------------------------------------------------------------------------------
+    def migration_plan(self, username: str, from_version: int, to_version: int) -> list[migration.CasePlan]:
+        with self.eng.db.read() as session:
+            self._user(session, username, READERS)
+        if from_version == to_version:
+            raise ValidationFailed([], "起止版本相同")
+        return migration.plan(self.eng, from_version, to_version)
+
+    def migrate(self, username: str, from_version: int, to_version: int, reason: str,
+                case_nos: list[str] | None = None) -> dict:
+        """Move the named cases (default: every safe one) and audit each; refusals come with reasons."""
+        if not (reason or "").strip():
+            raise ValidationFailed([FieldError("reason", "迁移原因：必填")])
+        with self.eng.db.read() as session:
+            self._user(session, username, EDITORS)
+        if case_nos is None:
+            case_nos = [p.case_no for p in migration.plan(self.eng, from_version, to_version) if p.safe]
+        moved, refused, cache = [], {}, {}
+        for case_no in case_nos:
+            try:
+                migration.migrate_one(self.eng, case_no, from_version, to_version, username, reason, cache)
+                moved.append(case_no)
+            except (Conflict, NotFound) as err:
+                refused[case_no] = err.message
+        with self.eng.db.write() as session:
+            self._audit(session, username, "cases_migrated",
+                        {"from_version": from_version, "to_version": to_version, "reason": reason,
+                         "moved": moved, "refused": refused}, spec_version_id=to_version)
+        return {"moved": moved, "refused": refused}
+
+    # -- parameters ------------------------------------------------------------------------------
+    def parameters(self, username: str) -> dict:
+        with self.eng.db.read() as session:
+            user = self._user(session, username, READERS)
+            county = user.area_code[:6]
+            now = self.eng.now()
+            in_force = parameters.in_force(session, county, now)
+            listed = params.history(session, county)
+        return {"county_code": county, "in_force": in_force, "history": listed,
+                "upcoming": [v for v in listed if v.effective_from is not None and v.effective_from > now],
+                "catalogue": parameters.catalogue()}
+
+    def set_parameters(self, username: str, values: dict, effective_from: datetime | None, reason: str) -> int:
+        now = self.eng.now()
+        start = effective_from or now
+        with self.eng.db.read() as session:
+            user = self._user(session, username, EDITORS)
+            county = user.area_code[:6]
+            current = parameters.in_force(session, county, start)
+        changed = {k: v for k, v in params.normalised(values).items() if current.values.get(k) != v}
+        errors = params.check(changed, current.values, start, now, reason)
+        if errors:
+            raise ValidationFailed(errors)
+        return self.eng.set_parameters(county, changed, username, start, reason.strip())
+
+    def case_parameters(self, username: str, case_no: str) -> list[dict]:
+        """Which parameter versions the case's decisions used (readers of the case may ask)."""
+        from engine.queries import may_read_case
+
+        with self.eng.db.read() as session:
+            user = people.get_user(session, username)
+            case = session.scalar(select(Case).where(Case.case_no == case_no))
+            if case is None or not may_read_case(user, case):
+                raise NotFound(f"案件 {case_no} 不存在")
+            return params.case_parameters(session, case.county_code, case.id)
+
+    # -- operations ------------------------------------------------------------------------------
+    def attention(self, username: str) -> list[operations.Attention]:
+        with self.eng.db.read() as session:
+            user = self._user(session, username, WATCHERS)
+            return operations.needing_attention(session, user.area_code[:6], self.eng.now())
+
+    def _operable(self, username: str, case_no: str) -> None:
+        with self.eng.db.read() as session:
+            user = self._user(session, username, OPERATORS)
+            case = session.scalar(select(Case).where(Case.case_no == case_no))
+            if case is None or case.county_code != user.area_code[:6]:
+                raise NotFound(f"案件 {case_no} 不存在")
+
+    def retry(self, username: str, case_no: str, reason: str, data: dict | None = None) -> dict:
+        if not (reason or "").strip():
+            raise ValidationFailed([FieldError("reason", "重试原因：必填")])
+        self._operable(username, case_no)
+        result = self.eng.retry(case_no, username, data)
+        with self.eng.db.write() as session:
+            case_id = session.scalar(select(Case.id).where(Case.case_no == case_no))
+            self._audit(session, username, "retry_reason", {"reason": reason.strip(), "result": result["status"]},
+                        case_id=case_id)
+        return result
+
+    def cancel(self, username: str, case_no: str, reason: str) -> dict:
+        self._operable(username, case_no)
+        return self.eng.cancel(case_no, username, reason)
+
+
+def _run_dict(row: ScenarioRun) -> dict:
+    results = list(row.results or [])
+    return {"id": row.id, "draft_id": row.draft_id, "status": row.status, "content_hash": row.content_hash,
+            "started_at": row.started_at, "finished_at": row.finished_at, "started_by": row.started_by,
+            "results": results, "output": row.output,
+            "passed": sum(1 for r in results if r["outcome"] == "passed"),
+            "failed": sum(1 for r in results if r["outcome"] != "passed")}
