@@ -183,7 +183,7 @@ def _case_data(session: Session, eng: Engine, case: Case, state: CaseState) -> d
 
 
 def _event(e: AuditEvent) -> dict:
-    return {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "element_id": e.element_id,
+    return {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "task_id": e.task_id, "element_id": e.element_id,
             "element_name": e.element_name, "data": e.data, "spec_version_id": e.spec_version_id,
             "parameter_version": e.parameter_version}
 
