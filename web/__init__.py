@@ -12,10 +12,12 @@ from flask import Flask
 from engine import Engine
 from web import api, auth, cases, errors, inbox, labels, public, security, settings, tasks
 from web.context import Jiuzhu
+from web.jsonio import JSONProvider
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.json = JSONProvider(app)
     app.config.from_mapping(settings.defaults())
     app.config.from_mapping(settings.from_environment())
     if config:

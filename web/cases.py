@@ -3,14 +3,13 @@ attachment downloads, and starting an application at the window."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import asdict
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from engine.errors import NotPermitted, ValidationFailed
-from web import schemaform
+from engine.errors import NotPermitted
+from web.applying import application_page
 from web.context import attachments, engine, me, remote
 
 bp = Blueprint("cases", __name__)
@@ -70,28 +69,12 @@ def new():
     eng, account = engine(), me()
     if not account.may_apply:
         raise NotPermitted("您的岗位不受理临时救助申请")
-    schema = eng.start_form()
-    villages = eng.places(within=account.area_code, level="village")
-    if request.method == "GET":
-        return _render_new(schema, {}, {}, villages, "", uuid.uuid4().hex)
-    data = schemaform.parse(schema, request.form)
-    area_code, key = request.form.get("area_code", ""), (request.form.get("_submission") or "")[:64]
-    try:
-        ref = eng.start_application(account.username, data, area_code, idempotency_key=key or None)
-    except ValidationFailed as err:
-        return _render_new(schema, data, schemaform.errors_by_path(err.errors), villages, area_code, key), 422
-    return redirect(url_for("cases.show", case_no=ref.case_no))
-
-
-def _render_new(schema, data, errors, villages, area_code, key):
-    root = schemaform.build(schema, data, errors)
-    others = {path: messages for path, messages in errors.items() if path != "area_code"}
-    return render_template(
+    return application_page(
         "new_case.html",
-        form=root,
-        unplaced=schemaform.unplaced_errors(root, others),
-        villages=villages,
-        area_code=area_code,
-        area_errors=errors.get("area_code", []),
-        key=key,
+        eng.start_form(),
+        eng.places(within=account.area_code, level="village"),
+        start=lambda data, area, key: eng.start_application(
+            account.username, data, area, idempotency_key=key
+        ),
+        done=lambda ref: redirect(url_for("cases.show", case_no=ref.case_no)),
     )

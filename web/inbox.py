@@ -38,21 +38,23 @@ def index():
     )
 
 
-@bp.post("/tasks/<task_id>/claim")
-@login_required
-def claim(task_id: str):
-    engine().task_access(me().username, task_id, "认领待办", remote())
-    engine().claim(me().username, task_id)
-    flash("已认领", "success")
-    return redirect(_back())
+CLAIMS = {"claim": ("认领待办", "已认领"), "unclaim": ("退回认领", "已退回，其他同事可以认领")}
 
 
-@bp.post("/tasks/<task_id>/unclaim")
+def change_claim(username: str, task_id: str, action: str) -> str:
+    """Claim or unclaim (认领 / 退回) a task the user may act on; returns what to tell them."""
+    what, done = CLAIMS[action]
+    eng = engine()
+    eng.task_access(username, task_id, what, remote())
+    (eng.claim if action == "claim" else eng.unclaim)(username, task_id)
+    return done
+
+
+@bp.post("/tasks/<task_id>/claim", defaults={"action": "claim"})
+@bp.post("/tasks/<task_id>/unclaim", defaults={"action": "unclaim"})
 @login_required
-def unclaim(task_id: str):
-    engine().task_access(me().username, task_id, "退回认领", remote())
-    engine().unclaim(me().username, task_id)
-    flash("已退回，其他同事可以认领", "success")
+def claim(task_id: str, action: str):
+    flash(change_claim(me().username, task_id, action), "success")
     return redirect(_back())
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, abort, render_template, request
 
 from engine.errors import NotFound, ValidationFailed
 from web import schemaform
+from web.applying import application_page
 from web.context import engine, remote
 
 bp = Blueprint("public", __name__, url_prefix="/gongzhong")
@@ -56,32 +55,23 @@ def objection(township_code: str, case_no: str):
 
 
 def _render_objection(schema, data, errors, township_code, notice):
-    root = schemaform.build(schema, data, errors, omit=OBJECTION_OMIT)
-    return render_template(
-        "public/objection.html",
-        form=root,
-        unplaced=schemaform.unplaced_errors(root, errors),
-        township_code=township_code,
-        notice=notice,
-    )
+    view = schemaform.view(schema, data, errors, omit=OBJECTION_OMIT)
+    return render_template("public/objection.html", view=view, township_code=township_code, notice=notice)
 
 
 @bp.route("/shenqing", methods=["GET", "POST"])
 def apply():
     eng = engine()
-    schema = _online_schema(eng.start_form())
-    villages = eng.places(level="village")
-    if request.method == "GET":
-        return _render_apply(schema, {"submitted_by": "self"}, {}, villages, "", uuid.uuid4().hex)
-    data = schemaform.parse(schema, request.form, omit=ONLINE_OMIT)
-    area_code, key = request.form.get("area_code", ""), (request.form.get("_submission") or "")[:64]
-    try:
-        ref = eng.apply_online(data, area_code, idempotency_key=key or None)
-    except ValidationFailed as err:
-        return _render_apply(
-            schema, data, schemaform.errors_by_path(err.errors), villages, area_code, key
-        ), 422
-    return render_template("public/applied.html", case_no=ref.case_no)
+    return application_page(
+        "public/apply.html",
+        _online_schema(eng.start_form()),
+        eng.places(level="village"),
+        start=lambda data, area, key: eng.apply_online(data, area, idempotency_key=key),
+        done=lambda ref: render_template("public/applied.html", case_no=ref.case_no),
+        omit=ONLINE_OMIT,
+        initial={"submitted_by": "self"},
+        townships={t.code: t.name for t in _townships()},
+    )
 
 
 def _online_schema(schema: dict) -> dict:
@@ -94,21 +84,6 @@ def _online_schema(schema: dict) -> dict:
         props["submitted_by"] = field
     shown["properties"] = props
     return shown
-
-
-def _render_apply(schema, data, errors, villages, area_code, key):
-    root = schemaform.build(schema, data, errors, omit=ONLINE_OMIT)
-    others = {path: messages for path, messages in errors.items() if path != "area_code"}
-    return render_template(
-        "public/apply.html",
-        form=root,
-        unplaced=schemaform.unplaced_errors(root, others),
-        villages=villages,
-        townships={t.code: t.name for t in _townships()},
-        area_code=area_code,
-        area_errors=errors.get("area_code", []),
-        key=key,
-    )
 
 
 @bp.route("/chaxun", methods=["GET", "POST"])

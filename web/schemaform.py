@@ -407,6 +407,30 @@ def _indices(form, name: str) -> list[int]:
 
 
 # -- errors and read-only display -----------------------------------------------------------------
+@dataclass
+class FormView:
+    """A form ready for the template: its fields, the errors no field shows, all errors by path."""
+
+    form: Field
+    unplaced: list[str]
+    errors: Mapping[str, list[str]]
+
+
+def view(
+    schema: Mapping,
+    data: Mapping | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    ui: Mapping | None = None,
+    omit: Iterable[str] = (),
+    outside: Iterable[str] = (),
+) -> FormView:
+    """`outside`: paths of fields the page renders itself (e.g. area_code), not listed above the form."""
+    errors = errors or {}
+    root = build(schema, data, errors, ui, omit)
+    inside = {path: messages for path, messages in errors.items() if path not in set(outside)}
+    return FormView(root, unplaced_errors(root, inside), errors)
+
+
 def errors_by_path(field_errors: Iterable) -> dict[str, list[str]]:
     """engine.errors.FieldError list -> {dotted path: [messages]}."""
     found: dict[str, list[str]] = {}

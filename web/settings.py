@@ -31,7 +31,6 @@ def defaults() -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: long forms take a while
         "WTF_CSRF_SSL_STRICT": False,  # same-site cookies and the token already bind the form to us
-        "JSON_AS_ASCII": False,
     }
 
 

@@ -42,12 +42,10 @@ def submit(task_id: str):
 
 
 def _render(page, data: dict, errors: dict, key: str):
-    root = schemaform.build(page.schema, data, errors, page.ui_schema)
     return render_template(
         "task.html",
         page=page,
-        form=root,
-        unplaced=schemaform.unplaced_errors(root, errors),
+        view=schemaform.view(page.schema, data, errors, page.ui_schema),
         key=key,
         application=schemaform.describe(page.application_schema, page.application),
         steps=[(step, schemaform.describe(step.schema, step.data)) for step in page.steps],

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.web.conftest import copy_database, make_template
-from web import create_app
+from tests.web.conftest import app_on_copy, make_template
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -56,15 +55,7 @@ def browser_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def server(tmp_path, browser_template):
     """The app on 127.0.0.1 with its own database; yields (base url, app)."""
-    db = tmp_path / "jiuzhu.sqlite3"
-    copy_database(browser_template, db)
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{db}",
-            "SECRET_KEY": "browser-test",
-            "ATTACHMENTS_DIR": str(tmp_path / "attachments"),
-        }
-    )
+    app = app_on_copy(browser_template, tmp_path)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -34,18 +34,21 @@ def copy_database(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
+def app_on_copy(template: Path, folder: Path, **config):
+    """An app on its own copy of the template database, attachments under `folder`."""
+    db = folder / "jiuzhu.sqlite3"
+    copy_database(template, db)
+    settings = {
+        "DATABASE_URL": f"sqlite:///{db}",
+        "SECRET_KEY": "test-secret",
+        "ATTACHMENTS_DIR": str(folder / "attachments"),
+    }
+    return create_app(settings | config)
+
+
 @pytest.fixture
 def app(tmp_path, template_db):
-    db = tmp_path / "jiuzhu.sqlite3"
-    copy_database(template_db, db)
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{db}",
-            "SECRET_KEY": "test-secret",
-            "ATTACHMENTS_DIR": str(tmp_path / "attachments"),
-            "TESTING": True,
-        }
-    )
+    app = app_on_copy(template_db, tmp_path, TESTING=True)
     yield app
     app.extensions["jiuzhu"].engine.close()
 

@@ -37,7 +37,12 @@ def problem_response(
     return response
 
 
+def status_of(error: DomainError) -> tuple[int, str]:
+    """The HTTP status and Chinese title for an engine error (pages and API alike)."""
+    return next((code, title) for kind, code, title in STATUS if isinstance(error, kind))
+
+
 def problem(error: DomainError) -> Response:
-    status, title = next((code, title) for kind, code, title in STATUS if isinstance(error, kind))
+    status, title = status_of(error)
     errors = [e.as_dict() for e in error.errors] if isinstance(error, ValidationFailed) else None
     return problem_response(status, title, error.message, error.code, errors)

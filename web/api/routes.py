@@ -4,7 +4,6 @@ engine errors become problem details (web.errors)."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request, send_file
@@ -13,7 +12,7 @@ from engine.errors import FieldError, NotFound, ValidationFailed
 from web.api.openapi import document
 from web.api.problems import problem_response
 from web.context import attachments, engine, remote
-from web.inbox import inbox_filters
+from web.inbox import change_claim, inbox_filters
 from web.security import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -83,10 +82,6 @@ def _idempotency_key(body: dict) -> str | None:
     return key
 
 
-def _time(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def task_json(row, areas: dict) -> dict:
     return {
         "task_id": row.task_id,
@@ -98,22 +93,12 @@ def task_json(row, areas: dict) -> dict:
         "role": row.role,
         "area_code": row.area_code,
         "area_name": areas.get(row.area_code, row.area_code),
-        "created_at": _time(row.created_at),
-        "due_at": _time(row.due_at),
+        "created_at": row.created_at,
+        "due_at": row.due_at,
         "overdue": row.overdue,
         "due_soon": row.due_soon,
         "claimed_by": row.claimed_by,
     }
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def case_json(view, areas: dict) -> dict:
@@ -131,19 +116,19 @@ def case_json(view, areas: dict) -> dict:
         "outcome_reason": view.outcome_reason,
         "amount": view.amount,
         "current_step": view.current_step,
-        "attention": _jsonable(view.attention),
-        "started_at": _time(view.started_at),
-        "closed_at": _time(view.closed_at),
-        "data": _jsonable(view.data),
+        "attention": view.attention,
+        "started_at": view.started_at,
+        "closed_at": view.closed_at,
+        "data": view.data,
         "open_tasks": [task_json(t, areas) for t in view.open_tasks],
-        "payments": _jsonable(view.payments),
-        "notices": _jsonable(view.notices),
-        "timers": _jsonable(view.timers),
+        "payments": view.payments,
+        "notices": view.notices,
+        "timers": view.timers,
     }
 
 
 def attachment_json(info) -> dict:
-    data = _jsonable(asdict(info))
+    data = asdict(info)
     data["download"] = f"/api/v1/attachments/{info.id}"
     return data
 
@@ -204,19 +189,11 @@ def task(task_id: str):
     )
 
 
-@bp.post("/v1/tasks/<task_id>/claim")
+@bp.post("/v1/tasks/<task_id>/claim", defaults={"action": "claim"})
+@bp.post("/v1/tasks/<task_id>/unclaim", defaults={"action": "unclaim"})
 @token_required
-def claim(task_id: str):
-    engine().task_access(_username(), task_id, "认领待办", remote())
-    engine().claim(_username(), task_id)
-    return "", 204
-
-
-@bp.post("/v1/tasks/<task_id>/unclaim")
-@token_required
-def unclaim(task_id: str):
-    engine().task_access(_username(), task_id, "退回认领", remote())
-    engine().unclaim(_username(), task_id)
+def claim(task_id: str, action: str):
+    change_claim(_username(), task_id, action)
     return "", 204
 
 
@@ -230,7 +207,7 @@ def complete(task_id: str):
     if not replayed:
         eng.task_access(_username(), task_id, "提交待办", remote())
     result = eng.complete(_username(), task_id, data, idempotency_key=key)
-    return jsonify(dict(_jsonable(result), replayed=replayed))
+    return jsonify(dict(result, replayed=replayed))
 
 
 @bp.post("/v1/tasks/<task_id>/attachments")
@@ -276,7 +253,7 @@ def case(case_no: str):
 def events(case_no: str):
     eng = engine()
     eng.case_access(_username(), case_no, "案件记录（API）", remote())
-    return jsonify({"items": _jsonable(eng.case_view(case_no, _username()).events)})
+    return jsonify({"items": eng.case_view(case_no, _username()).events})
 
 
 @bp.get("/v1/cases/<case_no>/attachments")
@@ -313,7 +290,7 @@ def areas():
 # -- residents, no token -------------------------------------------------------------------------
 @bp.get("/v1/public/townships/<township_code>/notices")
 def public_notices(township_code: str):
-    return jsonify({"items": _jsonable(engine().public_notices(township_code))})
+    return jsonify({"items": engine().public_notices(township_code)})
 
 
 @bp.post("/v1/public/cases/<case_no>/objections")
@@ -342,4 +319,4 @@ def public_status():
     found = engine().public_status(
         _text(body, "case_no", "案件编号", limit=32), _text(body, "id_number", "身份证号", limit=18), remote()
     )
-    return jsonify(_jsonable(asdict(found)))
+    return jsonify(asdict(found))
