@@ -336,9 +336,31 @@ def _lint_code(files: SpecFiles) -> list[LintProblem]:
             if all(sandbox.check(c, "eval") for c in candidates):
                 problems.append(LintProblem(name, owner, f"表达式不被沙箱接受：{source}"))
             continue
-        for reason in sandbox.check(source, mode):
+        reasons = sandbox.check(source, mode)
+        for reason in reasons:
             problems.append(LintProblem(name, owner, f"脚本不被沙箱接受：{reason}"))
+        if not reasons:
+            problems += [LintProblem(name, owner, message, "warning") for message in _literal_numbers(source, mode)]
     return problems
+
+
+ISO_DURATION = re.compile(r"^P(?:\d+[YMWD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?$")
+LITERAL_LIMIT = 100  # percentages and small counts are fine; money, days and limits are parameters
+
+
+def _literal_numbers(source: str, mode: str) -> list[str]:
+    """County numbers belong in the parameters (param('…')), not as constants in a diagram."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source, mode=mode)):
+        if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
+            continue
+        if isinstance(node.value, (int, float)) and abs(node.value) > LITERAL_LIMIT:
+            found.append(f"常数 {node.value} 疑似县级参数，请改用 param('…')")
+        elif isinstance(node.value, str) and len(node.value) > 1 and ISO_DURATION.match(node.value):
+            found.append(f"时长常数 {node.value!r} 疑似县级参数，请改用 days(param('…')) 等")
+    return found
 
 
 def _lint_sources(files: SpecFiles) -> list[LintProblem]:

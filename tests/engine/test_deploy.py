@@ -92,3 +92,12 @@ def test_user_tasks_link_forms_the_spiff_arena_way(mini_copy):
     review = loaded.task_info("temporary_assistance", "Review")
     assert (review.form, review.role, review.lane) == ("review.schema.json", "township", "乡镇(街道)")
     assert loaded.start_form == "application.schema.json"
+
+
+def test_lint_warns_when_a_county_number_is_written_as_a_constant(mini_copy):
+    _edit(mini_copy / "bpmn" / "mini.bpmn", "amount &lt;= param('township_pay_first_limit')", "amount &lt;= 1000")
+    _edit(mini_copy / "bpmn" / "mini.bpmn", "days(param('publicity_days'))", "'P7D'")
+    warnings = [str(p) for p in lint(SpecFiles.from_dirs(mini_copy / "bpmn", mini_copy / "forms"))
+                if p.severity == "warning"]
+    assert any("F_within" in w and "常数 1000" in w for w in warnings), warnings
+    assert any("Publicity" in w and "'P7D'" in w for w in warnings), warnings
