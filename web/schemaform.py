@@ -198,67 +198,43 @@ def _object_field(
 
 
 def _field(key: str, name: str, schema: Mapping, value: Any, errors, ui: Mapping, required: bool) -> Field:
-    title = str(schema.get("title", key))
-    description = ui.get("ui:help") or schema.get("description")
-    own_errors = list(errors.get(name, []))
     kind = _kind(schema, ui)
+    description = ui.get("ui:help") or schema.get("description")
     if kind == "object":
         made = _object_field(
             key, name, schema, value if isinstance(value, Mapping) else {}, errors, ui, required
         )
         made.description = description
         return made
-    if kind == "array":
-        items_schema = schema.get("items") or {}
-        items = value if isinstance(value, list) else []
-        children = [
-            _item(f"{name}.{i}", items_schema, item, errors, ui.get("items") or {}, i)
-            for i, item in enumerate(items)
-        ]
-        template = _item(f"{name}.{ITEM_SLOT}", items_schema, MISSING, {}, ui.get("items") or {}, None)
-        return Field(
-            key,
-            name,
-            kind,
-            title,
-            description,
-            required,
-            children=children,
-            template=template,
-            errors=own_errors,
-            attrs=_limits(schema),
-        )
-    if kind == "multi":
-        chosen = [str(v) for v in value] if isinstance(value, list) else []
-        return Field(
-            key,
-            name,
-            kind,
-            title,
-            description,
-            required,
-            value=chosen,
-            options=[(str(v), label) for v, label in enum_options(schema.get("items") or {})],
-            errors=own_errors,
-        )
-    options = [(_form_text(v), label) for v, label in enum_options(schema)]
-    if kind == "boolean":
-        options = [("true", "是"), ("false", "否")]
-    shown = "" if value is MISSING or value is None else _form_text(value)
-    unit = "元" if kind == "integer" and "元" in str(schema.get("description", "")) else None
-    return Field(
+    made = Field(
         key,
         name,
         kind,
-        title,
+        str(schema.get("title", key)),
         description,
         required,
-        value=shown,
-        options=options,
-        errors=own_errors,
+        errors=list(errors.get(name, [])),
         attrs=_limits(schema),
-        unit=unit,
     )
+    if kind == "array":
+        items_schema, item_ui = schema.get("items") or {}, ui.get("items") or {}
+        items = value if isinstance(value, list) else []
+        made.children = [
+            _item(f"{name}.{i}", items_schema, item, errors, item_ui, i) for i, item in enumerate(items)
+        ]
+        made.template = _item(f"{name}.{ITEM_SLOT}", items_schema, MISSING, {}, item_ui, None)
+    elif kind == "multi":
+        made.value = [str(v) for v in value] if isinstance(value, list) else []
+        made.options = [(str(v), label) for v, label in enum_options(schema.get("items") or {})]
+    else:
+        made.value = "" if value is MISSING or value is None else _form_text(value)
+        made.options = (
+            [("true", "是"), ("false", "否")]
+            if kind == "boolean"
+            else [(_form_text(v), label) for v, label in enum_options(schema)]
+        )
+        made.unit = "元" if kind == "integer" and "元" in str(schema.get("description", "")) else None
+    return made
 
 
 def _item(name: str, schema: Mapping, value: Any, errors, ui: Mapping, index: int | None) -> Field:
