@@ -23,6 +23,7 @@ class CaseDiagram:
     xml: str
     completed: list[str]
     open_tasks: list[str]
+    names: dict[str, str]  # element id -> its name in the diagram (timers, gateways, tasks)
 
 
 def case_diagrams(eng: Engine, case_no: str) -> list[CaseDiagram]:
@@ -54,9 +55,15 @@ def case_diagrams(eng: Engine, case_no: str) -> list[CaseDiagram]:
                 text,
                 completed=[element for process, element in reached if process == process_id],
                 open_tasks=[row.element_id for row in open_rows if row.process_id == process_id],
+                names=_element_names(text),
             )
         )
     return diagrams
+
+
+def _element_names(text: str) -> dict[str, str]:
+    root = etree.fromstring(text.encode("utf-8"))
+    return {node.get("id"): node.get("name") for node in root.iter() if node.get("id") and node.get("name")}
 
 
 def _process_files(bpmn_files: dict[str, str]) -> dict[str, tuple[str, str]]:

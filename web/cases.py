@@ -36,6 +36,7 @@ def show(case_no: str):
         case=view,
         diagrams=diagrams,
         diagram_data=[asdict(d) for d in diagrams],
+        element_names={k: v for d in diagrams for k, v in d.names.items()},
         files=attachments().for_case(case_no),
         areas=eng.area_names(),
     )

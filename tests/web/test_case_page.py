@@ -29,6 +29,7 @@ def test_case_page_shows_state_timeline_and_marked_diagram(eng, visitor):
     diagrams = diagram_data(page)
     entry = diagrams[0]
     assert entry["process_id"] == "temporary_assistance" and "Task_IntakeReview" in entry["completed"]
+    assert "定时：补办期限届满" in text and "Timer_" not in text
     paying = next(d for d in diagrams if "Task_Pay" in d["open_tasks"])
     assert paying["xml"].startswith("<?xml")
     assert "bpmn-navigated-viewer.production.min.js" in page

@@ -154,6 +154,7 @@ SCHEMAS = {
             "xml": STR,
             "completed": {"type": "array", "items": STR},
             "open_tasks": {"type": "array", "items": STR},
+            "names": {"type": "object", "additionalProperties": STR},
         }
     ),
     "Area": obj({"code": STR, "name": STR, "level": STR, "parent_code": nullable(STR)}),
