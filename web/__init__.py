@@ -10,7 +10,21 @@ from typing import Any
 from flask import Flask
 
 from engine import Engine
-from web import api, auth, cases, errors, inbox, labels, public, security, settings, tasks
+from web import (
+    api,
+    auth,
+    cases,
+    errors,
+    inbox,
+    labels,
+    operations,
+    public,
+    reports,
+    security,
+    settings,
+    studio,
+    tasks,
+)
 from web.context import Jiuzhu
 from web.jsonio import JSONProvider
 
@@ -30,6 +44,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     labels.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, public.bp, api.bp):
+    for blueprint in (
+        auth.bp,
+        inbox.bp,
+        tasks.bp,
+        cases.bp,
+        public.bp,
+        api.bp,
+        studio.bp,
+        operations.bp,
+        reports.bp,
+    ):
         app.register_blueprint(blueprint)
     return app

@@ -1,0 +1,139 @@
+"""统计报表: the 台账 (every payment) with its CSV / XLSX export, and the dashboard of a county or
+township drawn with Chart.js. Read-only pages; engine.reports decides who sees which area."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_login import login_required
+
+from engine.errors import FieldError, ValidationFailed
+from engine.reports import CATEGORIES, WAYS, LedgerFilter
+from web.context import engine, me, remote
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+PAGE_SIZE = 50
+
+
+def _date(name: str, errors: list) -> date | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(FieldError(name, "日期：格式应为 年-月-日"))
+        return None
+
+
+def filters_from_request() -> LedgerFilter:
+    errors: list = []
+    found = LedgerFilter(
+        area_code=(request.args.get("area") or "").strip() or None,
+        date_from=_date("from", errors),
+        date_to=_date("to", errors),
+        category=request.args.get("category") or None,
+        way=request.args.get("way") or None,
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    return found
+
+
+def _areas() -> list:
+    account = me()
+    return engine().places(within=account.area_code[:6] if len(account.area_code) == 6 else account.area_code)
+
+
+def _query() -> dict:
+    return {k: v for k, v in request.args.items() if k in ("area", "from", "to", "category", "way") and v}
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for("reports.dashboard"))
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    filters = filters_from_request()
+    board = engine().reports().dashboard(me().username, filters)
+    chart = {
+        "months": board.months,
+        "categories": [{"code": c, "label": CATEGORIES[c]} for c in board.categories],
+        "applications": {c: board.series("applications", c) for c in board.categories},
+        "approvals": {c: board.series("approvals", c) for c in board.categories},
+        "refusals": {c: board.series("refusals", c) for c in board.categories},
+        "amounts": {c: board.series("amounts", c) for c in board.categories},
+    }
+    return render_template(
+        "reports/dashboard.html",
+        board=board,
+        chart=chart,
+        areas=_areas(),
+        query=_query(),
+        categories=CATEGORIES,
+        ways=WAYS,
+    )
+
+
+@bp.get("/ledger")
+@login_required
+def ledger():
+    filters = filters_from_request()
+    raw = request.args.get("page", "1")
+    number = max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+    page = engine().reports().ledger(me().username, filters, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    pages = max(1, -(-page.total // PAGE_SIZE))
+    return render_template(
+        "reports/ledger.html",
+        page=page,
+        number=number,
+        pages=pages,
+        areas=_areas(),
+        query=_query(),
+        categories=CATEGORIES,
+        ways=WAYS,
+    )
+
+
+@bp.get("/ledger.csv")
+@login_required
+def ledger_csv():
+    chunks = engine().reports().export_csv(me().username, filters_from_request(), remote())
+    return Response(
+        stream_with_context(chunks),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="ledger.csv"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
+
+
+@bp.get("/ledger.xlsx")
+@login_required
+def ledger_xlsx():
+    buffer = io.BytesIO()
+    engine().reports().export_xlsx(me().username, filters_from_request(), buffer, remote())
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name="ledger.xlsx",
+        max_age=0,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
