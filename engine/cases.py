@@ -153,18 +153,18 @@ def complete(eng: Engine, username: str, task_id: str, data: dict, idempotency_k
     try:
         with eng.db.write() as session:
             if idempotency_key and (earlier := _replayed(session, username, idempotency_key)) is not None:
-                return earlier
+                return {**earlier, "replayed": True}
             result = _complete_in(eng, session, username, task_id, data)
             if idempotency_key:
                 session.execute(insert(_KEYS), {"key": f"{username}:{idempotency_key}", "actor": username,
                                                 "result": result, "created_at": eng.now()})
-            return result
+            return {**result, "replayed": False}
     except (IntegrityError, Conflict) as err:
         # A racing request with the same key may have committed while this one waited for the lock.
         if idempotency_key:
             with eng.db.read() as session:
                 if (earlier := _replayed(session, username, idempotency_key)) is not None:
-                    return earlier
+                    return {**earlier, "replayed": True}
         if isinstance(err, Conflict):
             raise
         raise Conflict("该待办刚被他人办理，请刷新后重试") from err
@@ -180,6 +180,13 @@ def _complete_in(eng: Engine, session: Session, username: str, task_id: str, dat
         raise NotPermitted("无权办理该待办")
     if row.claimed_by and row.claimed_by != username:
         raise Conflict(f"该待办已由 {row.claimed_by} 认领")
+    return run_open_task(eng, session, row, data, actor=username)
+
+
+def run_open_task(eng: Engine, session: Session, row, data: dict, actor: str) -> dict:
+    """Complete an open task whose permission the caller has settled (a clerk's own task, or the
+    system on behalf of a resident), inside the caller's unit of work."""
+    task_id = row.task_id
     case, serialized, reached = load_case_with_state(session, row.case_id)
     loaded = eng.specs.for_version(session, case.spec_version_id)
     if row.form:
@@ -198,7 +205,7 @@ def _complete_in(eng: Engine, session: Session, username: str, task_id: str, dat
         incident = run_engine_steps(workflow, trace)
     except Exception as err:  # noqa: BLE001 - recorded as an incident, the clerk's data kept
         incident = incident_from(workflow, err)
-    open_rows = persist(session, ctx, loaded, workflow, actor=username, action="task_completed", now=now,
+    open_rows = persist(session, ctx, loaded, workflow, actor=actor, action="task_completed", now=now,
                         trace=trace, incident=incident, task=task, data=data, previous_reached=reached)
     return {
         "case_no": case.case_no, "status": case.status, "completed_task": task_id,

@@ -174,6 +174,13 @@ def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseVie
 
 
 def _case_data(session: Session, eng: Engine, case: Case, state: CaseState) -> dict:
+    if state.data is not None:
+        return dict(state.data)
+    return _restored_data(session, eng, case, state)
+
+
+def _restored_data(session: Session, eng: Engine, case: Case, state: CaseState) -> dict:
+    """Cases from before the data snapshot existed: read the data from the workflow itself."""
     from engine.context import CaseContext
     from engine.runtime import _latest_data, script_engine
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine import forms, intake, signin
+from engine import cases, forms, intake, signin
 from engine.cases import CaseRef
 from engine.context import LOCAL_TZ
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -100,8 +100,9 @@ def objection_schema(eng: Engine, case_no: str) -> dict:
 
 
 def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | None = None) -> int:
-    """Record a resident's objection on the case (audited); the township registers it on the case's
-    受理公示异议 task, which withdraws the notice and sends the case back for investigation."""
+    """A resident's objection to a case under public notice takes the policy's objection path at once
+    (002 §三 信息公示): it is recorded, audited, and completes the case's 受理公示异议 task, which
+    withdraws the notice and sends the case back to investigation — all in one transaction."""
     now = eng.now()
     data = dict(data, received_on=now.astimezone(LOCAL_TZ).date().isoformat())
     with eng.db.write() as session:
@@ -126,19 +127,8 @@ def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | N
             )
         )
         session.flush()
+        cases.run_open_task(eng, session, task, data, actor="public:objection")
         return row.id
-
-
-def waiting_objection(eng: Engine, case_no: str, since: datetime) -> dict | None:
-    """The first objection received since `since` (the opening of the case's current objection task)."""
-    with eng.db.read() as session:
-        row = session.scalar(
-            select(PublicObjection)
-            .where(PublicObjection.case_no == case_no, PublicObjection.received_at >= since)
-            .order_by(PublicObjection.id)
-            .limit(1)
-        )
-        return dict(row.data) if row is not None else None
 
 
 def _under_notice(eng: Engine, session, case_no: str) -> tuple[Case, OpenTask]:

@@ -31,7 +31,7 @@ from engine.store.rows import save_case
 AUDIT, INBOX, STATES, TIMERS = (AuditEvent.__table__, OpenTask.__table__, CaseState.__table__, Timer.__table__)
 # Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
 _SAVE_STATE = update(STATES).where(STATES.c.case_id == bindparam("b_case_id")).values(
-    workflow=bindparam("b_workflow"), reached=bindparam("b_reached"))
+    workflow=bindparam("b_workflow"), reached=bindparam("b_reached"), data=bindparam("b_data"))
 _INBOX_OF_CASE = select(INBOX.c.task_id, INBOX.c.name, INBOX.c.element_id, INBOX.c.role, INBOX.c.category).where(
     INBOX.c.case_id == bindparam("case_id"))
 _PENDING_TIMERS = select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at).where(
@@ -137,7 +137,8 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     case_data = _latest_data(workflow, work)
     _update_summary(case, case_data)
     session.execute(_SAVE_STATE, {"b_case_id": case.id, "b_workflow": loaded.dump_workflow(workflow),
-                                  "b_reached": _merge_reached(previous_reached, trace)})
+                                  "b_reached": _merge_reached(previous_reached, trace),
+                                  "b_data": _jsonable(case_data)})
     open_rows = _sync_inbox(session, ctx, loaded, work, now)
     _sync_timers(session, case, work)
     _apply_effects(session, ctx, case_data, actor, now)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine import access, residents
+from engine import access
 from engine.queries import CaseView, InboxRow
 from engine.store.models import Case, IdempotencyKey, OpenTask
 
@@ -37,7 +37,6 @@ class TaskPage:
     application: dict
     application_schema: dict | None
     steps: list[Step]
-    prefill: dict = field(default_factory=dict)
 
 
 def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None = None) -> TaskPage:
@@ -65,10 +64,7 @@ def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None 
         started = next((e for e in case.events if e["action"] == "case_started"), None)
         application = ((started or {}).get("data") or {}).get("application") or {}
         application_schema = loaded.form(loaded.start_form) if loaded.start_form else None
-    prefill = {}
-    if task.form == residents.OBJECTION_FORM:
-        prefill = residents.waiting_objection(eng, case.case_no, since=task.created_at) or {}
-    return TaskPage(task, schema, ui_schema, case, application, application_schema, steps, prefill)
+    return TaskPage(task, schema, ui_schema, case, application, application_schema, steps)
 
 
 def submission_seen(eng: Engine, username: str, idempotency_key: str) -> bool:

@@ -18,7 +18,7 @@ bp = Blueprint("tasks", __name__)
 @login_required
 def show(task_id: str):
     page = engine().task_page(me().username, task_id, remote())
-    return _render(page, page.prefill, {}, uuid.uuid4().hex)
+    return _render(page, {}, {}, uuid.uuid4().hex)
 
 
 @bp.post("/tasks/<task_id>")
@@ -36,6 +36,9 @@ def submit(task_id: str):
     except ValidationFailed as err:
         page = eng.task_page(username, task_id, remote())
         return _render(page, data, schemaform.errors_by_path(err.errors), key), 422
+    if result["replayed"]:  # an identical submit that arrived at the same instant as the first
+        flash("这份表单已经提交过，本次没有重复办理。", "info")
+        return redirect(url_for("inbox.index"))
     following = "、".join(t["name"] for t in result["open_tasks"]) or "无（本环节后无待办）"
     flash(f"已提交“{task.name}”（案件 {task.case_no}）。下一步：{following}", "success")
     return redirect(url_for("inbox.index"))

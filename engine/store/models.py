@@ -137,6 +137,7 @@ class CaseState(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     workflow: Mapped[str] = mapped_column(Text)
     reached: Mapped[list]  # element ids reached, in order (process coverage, case diagram)
+    data: Mapped[dict | None]  # the case data after the last step, so reads need not deserialize
 
 
 class OpenTask(Base):
@@ -184,7 +185,7 @@ class AuditEvent(Base):
     """Append-only: the migrations install triggers that refuse UPDATE and DELETE."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_case", "case_id", "id"),)
+    __table_args__ = (Index("ix_audit_case", "case_id", "id"), Index("ix_audit_task", "task_id"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(64))

@@ -102,7 +102,7 @@ SCHEMAS = {
         }
     ),
     "TaskPage": obj(
-        {"task": ref("Task"), "schema": OBJ, "ui_schema": nullable(OBJ), "prefill": OBJ, "case": ref("Case")}
+        {"task": ref("Task"), "schema": OBJ, "ui_schema": nullable(OBJ), "case": ref("Case")}
     ),
     "Completion": obj(
         {

@@ -183,7 +183,6 @@ def task(task_id: str):
             "task": task_json(page.task, eng.area_names()),
             "schema": page.schema,
             "ui_schema": page.ui_schema,
-            "prefill": page.prefill,
             "case": case_json(page.case, eng.area_names()),
         }
     )
@@ -207,7 +206,7 @@ def complete(task_id: str):
     if not replayed:
         eng.task_access(_username(), task_id, "提交待办", remote())
     result = eng.complete(_username(), task_id, data, idempotency_key=key)
-    return jsonify(dict(result, replayed=replayed))
+    return jsonify(dict(result, replayed=replayed or result["replayed"]))
 
 
 @bp.post("/v1/tasks/<task_id>/attachments")
