@@ -70,7 +70,8 @@ def _row(r: OpenTask, now: datetime) -> InboxRow:
 
 
 def inbox(eng: Engine, username: str, *, category: str | None = None, task_name: str | None = None,
-          overdue: bool | None = None, limit: int = 50, offset: int = 0) -> InboxPage:
+          overdue: bool | None = None, claimed: str | None = None, latest_due_first: bool = False,
+          limit: int = 50, offset: int = 0) -> InboxPage:
     """The READY user tasks a user may act on: their role's lane, cases within their area."""
     now = eng.now()
     with eng.db.read() as session:
@@ -84,9 +85,14 @@ def inbox(eng: Engine, username: str, *, category: str | None = None, task_name:
             filtered = filtered.where(OpenTask.name == task_name)
         if overdue:
             filtered = filtered.where(OpenTask.due_at < now)
+        if claimed == "mine":
+            filtered = filtered.where(OpenTask.claimed_by == username)
+        elif claimed == "unclaimed":
+            filtered = filtered.where(OpenTask.claimed_by.is_(None))
         total = session.scalar(select(func.count()).select_from(filtered.subquery()))
         rows = session.scalars(
-            filtered.order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at)
+            filtered.order_by(OpenTask.due_at.is_(None),
+                              OpenTask.due_at.desc() if latest_due_first else OpenTask.due_at, OpenTask.created_at)
             .limit(limit).offset(offset)).all()
         counts = dict(session.execute(
             select(OpenTask.name, func.count()).where(OpenTask.role == user.role,

@@ -18,7 +18,12 @@ def inbox_filters(args) -> dict:
         "category": category if category in CATEGORIES else None,
         "task_name": (args.get("task") or "").strip()[:200] or None,
         "overdue": args.get("overdue") in ("1", "true", "on"),
+        "claimed": args.get("claimed") if args.get("claimed") in CLAIM_FILTERS else None,
+        "latest_due_first": args.get("sort") == "due_desc",
     }
+
+
+CLAIM_FILTERS = {"mine": "我认领的", "unclaimed": "未认领"}
 
 
 def page_number(args) -> int:

@@ -114,3 +114,21 @@ def test_village_worker_applies_for_own_village_only(eng, visitor):
     form["area_code"] = NAN
     response = worker.post("/cases/new", form)
     assert response.status_code == 422 and "请选择您辖区内的村（社区）" in response.get_data(as_text=True)
+
+
+def test_claimed_filter_and_latest_due_first(eng, visitor):
+    emergency = start(eng, application(serial=1))
+    expenditure = start(eng, application("medical_expense", 1500, serial=2))
+    for case_no in (emergency, expenditure):
+        eng.complete("town_chengguan", task_named(eng, case_no, "受理审查").task_id,
+                     form_data("intake-review.schema.json"))
+    soon = task_named(eng, emergency, "先行救助决定")  # due within 24 hours
+    later = task_named(eng, expenditure, "家庭经济状况核对")  # due in working days
+    assert soon.due_at < later.due_at
+    clerk = visitor("town_chengguan")
+    assert rows(clerk.get("/").get_data(as_text=True)) == [soon.task_id, later.task_id]
+    latest_first = clerk.get("/?sort=due_desc").get_data(as_text=True)
+    assert rows(latest_first) == [later.task_id, soon.task_id] and "按期限由远到近排列" in latest_first
+    clerk.post(f"/tasks/{soon.task_id}/claim")
+    assert rows(clerk.get("/?claimed=mine").get_data(as_text=True)) == [soon.task_id]
+    assert rows(clerk.get("/?claimed=unclaimed").get_data(as_text=True)) == [later.task_id]
