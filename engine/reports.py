@@ -179,7 +179,7 @@ class Reports:
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             errors.append(FieldError("date_to", "截止日期：不能早于起始日期"))
         if errors:
-            raise ValidationFailed(errors)
+            raise ValidationFailed(errors, "；".join(e.message for e in errors))
 
     # -- ledger ----------------------------------------------------------------------------------
     def _ledger_query(self, scope: str, filters: LedgerFilter):

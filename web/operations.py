@@ -31,9 +31,10 @@ def retry(case_no: str):
     try:
         data = json.loads(raw) if raw else None
     except json.JSONDecodeError:
-        raise ValidationFailed([FieldError("data", '更正数据：应为 JSON 对象，如 {"amount": 800}')]) from None
+        data = "invalid"
     if data is not None and not isinstance(data, dict):
-        raise ValidationFailed([FieldError("data", "更正数据：应为 JSON 对象")])
+        message = '更正数据：应为 JSON 对象，如 {"amount": 800}'
+        raise ValidationFailed([FieldError("data", message)], message)
     result = engine().studio().retry(me().username, case_no, request.form.get("reason", ""), data)
     ok = result["status"] != "needs_attention"
     flash(

@@ -47,7 +47,7 @@ def filters_from_request() -> LedgerFilter:
         way=request.args.get("way") or None,
     )
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, "；".join(e.message for e in errors))
     return found
 
 

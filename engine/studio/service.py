@@ -247,7 +247,7 @@ class Studio:
                 case_nos: list[str] | None = None) -> dict:
         """Move the named cases (default: every safe one) and audit each; refusals come with reasons."""
         if not (reason or "").strip():
-            raise ValidationFailed([FieldError("reason", "迁移原因：必填")])
+            raise ValidationFailed([FieldError("reason", "迁移原因：必填")], "迁移原因：必填")
         with self.eng.db.read() as session:
             self._user(session, username, EDITORS)
         if case_nos is None:
@@ -316,7 +316,7 @@ class Studio:
 
     def retry(self, username: str, case_no: str, reason: str, data: dict | None = None) -> dict:
         if not (reason or "").strip():
-            raise ValidationFailed([FieldError("reason", "重试原因：必填")])
+            raise ValidationFailed([FieldError("reason", "重试原因：必填")], "重试原因：必填")
         self._operable(username, case_no)
         result = self.eng.retry(case_no, username, data)
         with self.eng.db.write() as session:
