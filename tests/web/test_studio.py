@@ -128,6 +128,8 @@ def test_parameters_are_validated_versioned_and_shown_per_case(visitor, eng):
         visitor("town_chengguan").get(f"/studio/cases/{case_no}/parameters").get_data(as_text=True)
     )
     assert "第 1 版" in used and "受理审查" in used
+    case_page = visible_text(visitor("town_chengguan").get(f"/cases/{case_no}").get_data(as_text=True))
+    assert "受理审查 town_chengguan 参数第 1 版" in case_page
     assert visitor("town_qingshan").get(f"/studio/cases/{case_no}/parameters").status_code == 404
 
 
