@@ -49,7 +49,7 @@ def test_a_saved_diagram_reports_each_problem_on_its_element(visitor, eng):
     page = owner.get(f"/studio/drafts/{draft}/files/{path}").get_data(as_text=True)
     assert 'data-element="Task_PayFirst"' in page and "no-such.schema.json 不存在" in page
     draft_page = visible_text(owner.get(f"/studio/drafts/{draft}").get_data(as_text=True))
-    assert "Task_PayFirst" in draft_page and "运行政策场景测试" in draft_page
+    assert "Task_PayFirst" in draft_page and "请先改正“检查结果”中的问题" in draft_page
     fixed = owner.post(f"/studio/drafts/{draft}/files/{path}", {"text": text})
     assert fixed.status_code == 302 and eng.studio().draft("process_owner", draft).errors == []
 
