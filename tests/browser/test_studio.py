@@ -9,6 +9,7 @@ import io
 import re
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -165,7 +166,7 @@ def test_the_dashboard_and_the_ledger_export_agree(people, server, tmp_path):
     assert amount == charted == 2350
     with county.expect_download() as csv_download:
         county.click("text=导出 CSV")
-    text = open(csv_download.value.path(), encoding="utf-8-sig").read()
+    text = Path(csv_download.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sum(int(r["金额（元）"]) for r in rows) == amount and len(rows) == int(
         county.locator("#kpi-payments").inner_text()
