@@ -32,14 +32,33 @@ if TYPE_CHECKING:
     from engine.service import Engine
 
 COUNTY_READERS = (Role.COUNTY, Role.COUNTY_GOV, Role.COORDINATION, Role.AUDITOR, Role.PROCESS_OWNER)
-CATEGORIES = {"emergency": "急难型", "expenditure": "支出型", "major": "重大生活困难", "unclassified": "未分类"}
+CATEGORIES = {
+    "emergency": "急难型",
+    "expenditure": "支出型",
+    "major": "重大生活困难",
+    "unclassified": "未分类",
+}
 WAYS = {"cash": "现金", "in_kind": "实物", "referral": "转介", "bank": "银行转账"}
 PAID_WAYS = ("cash", "in_kind", "bank")
 # Events after which a case waits for its next step; a completed task's time is counted from the
 # latest of them on the same case.
 MOVES = ("case_started", "task_completed", "timer_fired", "case_retried", "case_migrated")
-LEDGER_HEADERS = ["序号", "案件编号", "申请人（户）", "身份证号", "区划代码", "区划", "救助类别", "金额（元）", "救助方式",
-                  "期次", "申请时间", "发放时间", "经办审批人", "备注"]
+LEDGER_HEADERS = [
+    "序号",
+    "案件编号",
+    "申请人（户）",
+    "身份证号",
+    "区划代码",
+    "区划",
+    "救助类别",
+    "金额（元）",
+    "救助方式",
+    "期次",
+    "申请时间",
+    "发放时间",
+    "经办审批人",
+    "备注",
+]
 EXPORT_BATCH = 5000
 
 
@@ -74,10 +93,22 @@ class LedgerRow:
     note: str | None
 
     def cells(self) -> list:
-        return [self.entry_id, self.case_no, self.applicant_name, self.id_number, self.area_code, self.area_name,
-                CATEGORIES.get(self.category or "unclassified", self.category), self.amount,
-                WAYS.get(self.way, self.way), self.stage, local_text(self.applied_at),
-                local_text(self.recorded_at), self.approver_name, self.note or ""]
+        return [
+            self.entry_id,
+            self.case_no,
+            self.applicant_name,
+            self.id_number,
+            self.area_code,
+            self.area_name,
+            CATEGORIES.get(self.category or "unclassified", self.category),
+            self.amount,
+            WAYS.get(self.way, self.way),
+            self.stage,
+            local_text(self.applied_at),
+            local_text(self.recorded_at),
+            self.approver_name,
+            self.note or "",
+        ]
 
 
 @dataclass
@@ -184,26 +215,28 @@ class Reports:
     # -- ledger ----------------------------------------------------------------------------------
     def _ledger_query(self, scope: str, filters: LedgerFilter):
         entry = LedgerEntry
-        query = (select(entry.id, entry.case_no, entry.applicant_name, Case.applicant_id_number, entry.area_code,
-                        entry.category, entry.amount, entry.way, entry.stage, Case.started_at, entry.recorded_at,
-                        entry.approver, entry.note)
-                 .join(Case, Case.id == entry.case_id)
-                 .where(entry.county_code == scope[:6]))
+        query = select(
+            entry.id,
+            entry.case_no,
+            entry.applicant_name,
+            Case.applicant_id_number,
+            entry.area_code,
+            entry.category,
+            entry.amount,
+            entry.way,
+            entry.stage,
+            Case.started_at,
+            entry.recorded_at,
+            entry.approver,
+            entry.note,
+        ).join(Case, Case.id == entry.case_id)
         return query.where(*self._ledger_conditions(scope, filters))
 
     def _ledger_conditions(self, scope: str, filters: LedgerFilter) -> list:
         entry = LedgerEntry
-        conditions = [entry.county_code == scope[:6]]
-        if len(scope) > 6:
-            conditions += list(within(entry.area_code, scope))
-        if filters.date_from:
-            conditions.append(entry.recorded_at >= local_start(filters.date_from))
-        if filters.date_to:
-            conditions.append(entry.recorded_at < local_start(filters.date_to + timedelta(days=1)))
-        if filters.category == "unclassified":
-            conditions.append(entry.category.is_(None))
-        elif filters.category:
-            conditions.append(entry.category == filters.category)
+        conditions = _conditions(
+            scope, filters, entry.county_code, entry.area_code, entry.recorded_at, entry.category
+        )
         if filters.way:
             conditions.append(entry.way == filters.way)
         return conditions
@@ -213,35 +246,60 @@ class Reports:
         with self.eng.db.read() as session:
             scope = self.scope(session, username, filters.area_code)
             conditions = self._ledger_conditions(scope, filters)
-            total, amount = session.execute(select(func.count(), func.coalesce(func.sum(LedgerEntry.amount), 0))
-                                            .where(*conditions)).one()
-            rows = session.execute(self._ledger_query(scope, filters)
-                                   .order_by(LedgerEntry.recorded_at, LedgerEntry.id).limit(limit).offset(offset)).all()
+            total, amount = session.execute(
+                select(func.count(), func.coalesce(func.sum(LedgerEntry.amount), 0)).where(*conditions)
+            ).one()
+            rows = session.execute(
+                self._ledger_query(scope, filters)
+                .order_by(LedgerEntry.recorded_at, LedgerEntry.id)
+                .limit(limit)
+                .offset(offset)
+            ).all()
             names = _names(session)
             return LedgerPage([_ledger_row(r, names) for r in rows], total, int(amount), scope)
 
-    def ledger_rows(self, username: str, filters: LedgerFilter, export_format: str | None = None,
-                    remote_addr: str | None = None) -> Iterator[LedgerRow]:
+    def ledger_rows(
+        self,
+        username: str,
+        filters: LedgerFilter,
+        export_format: str | None = None,
+        remote_addr: str | None = None,
+    ) -> Iterator[LedgerRow]:
         """Every row of the filtered ledger, oldest first, read in batches; an export is audited."""
         self._validate(filters)
         with self.eng.db.read() as session:
             scope = self.scope(session, username, filters.area_code)
         if export_format:
             with self.eng.db.write() as session:
-                session.add(AuditEvent(at=self.eng.now(), actor=username, action="ledger_exported",
-                                       data={"format": export_format, "scope": scope, "filters": filters.as_dict(),
-                                             "from": remote_addr}))
+                session.add(
+                    AuditEvent(
+                        at=self.eng.now(),
+                        actor=username,
+                        action="ledger_exported",
+                        data={
+                            "format": export_format,
+                            "scope": scope,
+                            "filters": filters.as_dict(),
+                            "from": remote_addr,
+                        },
+                    )
+                )
         return self._stream(scope, filters)
 
     def _stream(self, scope: str, filters: LedgerFilter) -> Iterator[LedgerRow]:
         with self.eng.db.read() as session:
             names = _names(session)
-            result = session.execute(self._ledger_query(scope, filters).order_by(LedgerEntry.recorded_at, LedgerEntry.id)
-                                     .execution_options(yield_per=EXPORT_BATCH))
+            result = session.execute(
+                self._ledger_query(scope, filters)
+                .order_by(LedgerEntry.recorded_at, LedgerEntry.id)
+                .execution_options(yield_per=EXPORT_BATCH)
+            )
             for row in result:
                 yield _ledger_row(row, names)
 
-    def export_csv(self, username: str, filters: LedgerFilter, remote_addr: str | None = None) -> Iterator[str]:
+    def export_csv(
+        self, username: str, filters: LedgerFilter, remote_addr: str | None = None
+    ) -> Iterator[str]:
         """CSV text in chunks, with a byte order mark so spreadsheet programs read the Chinese."""
         rows = self.ledger_rows(username, filters, "csv", remote_addr)
 
@@ -260,7 +318,9 @@ class Reports:
 
         return chunks()
 
-    def export_xlsx(self, username: str, filters: LedgerFilter, target, remote_addr: str | None = None) -> int:
+    def export_xlsx(
+        self, username: str, filters: LedgerFilter, target, remote_addr: str | None = None
+    ) -> int:
         """Write the ledger as an XLSX workbook to `target` (a path or a binary file); returns the row count."""
         from openpyxl import Workbook
 
@@ -289,67 +349,99 @@ class Reports:
             month = _local_month(Case.started_at, dialect)
             category = func.coalesce(Case.category, "unclassified")
             counted = session.execute(
-                select(month, category, func.count(),
-                       func.sum(case((Case.outcome == "approved", 1), else_=0)),
-                       func.sum(case((Case.outcome == "refused", 1), else_=0)))
-                .where(*cases).group_by(month, category)).all()
+                select(
+                    month,
+                    category,
+                    func.count(),
+                    func.sum(case((Case.outcome == "approved", 1), else_=0)),
+                    func.sum(case((Case.outcome == "refused", 1), else_=0)),
+                )
+                .where(*cases)
+                .group_by(month, category)
+            ).all()
             paid_month = _local_month(LedgerEntry.recorded_at, dialect)
             paid_category = func.coalesce(LedgerEntry.category, "unclassified")
             paid = session.execute(
                 select(paid_month, paid_category, func.sum(LedgerEntry.amount), func.count())
-                .where(*self._ledger_conditions(scope, filters)).group_by(paid_month, paid_category)).all()
+                .where(*self._ledger_conditions(scope, filters))
+                .group_by(paid_month, paid_category)
+            ).all()
             by_area = self._by_area(session, scope, filters, names)
             to_payment = self._to_payment(session, scope, filters, dialect)
             steps = self._steps(session, scope, filters, dialect)
             overdue = self._overdue(session, scope, now, names)
         applications = {(m, c): n for m, c, n, _a, _r in counted}
         months = _months(filters, [m for m, *_ in counted] + [m for m, *_ in paid])
-        categories = [c for c in CATEGORIES if any(k[1] == c for k in applications) or any(p[1] == c for p in paid)]
+        categories = [
+            c for c in CATEGORIES if any(k[1] == c for k in applications) or any(p[1] == c for p in paid)
+        ]
         return Dashboard(
-            scope, names.get(scope, scope), filters, months, categories, applications,
+            scope,
+            names.get(scope, scope),
+            filters,
+            months,
+            categories,
+            applications,
             approvals={(m, c): int(a or 0) for m, c, _n, a, _r in counted},
             refusals={(m, c): int(r or 0) for m, c, _n, _a, r in counted},
             amounts={(m, c): int(s or 0) for m, c, s, _n in paid},
             payments={(m, c): n for m, c, _s, n in paid},
-            by_area=by_area, to_payment=to_payment, steps=steps, **overdue)
+            by_area=by_area,
+            to_payment=to_payment,
+            steps=steps,
+            **overdue,
+        )
 
     def _case_conditions(self, scope: str, filters: LedgerFilter) -> list:
-        conditions = [Case.county_code == scope[:6]]
-        if len(scope) > 6:
-            conditions += list(within(Case.area_code, scope))
-        if filters.date_from:
-            conditions.append(Case.started_at >= local_start(filters.date_from))
-        if filters.date_to:
-            conditions.append(Case.started_at < local_start(filters.date_to + timedelta(days=1)))
-        if filters.category == "unclassified":
-            conditions.append(Case.category.is_(None))
-        elif filters.category:
-            conditions.append(Case.category == filters.category)
-        return conditions
+        return _conditions(scope, filters, Case.county_code, Case.area_code, Case.started_at, Case.category)
 
     def _by_area(self, session: Session, scope: str, filters: LedgerFilter, names: dict) -> list[dict]:
         """One row per township of a county (per village of a township)."""
         width = 9 if len(scope) <= 6 else 12
         area = func.substr(Case.area_code, 1, width)
-        counted = {a: (n, ok) for a, n, ok in session.execute(
-            select(area, func.count(), func.sum(case((Case.outcome == "approved", 1), else_=0)))
-            .where(*self._case_conditions(scope, filters)).group_by(area)).all()}
+        counted = {
+            a: (n, ok)
+            for a, n, ok in session.execute(
+                select(area, func.count(), func.sum(case((Case.outcome == "approved", 1), else_=0)))
+                .where(*self._case_conditions(scope, filters))
+                .group_by(area)
+            ).all()
+        }
         paid_area = func.substr(LedgerEntry.area_code, 1, width)
-        paid = dict(session.execute(select(paid_area, func.sum(LedgerEntry.amount))
-                                    .where(*self._ledger_conditions(scope, filters)).group_by(paid_area)).all())
-        return [{"area_code": code, "name": names.get(code, code), "applications": counted.get(code, (0, 0))[0],
-                 "approvals": int(counted.get(code, (0, 0))[1] or 0), "amount": int(paid.get(code) or 0)}
-                for code in sorted(set(counted) | set(paid))]
+        paid = dict(
+            session.execute(
+                select(paid_area, func.sum(LedgerEntry.amount))
+                .where(*self._ledger_conditions(scope, filters))
+                .group_by(paid_area)
+            ).all()
+        )
+        return [
+            {
+                "area_code": code,
+                "name": names.get(code, code),
+                "applications": counted.get(code, (0, 0))[0],
+                "approvals": int(counted.get(code, (0, 0))[1] or 0),
+                "amount": int(paid.get(code) or 0),
+            }
+            for code in sorted(set(counted) | set(paid))
+        ]
 
-    def _to_payment(self, session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list[Durations]:
+    def _to_payment(
+        self, session: Session, scope: str, filters: LedgerFilter, dialect: str
+    ) -> list[Durations]:
         """Days from application to the first payment (cash, in kind, bank), per category (path)."""
-        first_paid = (select(LedgerEntry.case_id, func.min(LedgerEntry.recorded_at).label("paid_at"))
-                      .where(LedgerEntry.county_code == scope[:6], LedgerEntry.way.in_(PAID_WAYS))
-                      .group_by(LedgerEntry.case_id).subquery())
+        first_paid = (
+            select(LedgerEntry.case_id, func.min(LedgerEntry.recorded_at).label("paid_at"))
+            .where(LedgerEntry.county_code == scope[:6], LedgerEntry.way.in_(PAID_WAYS))
+            .group_by(LedgerEntry.case_id)
+            .subquery()
+        )
         days = _days_between(Case.started_at, first_paid.c.paid_at, dialect)
-        rows = session.execute(select(func.coalesce(Case.category, "unclassified"), days)
-                               .join(first_paid, first_paid.c.case_id == Case.id)
-                               .where(*self._case_conditions(scope, filters))).all()
+        rows = session.execute(
+            select(func.coalesce(Case.category, "unclassified"), days)
+            .join(first_paid, first_paid.c.case_id == Case.id)
+            .where(*self._case_conditions(scope, filters))
+        ).all()
         grouped: dict[str, list[float]] = defaultdict(list)
         for category, value in rows:
             grouped[category].append(float(value))
@@ -358,39 +450,93 @@ class Reports:
         return found
 
     def _steps(self, session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list[Durations]:
-        """Days each completed user task waited, from the case's previous move to its completion."""
-        moves = (select(AuditEvent.action, AuditEvent.element_name, AuditEvent.at,
-                        func.lag(AuditEvent.at).over(partition_by=AuditEvent.case_id, order_by=AuditEvent.id)
-                        .label("previous"))
-                 .join(Case, Case.id == AuditEvent.case_id)
-                 .where(AuditEvent.action.in_(MOVES), *self._case_conditions(scope, filters)).subquery())
-        days = _days_between(moves.c.previous, moves.c.at, dialect)
-        rows = session.execute(select(moves.c.element_name, days)
-                               .where(moves.c.action == "task_completed", moves.c.previous.is_not(None))).all()
+        """Days each completed user task waited, from the case's previous move to its completion.
+
+        The moves of the cases come ordered by case and event (the (case_id, id) index), as day
+        numbers; the differences are taken here, faster than a window function on SQLite."""
+        rows = session.execute(
+            select(
+                AuditEvent.case_id,
+                AuditEvent.action,
+                AuditEvent.element_name,
+                _day_number(AuditEvent.at, dialect),
+            )
+            .join(Case, Case.id == AuditEvent.case_id)
+            .where(AuditEvent.action.in_(MOVES), *self._case_conditions(scope, filters))
+            .order_by(AuditEvent.case_id, AuditEvent.id)
+        )
         grouped: dict[str, list[float]] = defaultdict(list)
-        for name, value in rows:
-            grouped[name or "（未命名）"].append(float(value))
+        case_id, previous = None, None
+        for row_case, action, name, day in rows:
+            if row_case == case_id and action == "task_completed":
+                grouped[name or "（未命名）"].append(float(day - previous))
+            case_id, previous = row_case, day
         return sorted((durations(name, values) for name, values in grouped.items()), key=lambda d: -d.count)
 
     def _overdue(self, session: Session, scope: str, now: datetime, names: dict) -> dict:
         conditions = [OpenTask.due_at < now, *within(OpenTask.area_code, scope)]
-        by_step = session.execute(select(OpenTask.name, OpenTask.role, func.count()).where(*conditions)
-                                  .group_by(OpenTask.name, OpenTask.role).order_by(func.count().desc())).all()
-        oldest = session.scalars(select(OpenTask).where(*conditions).order_by(OpenTask.due_at).limit(20)).all()
-        return {"overdue_total": sum(n for _name, _role, n in by_step),
-                "overdue_by_step": [{"name": n, "role": r, "count": c} for n, r, c in by_step],
-                "overdue_oldest": [{"case_no": t.case_no, "name": t.name, "role": t.role, "due_at": t.due_at,
-                                    "area": names.get(t.area_code, t.area_code), "claimed_by": t.claimed_by,
-                                    "days_late": round((now - t.due_at).total_seconds() / 86400, 1)}
-                                   for t in oldest]}
+        by_step = session.execute(
+            select(OpenTask.name, OpenTask.role, func.count())
+            .where(*conditions)
+            .group_by(OpenTask.name, OpenTask.role)
+            .order_by(func.count().desc())
+        ).all()
+        oldest = session.scalars(
+            select(OpenTask).where(*conditions).order_by(OpenTask.due_at).limit(20)
+        ).all()
+        return {
+            "overdue_total": sum(n for _name, _role, n in by_step),
+            "overdue_by_step": [{"name": n, "role": r, "count": c} for n, r, c in by_step],
+            "overdue_oldest": [
+                {
+                    "case_no": t.case_no,
+                    "name": t.name,
+                    "role": t.role,
+                    "due_at": t.due_at,
+                    "area": names.get(t.area_code, t.area_code),
+                    "claimed_by": t.claimed_by,
+                    "days_late": round((now - t.due_at).total_seconds() / 86400, 1),
+                }
+                for t in oldest
+            ],
+        }
+
+
+def _conditions(scope: str, filters: LedgerFilter, county, area, moment, category) -> list:
+    """The area, period (China time, `date_to` inclusive) and category of a report, on these columns."""
+    conditions = [county == scope[:6]]
+    if len(scope) > 6:
+        conditions += list(within(area, scope))
+    if filters.date_from:
+        conditions.append(moment >= local_start(filters.date_from))
+    if filters.date_to:
+        conditions.append(moment < local_start(filters.date_to + timedelta(days=1)))
+    if filters.category == "unclassified":
+        conditions.append(category.is_(None))
+    elif filters.category:
+        conditions.append(category == filters.category)
+    return conditions
 
 
 def _ledger_row(row, names: dict) -> LedgerRow:
     areas, users = names
-    return LedgerRow(row.id, row.case_no, row.applicant_name, privacy.mask_id_number(row.applicant_id_number),
-                     row.area_code, areas.get(row.area_code, row.area_code), row.category, row.amount, row.way,
-                     row.stage, row.started_at, row.recorded_at, row.approver, users.get(row.approver, row.approver),
-                     row.note)
+    return LedgerRow(
+        row.id,
+        row.case_no,
+        row.applicant_name,
+        privacy.mask_id_number(row.applicant_id_number),
+        row.area_code,
+        areas.get(row.area_code, row.area_code),
+        row.category,
+        row.amount,
+        row.way,
+        row.stage,
+        row.started_at,
+        row.recorded_at,
+        row.approver,
+        users.get(row.approver, row.approver),
+        row.note,
+    )
 
 
 def _names(session: Session) -> tuple[dict, dict]:
@@ -405,6 +551,13 @@ def _local_month(column, dialect: str):
     if dialect == "postgresql":
         return func.to_char(column + literal_column("interval '8 hours'"), "YYYY-MM")
     return func.strftime("%Y-%m", column, "+8 hours")
+
+
+def _day_number(column, dialect: str):
+    """A moment as a number of days (fractional), for differences taken in Python."""
+    if dialect == "postgresql":
+        return func.extract("epoch", column) / 86400.0
+    return func.julianday(column)
 
 
 def _days_between(start, end, dialect: str):

@@ -60,6 +60,12 @@ def _query() -> dict:
     return {k: v for k, v in request.args.items() if k in ("area", "from", "to", "category", "way") and v}
 
 
+def _page(template: str, **values):
+    return render_template(
+        template, areas=_areas(), query=_query(), categories=CATEGORIES, ways=WAYS, **values
+    )
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -79,15 +85,7 @@ def dashboard():
         "refusals": {c: board.series("refusals", c) for c in board.categories},
         "amounts": {c: board.series("amounts", c) for c in board.categories},
     }
-    return render_template(
-        "reports/dashboard.html",
-        board=board,
-        chart=chart,
-        areas=_areas(),
-        query=_query(),
-        categories=CATEGORIES,
-        ways=WAYS,
-    )
+    return _page("reports/dashboard.html", board=board, chart=chart)
 
 
 @bp.get("/ledger")
@@ -98,16 +96,7 @@ def ledger():
     number = max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
     page = engine().reports().ledger(me().username, filters, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     pages = max(1, -(-page.total // PAGE_SIZE))
-    return render_template(
-        "reports/ledger.html",
-        page=page,
-        number=number,
-        pages=pages,
-        areas=_areas(),
-        query=_query(),
-        categories=CATEGORIES,
-        ways=WAYS,
-    )
+    return _page("reports/ledger.html", page=page, number=number, pages=pages)
 
 
 @bp.get("/ledger.csv")

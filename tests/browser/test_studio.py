@@ -7,17 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from engine.context import add_working_days
-from tests.web.conftest import app_on_copy
 from tests.web.journeys import advance, application, form_data, start, task_named
 from web.labels import local_time
 
@@ -27,15 +24,12 @@ LONG = 90_000
 
 
 @pytest.fixture
-def server(tmp_path, browser_template):
-    """The app with scenario runs done inside the request and limited to one scenario."""
-    app = app_on_copy(browser_template, tmp_path, STUDIO_RUN_INLINE=True, STUDIO_SCENARIO_KEYWORD=KEYWORD)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", app
-    httpd.shutdown()
-    app.extensions["jiuzhu"].engine.close()
+def server(server):
+    """The app of tests/browser/conftest.py, with scenario runs done inside the request and
+    limited to one scenario."""
+    _base, app = server
+    app.config.update(STUDIO_RUN_INLINE=True, STUDIO_SCENARIO_KEYWORD=KEYWORD)
+    return server
 
 
 def _pay_first(eng, case_no: str, amount: int) -> None:
@@ -48,6 +42,14 @@ def _pay_first(eng, case_no: str, amount: int) -> None:
 def _supplement_due(eng, case_no: str):
     [timer] = [t for t in eng.case_view(case_no).timers if t["status"] == "pending"]
     return timer["due_at"]
+
+
+def _new_draft(page, name: str) -> str:
+    page.goto("/studio/")
+    page.fill('form.row input[name="name"]', name)
+    page.click("text=新建草稿")
+    page.wait_for_url(re.compile(r"/studio/drafts/\d+$"))
+    return page.url
 
 
 def _open_editor(page, draft_url: str, path: str) -> None:
@@ -76,11 +78,7 @@ def test_a_new_limit_and_timer_apply_to_new_cases_and_running_ones_keep_theirs(p
     assert "参数第 1 版已保存" in owner.locator(".flash").inner_text()
     assert "1000 → 1500" in owner.locator("table.history").inner_text()
 
-    owner.goto("/studio/")
-    owner.fill('form.row input[name="name"]', "补办时限缩短为5个工作日")
-    owner.click("text=新建草稿")
-    owner.wait_for_url(re.compile(r"/studio/drafts/\d+$"))
-    draft_url = owner.url
+    draft_url = _new_draft(owner, "补办时限缩短为5个工作日")
     _open_editor(owner, draft_url, "bpmn/emergency_aid.bpmn")
     _select(owner, "Timer_SupplementDeadline")
     timer = owner.locator("#prop-timer")
@@ -120,11 +118,7 @@ def test_a_new_limit_and_timer_apply_to_new_cases_and_running_ones_keep_theirs(p
 
 def test_a_lint_error_shows_on_its_element(people, server):
     owner = people("process_owner")
-    owner.goto("/studio/")
-    owner.fill('form.row input[name="name"]', "有错误的草稿")
-    owner.click("text=新建草稿")
-    owner.wait_for_url(re.compile(r"/studio/drafts/\d+$"))
-    draft_url = owner.url
+    draft_url = _new_draft(owner, "有错误的草稿")
     _open_editor(owner, draft_url, "bpmn/emergency_aid.bpmn")
     _select(owner, "Task_PayFirst")
     due = owner.locator("#prop-due")

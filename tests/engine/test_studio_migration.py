@@ -21,7 +21,8 @@ def eng(mini_engine):
 
 @pytest.fixture
 def specs(tmp_path):
-    def variant(edit=None, forms=None):
+    def variant(edit=None, forms=None, remove=()):
+        """A copy of the mini specs with text replaced, elements cut out ((start, end tag)), forms set."""
         target = tmp_path / f"v{len(list(tmp_path.iterdir()))}"
         shutil.copytree(MINI, target)
         path = target / "bpmn" / "mini.bpmn"
@@ -29,6 +30,9 @@ def specs(tmp_path):
         for old, new in (edit or {}).items():
             assert old in text, old
             text = text.replace(old, new)
+        for start, end in remove:
+            first = text.index(start)
+            text = text[:first] + text[text.index(end, first) + len(end) :]
         path.write_text(text, encoding="utf-8")
         for name, schema in (forms or {}).items():
             (target / "forms" / name).write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
@@ -101,15 +105,8 @@ def test_a_case_whose_current_step_was_removed_is_refused_with_the_reason(eng, s
             '<bpmn:sequenceFlow id="F5" sourceRef="Publicity" targetRef="Check" />': "",
             "<bpmn:flowNodeRef>Publicity</bpmn:flowNodeRef>": "",
             "<bpmn:incoming>F5</bpmn:incoming>": "<bpmn:incoming>F4</bpmn:incoming>",
-        }
-    )
-    text = (without_publicity / "bpmn" / "mini.bpmn").read_text(encoding="utf-8")
-    start, end = (
-        text.index('<bpmn:intermediateCatchEvent id="Publicity"'),
-        text.index("</bpmn:intermediateCatchEvent>"),
-    )
-    (without_publicity / "bpmn" / "mini.bpmn").write_text(
-        text[:start] + text[end + len("</bpmn:intermediateCatchEvent>") :], encoding="utf-8"
+        },
+        remove=[('<bpmn:intermediateCatchEvent id="Publicity"', "</bpmn:intermediateCatchEvent>")],
     )
     reviewing = _at_review(eng, applicant)
     v2 = _deploy(eng, without_publicity)
@@ -155,12 +152,8 @@ def test_history_is_matched_by_structure_and_refused_when_the_target_lost_it(eng
             '<bpmn:sequenceFlow id="F2" sourceRef="Review" targetRef="Gw_limit" />': "",
             "<bpmn:incoming>F2</bpmn:incoming>": "<bpmn:incoming>F1</bpmn:incoming>",
             "<bpmn:flowNodeRef>Review</bpmn:flowNodeRef>": "",
-        }
-    )
-    text = (without_review / "bpmn" / "mini.bpmn").read_text(encoding="utf-8")
-    start, end = text.index('<bpmn:userTask id="Review"'), text.index("</bpmn:userTask>")
-    (without_review / "bpmn" / "mini.bpmn").write_text(
-        text[:start] + text[end + len("</bpmn:userTask>") :], encoding="utf-8"
+        },
+        remove=[('<bpmn:userTask id="Review"', "</bpmn:userTask>")],
     )
     v3 = _deploy(eng, without_review)
     [plan] = eng.studio().migration_plan("owner", v1, v3)
