@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.store.models import AuditEvent, Base, Case
+from engine.store.models import Base, Case
 
 
 class StudioDraft(Base):
@@ -49,6 +49,5 @@ class ScenarioRun(Base):
     finished_at: Mapped[datetime | None]
 
 
-# Reports read cases by county and start month, and per-step times from completed-task events.
+# Reports read cases by county and start month.
 Index("ix_cases_county_started", Case.county_code, Case.started_at)
-Index("ix_audit_action_at", AuditEvent.action, AuditEvent.at)

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-import engine.store.studio_models  # noqa: F401 - registers the studio tables on Base.metadata
+import engine.store.studio_models  # registers the studio tables on Base.metadata
 import engine.store.web_models  # noqa: F401 - registers the web tables on Base.metadata
 from engine.store.models import Base
 

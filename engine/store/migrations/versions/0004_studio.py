@@ -51,16 +51,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("scenario_runs") as batch_op:
         batch_op.create_index("ix_scenario_runs_draft", ["draft_id", "id"], unique=False)
-    # Reports: payments per period and cases per county and month read these indexes.
+    # Reports: cases per county and month read this index.
     with op.batch_alter_table("cases") as batch_op:
         batch_op.create_index("ix_cases_county_started", ["county_code", "started_at"], unique=False)
-    with op.batch_alter_table("audit_events") as batch_op:
-        batch_op.create_index("ix_audit_action_at", ["action", "at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("audit_events") as batch_op:
-        batch_op.drop_index("ix_audit_action_at")
     with op.batch_alter_table("cases") as batch_op:
         batch_op.drop_index("ix_cases_county_started")
     op.drop_table("scenario_runs")
