@@ -4,7 +4,7 @@ what it changes. The auditor may call every reading method and none of the other
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -124,7 +124,7 @@ class Studio:
                               .order_by(ScenarioRun.id.desc()).limit(1)).first()
         return DraftView(draft.id, draft.name, draft.status, draft.base_version_id, draft.deployed_version_id, files,
                          list(draft.problems), content_hash, draft.created_by, draft.updated_at, draft.updated_by,
-                         _run_dict(run) if run is not None else None)
+                         _run_dict(run, self.eng.now()) if run is not None else None)
 
     def new_draft(self, username: str, name: str, from_version: int | None = None,
                   files: dict[str, str] | None = None, source: str = "version") -> int:
@@ -207,7 +207,7 @@ class Studio:
             row = session.get(ScenarioRun, run_id)
             if row is None:
                 raise NotFound(f"测试运行 {run_id} 不存在")
-            return _run_dict(row)
+            return _run_dict(row, self.eng.now())
 
     def deploy_draft(self, username: str, draft_id: int, note: str | None = None,
                      accept_failures: bool = False) -> versions.Deployment:
@@ -330,10 +330,15 @@ class Studio:
         return self.eng.cancel(case_no, username, reason)
 
 
-def _run_dict(row: ScenarioRun) -> dict:
+def _run_dict(row: ScenarioRun, now: datetime) -> dict:
+    """A run as pages show it; one still 'running' long after its time limit was cut off (the server
+    stopped while it ran) and is shown as not completed, so it can be started again."""
     results = list(row.results or [])
-    return {"id": row.id, "draft_id": row.draft_id, "status": row.status, "content_hash": row.content_hash,
+    status, output = row.status, row.output
+    if status == "running" and now - row.started_at > timedelta(seconds=scenarios.RUN_TIMEOUT_SECONDS + 60):
+        status, output = "error", "运行中断（服务曾重启），请重新运行"
+    return {"id": row.id, "draft_id": row.draft_id, "status": status, "content_hash": row.content_hash,
             "started_at": row.started_at, "finished_at": row.finished_at, "started_by": row.started_by,
-            "results": results, "output": row.output,
+            "results": results, "output": output,
             "passed": sum(1 for r in results if r["outcome"] == "passed"),
             "failed": sum(1 for r in results if r["outcome"] != "passed")}

@@ -28,7 +28,9 @@ def eng(mini_engine):
 
 
 def _start(eng, applicant):
-    return eng.start_case({"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a").case_no
+    return eng.start_case(
+        {"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a"
+    ).case_no
 
 
 def _actions(eng) -> list[str]:
@@ -58,10 +60,13 @@ def test_versions_show_hash_author_and_cases_running_on_each(eng, applicant):
 def test_the_diff_names_elements_flows_rules_and_form_fields(eng):
     old = SpecFiles.from_dirs(MINI / "bpmn", MINI / "forms")
     files = dict(old.files)
-    files["bpmn/mini.bpmn"] = (files["bpmn/mini.bpmn"]
-                               .replace('name="受理审查"', 'name="受理审核"')
-                               .replace("amount &lt;= param('township_pay_first_limit')",
-                                        "amount &lt; param('township_pay_first_limit')"))
+    files["bpmn/mini.bpmn"] = (
+        files["bpmn/mini.bpmn"]
+        .replace('name="受理审查"', 'name="受理审核"')
+        .replace(
+            "amount &lt;= param('township_pay_first_limit')", "amount &lt; param('township_pay_first_limit')"
+        )
+    )
     review = json.loads(files["forms/review.schema.json"])
     review["properties"]["phone"] = {"title": "电话", "type": "string"}
     review["properties"]["amount"]["maximum"] = 50000
@@ -82,7 +87,9 @@ def test_the_diff_of_decision_tables_is_by_rule():
     old = SpecFiles.from_dirs(REPO_BPMN, REPO_FORMS)
     files = dict(old.files)
     files["bpmn/aid_amount.dmn"] = files["bpmn/aid_amount.dmn"].replace(
-        "<outputEntry id=\"Out_aid_amount_2_1\"><text>0</text>", "<outputEntry id=\"Out_aid_amount_2_1\"><text>10</text>")
+        '<outputEntry id="Out_aid_amount_2_1"><text>0</text>',
+        '<outputEntry id="Out_aid_amount_2_1"><text>10</text>',
+    )
     changed = [c for c in diff_files(old, SpecFiles(files)).changes if c.kind == "rule"]
     assert [(c.key, c.status) for c in changed] == [("Rule_aid_amount_2", "changed")]
     assert changed[0].details[0][1:] != changed[0].details[0][2:]
@@ -91,8 +98,11 @@ def test_the_diff_of_decision_tables_is_by_rule():
 def test_saving_lints_and_places_each_problem_on_its_element(eng):
     studio = eng.studio()
     draft = studio.new_draft("owner", "坏表单")
-    text = studio.draft("owner", draft).files["bpmn/mini.bpmn"].replace('value="approve.schema.json"',
-                                                                        'value="missing.schema.json"', 1)
+    text = (
+        studio.draft("owner", draft)
+        .files["bpmn/mini.bpmn"]
+        .replace('value="approve.schema.json"', 'value="missing.schema.json"', 1)
+    )
     view = studio.save_file("owner", draft, "bpmn/mini.bpmn", text)
     [problem] = view.errors
     assert problem["element_id"] == "Approve" and "missing.schema.json" in problem["message"]
@@ -106,13 +116,15 @@ def test_only_the_process_owner_changes_the_studio(eng):
     studio = eng.studio()
     draft = studio.new_draft("owner", "草稿")
     for username in ("auditor", "county", "town_a"):
-        for attempt in (lambda u: studio.new_draft(u, "x"),
-                        lambda u: studio.save_file(u, draft, "forms/x.json", "{}"),
-                        lambda u: studio.discard(u, draft),
-                        lambda u: studio.start_run(u, draft, wait=True),
-                        lambda u: studio.deploy_draft(u, draft),
-                        lambda u: studio.set_parameters(u, {"publicity_days": 9}, None, "文件"),
-                        lambda u: studio.migrate(u, 1, 2, "原因")):
+        for attempt in (
+            lambda u: studio.new_draft(u, "x"),
+            lambda u: studio.save_file(u, draft, "forms/x.json", "{}"),
+            lambda u: studio.discard(u, draft),
+            lambda u: studio.start_run(u, draft, wait=True),
+            lambda u: studio.deploy_draft(u, draft),
+            lambda u: studio.set_parameters(u, {"publicity_days": 9}, None, "文件"),
+            lambda u: studio.migrate(u, 1, 2, "原因"),
+        ):
             with pytest.raises(NotPermitted):
                 attempt(username)
     assert studio.draft("auditor", draft).files == studio.draft("owner", draft).files
@@ -174,7 +186,9 @@ def test_a_draft_is_deployed_only_after_its_scenarios_ran_on_exactly_its_files(t
     with pytest.raises(Conflict, match="请先"):
         studio.deploy_draft("process_owner", draft)
     broken = files["bpmn/emergency_aid.bpmn"].replace(
-        "amount &lt;= param('township_pay_first_limit')", "amount &lt;= param('township_pay_first_limit') - 1000")
+        "amount &lt;= param('township_pay_first_limit')",
+        "amount &lt;= param('township_pay_first_limit') - 1000",
+    )
     studio.save_file("process_owner", draft, "bpmn/emergency_aid.bpmn", broken)
     run = studio.start_run("process_owner", draft, keyword="乡镇额度内先行救助", wait=True)
     failed = studio.run("process_owner", run)
@@ -194,3 +208,27 @@ def test_a_draft_is_deployed_only_after_its_scenarios_ran_on_exactly_its_files(t
         studio.save_file("process_owner", draft, "bpmn/emergency_aid.bpmn", files["bpmn/emergency_aid.bpmn"])
     assert {"scenario_run_started", "spec_deployed", "draft_deployed"} <= set(_actions(eng))
     eng.close()
+
+
+def test_a_run_cut_off_by_a_restart_is_shown_as_not_completed(eng):
+    from datetime import timedelta
+
+    from engine.store.studio_models import ScenarioRun
+
+    studio = eng.studio()
+    draft = studio.new_draft("owner", "草稿")
+    with eng.db.write() as session:
+        session.add(
+            ScenarioRun(
+                draft_id=draft,
+                content_hash="x",
+                status="running",
+                results=[],
+                started_at=eng.now() - timedelta(hours=2),
+                started_by="owner",
+            )
+        )
+    run = studio.draft("owner", draft).latest_run
+    assert run["status"] == "error" and "重新运行" in run["output"]
+    with pytest.raises(Conflict, match="未能运行完成|请先"):
+        studio.deploy_draft("owner", draft)
