@@ -140,7 +140,7 @@ def bytes_per_case(eng: Engine, cases: int = 50) -> float:
 
 def bulk_cases(eng: Engine, total: int, chunk: int = 5000) -> None:
     """Copies of real rows: 90 % of cases closed, 10 % open with a task, spread over ten townships; the
-    open tasks of the township role fall in the first township (the clerk's), a heavy inbox."""
+    township-role tasks fall in every second township, 1 000 of them in the clerk's: a heavy inbox."""
     with eng.db.read() as session:
         template_case = session.scalars(select(Case).order_by(Case.id).limit(1)).first()
         workflow = session.get(CaseState, template_case.id).workflow
