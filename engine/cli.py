@@ -77,6 +77,37 @@ def lint(bpmn_dir, forms_dir):
     sys.exit(1 if errors else 0)
 
 
+@main.command("export-draft")
+@click.argument("draft_id", type=int)
+@click.option("--by", required=True, help="the process owner exporting it")
+@click.option("--bpmn", "bpmn_dir", default=str(PROJECT_ROOT / "bpmn"), show_default=True)
+@click.option("--forms", "forms_dir", default=str(PROJECT_ROOT / "forms"), show_default=True)
+@click.pass_context
+def export_draft(ctx, draft_id, by, bpmn_dir, forms_dir):
+    """Write a studio draft back into bpmn/ + forms/, the files under version control (unchanged
+    files are left as they are, byte for byte)."""
+    try:
+        touched = _engine(ctx).studio().export_folders(by, draft_id, bpmn_dir, forms_dir)
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"写入 {len(touched)} 个文件" + ("：" + "、".join(touched) if touched else "（无变化）"))
+
+
+@main.command("import-draft")
+@click.argument("name")
+@click.option("--by", required=True, help="the process owner importing it")
+@click.option("--bpmn", "bpmn_dir", default=str(PROJECT_ROOT / "bpmn"), show_default=True)
+@click.option("--forms", "forms_dir", default=str(PROJECT_ROOT / "forms"), show_default=True)
+@click.pass_context
+def import_draft(ctx, name, by, bpmn_dir, forms_dir):
+    """Start a studio draft from bpmn/ + forms/ (e.g. after a change reviewed in version control)."""
+    try:
+        draft_id = _engine(ctx).studio().import_folders(by, name, bpmn_dir, forms_dir)
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"草稿 {draft_id} 已创建")
+
+
 @main.command("add-area")
 @click.argument("code")
 @click.argument("name")

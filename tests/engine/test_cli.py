@@ -1,0 +1,67 @@
+"""The command line works on a real database: deploy, people, parameters, warnings, drafts, backup."""
+
+from __future__ import annotations
+
+import shutil
+
+from click.testing import CliRunner
+
+from engine import Engine
+from engine.cli import main
+from tests.conftest import ROOT
+
+
+def run(url, *args):
+    result = CliRunner().invoke(main, ["--database-url", url, *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_deploy_people_parameters_and_backup(sqlite_url, tmp_path):
+    assert run(sqlite_url, "deploy")[0] == 0
+    code, out = run(sqlite_url, "deploy")
+    assert code == 0 and "内容未变" in out
+    assert run(sqlite_url, "add-area", "639001", "示范县")[0] == 0
+    code, out = run(sqlite_url, "add-area", "12", "坏代码")
+    assert code == 1 and "区划代码" in out
+    assert run(sqlite_url, "add-user", "owner", "--name", "钱工", "--role", "process_owner", "--area", "639001",
+               "--password", "secret-1")[0] == 0
+    code, out = run(sqlite_url, "set-parameters", "639001", "township_pay_first_limit=1500", "--by", "owner")
+    assert code == 0 and Engine.open(sqlite_url).parameters("639001").get("township_pay_first_limit") == 1500
+    code, out = run(sqlite_url, "backup", str(tmp_path / "copy.sqlite3"))
+    assert code == 0
+    copy = Engine.open(f"sqlite:///{tmp_path / 'copy.sqlite3'}")
+    assert copy.parameters("639001").get("township_pay_first_limit") == 1500
+
+
+def test_import_warnings_reports_bad_records(sqlite_url, tmp_path):
+    run(sqlite_url, "seed-demo", "--no-cases")
+    csv_file = tmp_path / "warnings.csv"
+    csv_file.write_text(
+        "warning_id,warning_type,pushed_on,area_code,name,id_number,phone,reason,needed_amount,emergency_place\n"
+        "YJ-1,expense_surge,2026-11-20,639001002001,马丽,630102199208080027,13800000003,medical_expense,3000,南村\n"
+        "YJ-2,expense_surge,2026-11-20,639001002001,赵某,630102199208080028,13800000006,medical_expense,1000,南村\n",
+        encoding="utf-8")
+    code, out = run(sqlite_url, "import-warnings", str(csv_file))
+    assert code == 1 and "新建案件 1 件" in out and "第 2 条（YJ-2）：公民身份号码：校验位不正确" in out
+    code, out = run(sqlite_url, "import-warnings", str(csv_file))
+    assert "新建案件 0 件，已导入过 1 条" in out
+
+
+def test_a_draft_exported_unchanged_leaves_the_files_byte_for_byte(sqlite_url, tmp_path):
+    run(sqlite_url, "seed-demo", "--no-cases")
+    bpmn, forms = tmp_path / "bpmn", tmp_path / "forms"
+    shutil.copytree(ROOT / "bpmn", bpmn)
+    shutil.copytree(ROOT / "forms", forms)
+    code, out = run(sqlite_url, "import-draft", "试改", "--by", "process_owner", "--bpmn", str(bpmn),
+                    "--forms", str(forms))
+    assert code == 0
+    draft_id = out.split()[1]
+    code, out = run(sqlite_url, "export-draft", draft_id, "--by", "process_owner", "--bpmn", str(bpmn),
+                    "--forms", str(forms))
+    assert code == 0 and "无变化" in out
+    for folder, original in ((bpmn, ROOT / "bpmn"), (forms, ROOT / "forms")):
+        for path in original.iterdir():
+            assert (folder / path.name).read_bytes() == path.read_bytes()
+    code, out = run(sqlite_url, "export-draft", draft_id, "--by", "auditor", "--bpmn", str(bpmn),
+                    "--forms", str(forms))
+    assert code == 1
