@@ -131,42 +131,30 @@ def _explain(error: ValidationError, root_schema: dict) -> list[FieldError]:
     return [FieldError(".".join(path), f"{title}：{custom or _message(error)}")]
 
 
+# Chinese message per JSON Schema keyword; {value} is the keyword's value in the schema.
+MESSAGES = {
+    "minimum": "不能小于 {value}", "maximum": "不能大于 {value}",
+    "exclusiveMinimum": "应大于 {value}", "exclusiveMaximum": "应小于 {value}",
+    "maxLength": "最多 {value} 个字符", "pattern": "格式不正确",
+    "enum": "取值不在可选范围内", "const": "取值不在可选范围内",
+    "oneOf": "取值不在可选范围内", "anyOf": "取值不在可选范围内",
+    "minItems": "至少填写 {value} 项", "maxItems": "最多 {value} 项", "uniqueItems": "有重复的项",
+    "multipleOf": "应为 {value} 的整数倍", "not": "取值不被允许",
+}
+
+
 def _message(error: ValidationError) -> str:
     kind, value = error.validator, error.validator_value
     if kind == "type":
         names = value if isinstance(value, list) else [value]
         return "应为" + "或".join(TYPE_NAMES.get(n, n) for n in names)
-    if kind == "minimum":
-        return f"不能小于 {value}"
-    if kind == "maximum":
-        return f"不能大于 {value}"
-    if kind == "exclusiveMinimum":
-        return f"应大于 {value}"
-    if kind == "exclusiveMaximum":
-        return f"应小于 {value}"
     if kind == "minLength":
         return "不能为空" if value == 1 else f"至少 {value} 个字符"
-    if kind == "maxLength":
-        return f"最多 {value} 个字符"
-    if kind == "pattern":
-        return "格式不正确"
     if kind == "format":
         return f"应为{FORMAT_NAMES.get(value, value)}格式"
-    if kind in ("enum", "const", "oneOf", "anyOf"):
-        return "取值不在可选范围内"
-    if kind == "minItems":
-        return f"至少填写 {value} 项"
-    if kind == "maxItems":
-        return f"最多 {value} 项"
-    if kind == "uniqueItems":
-        return "有重复的项"
-    if kind == "multipleOf":
-        return f"应为 {value} 的整数倍"
     if kind == "x-id-number":
         return error.message.removeprefix("身份证号")
-    if kind == "not":
-        return "取值不被允许"
-    return "取值不正确"
+    return MESSAGES.get(kind, "取值不正确").format(value=value)
 
 
 def _title(schema: Any, fallback: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine import people
 from engine.errors import NotFound, NotPermitted
 from engine.roles import Role
+from engine.store.rows import CaseRecord
 from engine.store.models import (
     AuditEvent,
     Case,
@@ -110,32 +111,17 @@ def open_tasks(eng: Engine, case_no: str) -> list[InboxRow]:
 
 
 def may_read_case(user: User, case: Case) -> bool:
+    """Auditors and process owners read their county; case workers every case of their area,
+    whoever holds the current task."""
     if Role(user.role) in READ_ALL_ROLES:
         return case.county_code == user.area_code[:6]
-    if Role(user.role) == Role.VILLAGE:
-        return people.may_work_in(user, case.area_code)
-    # Township and county roles see every case of their area, whoever holds the current task.
     return people.may_work_in(user, case.area_code)
 
 
 @dataclass
-class CaseView:
-    case_no: str
-    status: str
-    category: str | None
-    area_code: str
-    channel: str
-    applicant_name: str
-    applicant_id_number: str
-    reason: str | None
-    outcome: str | None
-    outcome_reason: str | None
-    amount: int | None
-    current_step: str | None
-    attention: dict | None
-    started_at: datetime
-    closed_at: datetime | None
-    spec_version_id: int
+class CaseView(CaseRecord):
+    """The case row with what its page shows: data, open tasks, history, payments, notices, timers."""
+
     data: dict
     open_tasks: list[InboxRow]
     events: list[dict]
@@ -163,9 +149,7 @@ def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseVie
         state = session.get(CaseState, case.id)
         events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id))
         return CaseView(
-            case.case_no, case.status, case.category, case.area_code, case.channel, case.applicant_name,
-            case.applicant_id_number, case.reason, case.outcome, case.outcome_reason, case.amount,
-            case.current_step, case.attention, case.started_at, case.closed_at, case.spec_version_id,
+            **{f.name: getattr(case, f.name) for f in fields(CaseRecord)},
             data=_case_data(session, eng, case, state),
             open_tasks=[_row(r, now) for r in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))],
             events=[_event(e) for e in events],
