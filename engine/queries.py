@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from engine import people
 from engine.errors import NotFound, NotPermitted
 from engine.roles import Role
-from engine.store.rows import CaseRecord
 from engine.store.models import (
     AuditEvent,
     Case,
@@ -24,6 +23,7 @@ from engine.store.models import (
     Timer,
     User,
 )
+from engine.store.rows import CaseRecord
 
 if TYPE_CHECKING:
     from engine.service import Engine
