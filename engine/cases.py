@@ -206,7 +206,8 @@ def run_open_task(eng: Engine, session: Session, row, data: dict, actor: str) ->
     except Exception as err:  # noqa: BLE001 - recorded as an incident, the clerk's data kept
         incident = incident_from(workflow, err)
     open_rows = persist(session, ctx, loaded, workflow, actor=actor, action="task_completed", now=now,
-                        trace=trace, incident=incident, task=task, data=data, previous_reached=reached)
+                        trace=trace, incident=incident, task=task, data=data, previous_reached=reached,
+                        opened_at=row.created_at)
     return {
         "case_no": case.case_no, "status": case.status, "completed_task": task_id,
         "completed_element": row.element_id,

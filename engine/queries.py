@@ -182,7 +182,7 @@ def _restored_data(session: Session, eng: Engine, case: Case, state: CaseState) 
 def _event(e: AuditEvent) -> dict:
     return {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "task_id": e.task_id, "element_id": e.element_id,
             "element_name": e.element_name, "data": e.data, "spec_version_id": e.spec_version_id,
-            "parameter_version": e.parameter_version}
+            "parameter_version": e.parameter_version, "opened_at": e.opened_at}
 
 
 def _payment(p: LedgerEntry) -> dict:

@@ -42,7 +42,6 @@ WAYS = {"cash": "现金", "in_kind": "实物", "referral": "转介", "bank": "�
 PAID_WAYS = ("cash", "in_kind", "bank")
 # Events after which a case waits for its next step; a completed task's time is counted from the
 # latest of them on the same case.
-MOVES = ("case_started", "task_completed", "timer_fired", "case_retried", "case_migrated")
 LEDGER_HEADERS = [
     "序号",
     "案件编号",
@@ -450,27 +449,17 @@ class Reports:
         return found
 
     def _steps(self, session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list[Durations]:
-        """Days each completed user task waited, from the case's previous move to its completion.
-
-        The moves of the cases come ordered by case and event (the (case_id, id) index), as day
-        numbers; the differences are taken here, faster than a window function on SQLite."""
+        """Days each completed user task was open: from when it became ready (recorded by the engine
+        on its completion event) to its completion; exact for parallel branches too."""
         rows = session.execute(
-            select(
-                AuditEvent.case_id,
-                AuditEvent.action,
-                AuditEvent.element_name,
-                _day_number(AuditEvent.at, dialect),
-            )
+            select(AuditEvent.element_name, _days_between(AuditEvent.opened_at, AuditEvent.at, dialect))
             .join(Case, Case.id == AuditEvent.case_id)
-            .where(AuditEvent.action.in_(MOVES), *self._case_conditions(scope, filters))
-            .order_by(AuditEvent.case_id, AuditEvent.id)
+            .where(AuditEvent.action == "task_completed", AuditEvent.opened_at.is_not(None),
+                   *self._case_conditions(scope, filters))
         )
         grouped: dict[str, list[float]] = defaultdict(list)
-        case_id, previous = None, None
-        for row_case, action, name, day in rows:
-            if row_case == case_id and action == "task_completed":
-                grouped[name or "（未命名）"].append(float(day - previous))
-            case_id, previous = row_case, day
+        for name, days in rows:
+            grouped[name or "（未命名）"].append(float(days))
         return sorted((durations(name, values) for name, values in grouped.items()), key=lambda d: -d.count)
 
     def _overdue(self, session: Session, scope: str, now: datetime, names: dict) -> dict:
@@ -551,13 +540,6 @@ def _local_month(column, dialect: str):
     if dialect == "postgresql":
         return func.to_char(column + literal_column("interval '8 hours'"), "YYYY-MM")
     return func.strftime("%Y-%m", column, "+8 hours")
-
-
-def _day_number(column, dialect: str):
-    """A moment as a number of days (fractional), for differences taken in Python."""
-    if dialect == "postgresql":
-        return func.extract("epoch", column) / 86400.0
-    return func.julianday(column)
 
 
 def _days_between(start, end, dialect: str):

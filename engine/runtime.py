@@ -128,7 +128,8 @@ class OpenWork:
 
 def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *, actor: str, action: str,
             now: datetime, trace: Trace, incident: Incident | None = None, task=None,
-            data: dict | None = None, previous_reached: dict | None = None) -> list[dict]:
+            data: dict | None = None, previous_reached: dict | None = None,
+            opened_at: datetime | None = None) -> list[dict]:
     """Write the step: workflow, inbox, timers, effects, case summary and the audit event.
 
     Returns the case's open task rows after the step."""
@@ -146,7 +147,7 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     _set_status(case, workflow, incident, ctx.effects.flags, now)
     case.updated_at = now
     save_case(session, case)
-    audit(session, ctx, actor=actor, action=action, now=now, task=task, data=data)
+    audit(session, ctx, actor=actor, action=action, now=now, task=task, data=data, opened_at=opened_at)
     for message in ctx.effects.remarks:
         audit(session, ctx, actor="system", action="remark", now=now, data={"message": message})
     if incident is not None:
@@ -170,14 +171,14 @@ def _set_status(case, workflow, incident: Incident | None, flags: list[str], now
 
 
 def audit(session: Session, ctx: CaseContext, *, actor: str, action: str, now: datetime, task=None,
-          data: dict | None = None) -> None:
+          data: dict | None = None, opened_at: datetime | None = None) -> None:
     spec = task.task_spec if task is not None else None
     session.execute(_INSERT_AUDIT, dict(
         at=now, actor=actor, action=action, case_id=ctx.case.id,
         task_id=str(task.id) if task is not None else None,
         element_id=getattr(spec, "bpmn_id", None), element_name=getattr(spec, "bpmn_name", None),
         data=_jsonable(data) if data is not None else None, spec_version_id=ctx.case.spec_version_id,
-        parameter_version=ctx.parameter_version))
+        parameter_version=ctx.parameter_version, opened_at=opened_at))
 
 
 def _latest_data(workflow, work: OpenWork | None = None) -> dict:

@@ -185,7 +185,8 @@ class AuditEvent(Base):
     """Append-only: the migrations install triggers that refuse UPDATE and DELETE."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_case", "case_id", "id"), Index("ix_audit_task", "task_id"))
+    __table_args__ = (Index("ix_audit_case", "case_id", "id"), Index("ix_audit_task", "task_id"),
+                      Index("ix_audit_action_case", "action", "case_id"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(64))
@@ -197,6 +198,7 @@ class AuditEvent(Base):
     data: Mapped[dict | None]
     spec_version_id: Mapped[int | None]
     parameter_version: Mapped[int | None]
+    opened_at: Mapped[datetime | None]  # task_completed: when that task became ready (its inbox row)
 
 
 class IdempotencyKey(Base):

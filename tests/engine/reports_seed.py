@@ -62,12 +62,16 @@ def seed(eng, villages: list[str], count: int, start: datetime, days: int, appro
             ledger, events, open_rows = [], [], []
             for case_id, row, plan in zip(ids, cases, plans):
                 events.append({"at": plan["started"], "actor": approver, "action": "case_started", "case_id": case_id,
-                                   "element_name": None, "spec_version_id": version_id, "parameter_version": 0})
+                                   "element_name": None, "spec_version_id": version_id, "parameter_version": 0,
+                                   "opened_at": None})
                 names = STEPS.get(plan["category"], ["受理审查"])
                 done = names if row["status"] == "completed" else names[:-1]
+                opened = plan["started"]  # each step opens when the one before it completes
                 for name, at in zip(done, plan["steps"]):
                     events.append({"at": at, "actor": approver, "action": "task_completed", "case_id": case_id,
-                                       "element_name": name, "spec_version_id": version_id, "parameter_version": 0})
+                                       "element_name": name, "spec_version_id": version_id, "parameter_version": 0,
+                                       "opened_at": opened})
+                    opened = at
                 if row["status"] == "running":
                     open_rows.append({"task_id": f"{row['case_no']}-t", "case_id": case_id, "case_no": row["case_no"],
                                           "element_id": "Task", "name": names[len(done)], "process_id": "p", "lane": None,

@@ -141,6 +141,7 @@ def test_every_state_change_is_audited_with_data_and_version(mini_engine, applic
     assert completed["actor"] == "town_a" and completed["data"] == {"amount": 10}
     assert completed["element_id"] == "Review" and completed["spec_version_id"] == 1
     assert completed["parameter_version"] == 0  # the gateway read the shipped defaults
+    assert completed["opened_at"] == events[0]["at"]  # the task opened when the case started
 
 
 def test_applicant_index_lists_earlier_cases_with_reason_and_outcome(mini_engine, applicant):

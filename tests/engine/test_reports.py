@@ -103,11 +103,12 @@ def test_days_to_payment_per_path_and_per_step(mini_engine):
                 "applicant_name": "甲", "applicant_id_number": "X", "started_at": started, "updated_at": started,
                 "version": 1, "outcome": "approved"}).scalar_one()
             session.execute(insert(AuditEvent.__table__), [
-                {"at": started, "actor": "a", "action": "case_started", "case_id": case_id, "element_name": None},
+                {"at": started, "actor": "a", "action": "case_started", "case_id": case_id, "element_name": None,
+                     "opened_at": None},
                 {"at": started + timedelta(hours=1), "actor": "a", "action": "task_claimed", "case_id": case_id,
-                     "element_name": "先行救助决定"},
+                     "element_name": "先行救助决定", "opened_at": None},
                 {"at": started + timedelta(days=step_days), "actor": "a", "action": "task_completed", "case_id": case_id,
-                     "element_name": "先行救助决定"}])
+                     "element_name": "先行救助决定", "opened_at": started}])
             for way, after in (("referral", 0.1), ("cash", days), ("cash", days + 30)):
                 session.execute(insert(LedgerEntry.__table__), {
                     "case_id": case_id, "case_no": f"T-{number}", "area_code": VILLAGE_A1, "county_code": COUNTY,
