@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, func, literal_column, or_, select
+from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from engine import people, privacy
@@ -125,10 +125,6 @@ class Durations:
     median: float | None
     p90: float | None
 
-    @property
-    def figures(self) -> tuple:
-        return self.count, self.median, self.p90
-
 
 @dataclass
 class Dashboard:
@@ -181,30 +177,6 @@ def durations(label: str, values: list[float]) -> Durations:
         middle = len(values) // 2
         median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
     return Durations(label, len(values), median, percentile(values, 0.9))
-
-
-def ranked_durations(session: Session, labelled) -> list[Durations]:
-    """Count, median and p90 per label of a `select(label, value)`, computed by the database.
-
-    Window functions rank the values per label and only the rows at the median and p90 ranks come
-    back (the same figures as `durations`, p90 by exact nearest rank), instead of every value."""
-    values = labelled.subquery()
-    ranked = select(
-        values.c.label, values.c.value,
-        func.row_number().over(partition_by=values.c.label, order_by=values.c.value).label("rank"),
-        func.count().over(partition_by=values.c.label).label("n"),
-    ).subquery()
-    lower, upper, p90 = ranked.c.n // 2, ranked.c.n // 2 + 1, (ranked.c.n * 9 + 9) // 10
-    rows = session.execute(select(ranked.c.label, ranked.c.n, ranked.c.rank, ranked.c.value).where(
-        or_(ranked.c.rank == lower, ranked.c.rank == upper, ranked.c.rank == p90)))
-    found: dict[str, tuple[int, dict[int, float]]] = {}
-    for label, n, rank, value in rows:
-        found.setdefault(label, (n, {}))[1][rank] = float(value)
-    result = []
-    for label, (n, at) in found.items():
-        median = at[n // 2 + 1] if n % 2 else (at[n // 2] + at[n // 2 + 1]) / 2
-        result.append(Durations(label, n, median, at[(n * 9 + 9) // 10]))
-    return result
 
 
 class Reports:
@@ -464,26 +436,31 @@ class Reports:
             .subquery()
         )
         days = _days_between(Case.started_at, first_paid.c.paid_at, dialect)
-        paid_cases = (select(func.coalesce(Case.category, "unclassified").label("label"), days.label("value"))
-                      .join(first_paid, first_paid.c.case_id == Case.id)
-                      .where(*self._case_conditions(scope, filters)))
-        per_path = {d.label: d for d in ranked_durations(session, paid_cases)}
-        found = [Durations(CATEGORIES.get(c, c), *per_path[c].figures) for c in CATEGORIES if c in per_path]
-        every = paid_cases.with_only_columns(literal_column("'全部'").label("label"), days.label("value"))
-        found += ranked_durations(session, every) or [durations("全部", [])]
+        rows = session.execute(
+            select(func.coalesce(Case.category, "unclassified"), days)
+            .join(first_paid, first_paid.c.case_id == Case.id)
+            .where(*self._case_conditions(scope, filters))
+        ).all()
+        grouped: dict[str, list[float]] = defaultdict(list)
+        for category, value in rows:
+            grouped[category].append(float(value))
+        found = [durations(CATEGORIES.get(c, c), grouped[c]) for c in CATEGORIES if c in grouped]
+        found.append(durations("全部", [float(v) for _c, v in rows]))
         return found
 
     def _steps(self, session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list[Durations]:
         """Days each completed user task was open: from when it became ready (recorded by the engine
         on its completion event) to its completion; exact for parallel branches too."""
-        completed = (
-            select(func.coalesce(AuditEvent.element_name, "（未命名）").label("label"),
-                   _days_between(AuditEvent.opened_at, AuditEvent.at, dialect).label("value"))
+        rows = session.execute(
+            select(AuditEvent.element_name, _days_between(AuditEvent.opened_at, AuditEvent.at, dialect))
             .join(Case, Case.id == AuditEvent.case_id)
             .where(AuditEvent.action == "task_completed", AuditEvent.opened_at.is_not(None),
                    *self._case_conditions(scope, filters))
         )
-        return sorted(ranked_durations(session, completed), key=lambda d: -d.count)
+        grouped: dict[str, list[float]] = defaultdict(list)
+        for name, days in rows:
+            grouped[name or "（未命名）"].append(float(days))
+        return sorted((durations(name, values) for name, values in grouped.items()), key=lambda d: -d.count)
 
     def _overdue(self, session: Session, scope: str, now: datetime, names: dict) -> dict:
         conditions = [OpenTask.due_at < now, *within(OpenTask.area_code, scope)]

@@ -149,28 +149,3 @@ def test_who_sees_which_area(eng):
         reports.ledger("auditor", LedgerFilter(area_code="639002"))
     with pytest.raises(ValidationFailed):
         reports.ledger("auditor", LedgerFilter(date_from=date(2026, 5, 1), date_to=date(2026, 4, 1)))
-
-
-def test_database_ranked_figures_equal_the_python_definition(db_url):
-    import random
-
-    from sqlalchemy import Column, Float, MetaData, String, Table
-
-    from engine.reports import ranked_durations
-    from engine.store.db import Database
-
-    rng = random.Random(7)
-    table = Table("ranked_values", MetaData(), Column("label", String(20)), Column("value", Float))
-    samples = {f"n{n}": [round(rng.uniform(0, 30), 2) for _ in range(n)] for n in (1, 2, 3, 4, 9, 10, 11, 57)}
-    samples["ties"] = [1.0, 1.0, 2.0, 2.0, 2.0, 5.0]
-    db = Database(db_url)
-    table.create(db.writer)
-    try:
-        with db.write() as session:
-            session.execute(table.insert(), [{"label": k, "value": v} for k, vs in samples.items() for v in vs])
-        with db.read() as session:
-            got = {d.label: d.figures for d in ranked_durations(session, table.select())}
-        assert got == {label: durations(label, values).figures for label, values in samples.items()}
-    finally:
-        table.drop(db.writer)
-        db.dispose()
