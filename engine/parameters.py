@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import FieldError, NotFound, ValidationFailed
@@ -39,18 +39,21 @@ class ParametersInForce:
         return self.values[name]
 
 
+_SETS = ParameterSet.__table__
+# Built once: every decision that reads a parameter runs it (see engine/store/rows.py on why).
+_IN_FORCE = (select(_SETS.c.version, _SETS.c["values"])
+             .where(_SETS.c.county_code == bindparam("county"), _SETS.c.effective_from <= bindparam("at"))
+             .order_by(_SETS.c.effective_from.desc(), _SETS.c.version.desc()).limit(1))
+
+
 def in_force(session: Session, county_code: str, at: datetime) -> ParametersInForce:
-    row = session.scalars(
-        select(ParameterSet)
-        .where(ParameterSet.county_code == county_code, ParameterSet.effective_from <= at)
-        .order_by(ParameterSet.effective_from.desc(), ParameterSet.version.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_IN_FORCE, {"county": county_code, "at": at}).first()
     values = default_values()
     if row is None:
         return ParametersInForce(county_code, 0, values)
-    values.update(row.values)
-    return ParametersInForce(county_code, row.version, values)
+    version, chosen = row
+    values.update(chosen)
+    return ParametersInForce(county_code, version, values)
 
 
 def check_values(values: dict) -> list[FieldError]:
