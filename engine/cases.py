@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
@@ -27,7 +28,7 @@ from engine.runtime import (
     run_engine_steps,
     script_engine,
 )
-from engine.store.models import Area, CaseCounter, CaseState, IdempotencyKey, Timer, User
+from engine.store.models import Area, AuditEvent, CaseCounter, CaseState, IdempotencyKey, Timer, User
 from engine.store.rows import insert_case, load_case, load_case_with_state, save_case
 
 if TYPE_CHECKING:
@@ -36,6 +37,17 @@ if TYPE_CHECKING:
 CHANNELS = {"window": "窗口申请", "proxy": "代为申请", "online": "网上申请", "visit": "主动发现（走访）",
             "warning": "主动发现（监测预警）"}
 RESERVED_KEYS = ("case_no", "area_code", "county_code", "channel")
+
+# Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
+_USERS, _KEYS, _EVENTS = User.__table__, IdempotencyKey.__table__, AuditEvent.__table__
+_OPEN_ROW = select(INBOX).where(INBOX.c.task_id == bindparam("task_id"))
+_ACTOR_AND_TASK = (select(_USERS.c.role.label("user_role"), _USERS.c.area_code.label("user_area"), _USERS.c.active,
+                          *INBOX.c)
+                   .select_from(_USERS.outerjoin(INBOX, INBOX.c.task_id == bindparam("task_id")))
+                   .where(_USERS.c.username == bindparam("username")))
+_STATE = select(STATES.c.workflow, STATES.c.reached).where(STATES.c.case_id == bindparam("case_id"))
+_REPLAY = select(_KEYS.c.result).where(_KEYS.c.key == bindparam("key"))
+_WAS_OPEN = select(_EVENTS.c.id).where(_EVENTS.c.task_id == bindparam("task_id")).limit(1)
 
 
 @dataclass(frozen=True)
@@ -217,14 +229,6 @@ def run_open_task(eng: Engine, session: Session, row, data: dict, actor: str) ->
     }
 
 
-_OPEN_ROW = select(INBOX).where(INBOX.c.task_id == bindparam("task_id"))
-_USERS = User.__table__
-_ACTOR_AND_TASK = (select(_USERS.c.role.label("user_role"), _USERS.c.area_code.label("user_area"), _USERS.c.active,
-                          *INBOX.c)
-                   .select_from(_USERS.outerjoin(INBOX, INBOX.c.task_id == bindparam("task_id")))
-                   .where(_USERS.c.username == bindparam("username")))
-
-
 @dataclass(frozen=True)
 class _Actor:
     role: str
@@ -237,9 +241,6 @@ def _actor_and_task(session: Session, username: str, task_id: str):
     if row is None or not row.active:
         raise NotPermitted("用户不存在或已停用")
     return _Actor(row.user_role, row.user_area), (row if row.task_id is not None else None)
-_STATE = select(STATES.c.workflow, STATES.c.reached).where(STATES.c.case_id == bindparam("case_id"))
-_KEYS = IdempotencyKey.__table__
-_REPLAY = select(_KEYS.c.result).where(_KEYS.c.key == bindparam("key"))
 
 
 def _open_row(session: Session, task_id: str):
@@ -251,9 +252,7 @@ def _state(session: Session, case_id: int):
 
 
 def _was_open(session: Session, task_id: str) -> bool:
-    from engine.store.models import AuditEvent
-
-    return session.scalar(select(AuditEvent.id).where(AuditEvent.task_id == task_id).limit(1)) is not None
+    return session.execute(_WAS_OPEN, {"task_id": task_id}).first() is not None
 
 
 def _replayed(session: Session, actor: str, key: str) -> dict | None:
@@ -266,8 +265,6 @@ def _stored_result(session: Session, key: str) -> dict | None:
 
 
 def _uuid(task_id: str):
-    from uuid import UUID
-
     try:
         return UUID(task_id)
     except ValueError:
