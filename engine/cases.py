@@ -255,6 +255,12 @@ def _was_open(session: Session, task_id: str) -> bool:
     return session.execute(_WAS_OPEN, {"task_id": task_id}).first() is not None
 
 
+def submission_seen(eng: Engine, username: str, idempotency_key: str) -> bool:
+    """True when this user's request with this key was taken already (its first result is kept)."""
+    with eng.db.read() as session:
+        return _replayed(session, username, idempotency_key) is not None
+
+
 def _replayed(session: Session, actor: str, key: str) -> dict | None:
     return _stored_result(session, f"{actor}:{key}")
 

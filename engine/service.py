@@ -179,7 +179,7 @@ class Engine:
         return task_forms.task_form(self, username, task_id, remote_addr)
 
     def submission_seen(self, username: str, idempotency_key: str) -> bool:
-        return task_forms.submission_seen(self, username, idempotency_key)
+        return cases.submission_seen(self, username, idempotency_key)
 
     def start_form(self) -> dict:
         return intake.start_form(self)

@@ -3,7 +3,7 @@ and whether a submission was already taken (double click, back button, second ta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine import access
 from engine.queries import CaseView, InboxRow
-from engine.store.models import Case, IdempotencyKey, OpenTask
+from engine.store.models import Case, OpenTask
 
 if TYPE_CHECKING:
     from engine.service import Engine
@@ -65,13 +65,6 @@ def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None 
         application = ((started or {}).get("data") or {}).get("application") or {}
         application_schema = loaded.form(loaded.start_form) if loaded.start_form else None
     return TaskPage(task, schema, ui_schema, case, application, application_schema, steps)
-
-
-def submission_seen(eng: Engine, username: str, idempotency_key: str) -> bool:
-    """True when this user's submission with this key was taken already (engine.cases keeps the first
-    result under '<actor>:<key>')."""
-    with eng.db.read() as session:
-        return session.get(IdempotencyKey, f"{username}:{idempotency_key}") is not None
 
 
 def task_form(
