@@ -1,5 +1,6 @@
-"""The web app for `flask --app app run` (scripts/run.sh): configured from the environment."""
+"""The web app for `flask --app app run` (development only; `jiuzhu serve` is what scripts/run.sh and
+production run): configured from the environment."""
 
-from web import create_app
+from web.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
+import os
 import sqlite3
 import sys
 from datetime import datetime
@@ -11,15 +11,27 @@ from pathlib import Path
 
 import click
 
+from engine import logs, paths
 from engine.errors import DomainError, LintFailed, ValidationFailed
-from engine.service import PROJECT_ROOT, Engine
+from engine.service import Engine
 from engine.specs import SpecFiles
 from engine.specs import lint as lint_files
+from engine.store import schema
 from engine.store.db import Database, default_url
+from engine.store.schema import SchemaBehind
 
 
-def _engine(ctx: click.Context, migrate: bool = True) -> Engine:
-    return Engine.open(ctx.obj["url"], migrate=migrate)
+def _engine(ctx: click.Context) -> Engine:
+    """The engine on a database already at this release's schema (`init-db` is the only command
+    that changes it); refuses with what to run otherwise."""
+    eng = Engine.open(ctx.obj["url"], migrate=False)
+    try:
+        schema.check(eng.db)
+    except SchemaBehind as err:
+        eng.close()
+        click.echo(str(err), err=True)
+        sys.exit(3)
+    return eng
 
 
 @click.group()
@@ -28,7 +40,7 @@ def _engine(ctx: click.Context, migrate: bool = True) -> Engine:
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """救助 Jiuzhu — 临时救助 cases on SpiffWorkflow."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup()
     ctx.ensure_object(dict)
     ctx.obj["url"] = database_url or default_url()
 
@@ -43,14 +55,18 @@ def _fail(err: DomainError) -> None:
 @main.command("init-db")
 @click.pass_context
 def init_db(ctx):
-    """Create or upgrade the database schema (Alembic)."""
-    eng = _engine(ctx)
-    click.echo(f"数据库已就绪：{eng.db.url}")
+    """Create or upgrade the database schema (Alembic): the release step, run once per release before
+    the servers and workers start (they refuse a database whose schema is behind)."""
+    eng = Engine.open(ctx.obj["url"], migrate=True)
+    click.echo(f"数据库已就绪：{eng.db.url}（结构版本 {schema.current_revision(eng.db)}）")
+    eng.close()
 
 
 @main.command()
-@click.option("--bpmn", "bpmn_dir", default=str(PROJECT_ROOT / "bpmn"), show_default=True)
-@click.option("--forms", "forms_dir", default=str(PROJECT_ROOT / "forms"), show_default=True)
+@click.option("--bpmn", "bpmn_dir", default=None,
+              help="default: bpmn/ of the release ($JIUZHU_HOME)")
+@click.option("--forms", "forms_dir", default=None,
+              help="default: forms/ of the release ($JIUZHU_HOME)")
 @click.option("--by", default="system")
 @click.option("--note", default=None)
 @click.pass_context
@@ -65,11 +81,13 @@ def deploy(ctx, bpmn_dir, forms_dir, by, note):
 
 
 @main.command()
-@click.option("--bpmn", "bpmn_dir", default=str(PROJECT_ROOT / "bpmn"), show_default=True)
-@click.option("--forms", "forms_dir", default=str(PROJECT_ROOT / "forms"), show_default=True)
+@click.option("--bpmn", "bpmn_dir", default=None,
+              help="default: bpmn/ of the release ($JIUZHU_HOME)")
+@click.option("--forms", "forms_dir", default=None,
+              help="default: forms/ of the release ($JIUZHU_HOME)")
 def lint(bpmn_dir, forms_dir):
     """Check the files as deploy would, without deploying."""
-    problems = lint_files(SpecFiles.from_dirs(bpmn_dir, forms_dir))
+    problems = lint_files(SpecFiles.from_dirs(bpmn_dir or paths.bpmn_dir(), forms_dir or paths.forms_dir()))
     for problem in problems:
         click.echo(f"[{problem.severity}] {problem}")
     errors = [p for p in problems if p.severity == "error"]
@@ -80,14 +98,17 @@ def lint(bpmn_dir, forms_dir):
 @main.command("export-draft")
 @click.argument("draft_id", type=int)
 @click.option("--by", required=True, help="the process owner exporting it")
-@click.option("--bpmn", "bpmn_dir", default=str(PROJECT_ROOT / "bpmn"), show_default=True)
-@click.option("--forms", "forms_dir", default=str(PROJECT_ROOT / "forms"), show_default=True)
+@click.option("--bpmn", "bpmn_dir", default=None,
+              help="default: bpmn/ of the release ($JIUZHU_HOME)")
+@click.option("--forms", "forms_dir", default=None,
+              help="default: forms/ of the release ($JIUZHU_HOME)")
 @click.pass_context
 def export_draft(ctx, draft_id, by, bpmn_dir, forms_dir):
     """Write a studio draft back into bpmn/ + forms/, the files under version control (unchanged
     files are left as they are, byte for byte)."""
     try:
-        touched = _engine(ctx).studio().export_folders(by, draft_id, bpmn_dir, forms_dir)
+        touched = _engine(ctx).studio().export_folders(by, draft_id, bpmn_dir or paths.bpmn_dir(),
+                                                            forms_dir or paths.forms_dir())
     except DomainError as err:
         _fail(err)
     click.echo(f"写入 {len(touched)} 个文件" + ("：" + "、".join(touched) if touched else "（无变化）"))
@@ -96,13 +117,16 @@ def export_draft(ctx, draft_id, by, bpmn_dir, forms_dir):
 @main.command("import-draft")
 @click.argument("name")
 @click.option("--by", required=True, help="the process owner importing it")
-@click.option("--bpmn", "bpmn_dir", default=str(PROJECT_ROOT / "bpmn"), show_default=True)
-@click.option("--forms", "forms_dir", default=str(PROJECT_ROOT / "forms"), show_default=True)
+@click.option("--bpmn", "bpmn_dir", default=None,
+              help="default: bpmn/ of the release ($JIUZHU_HOME)")
+@click.option("--forms", "forms_dir", default=None,
+              help="default: forms/ of the release ($JIUZHU_HOME)")
 @click.pass_context
 def import_draft(ctx, name, by, bpmn_dir, forms_dir):
     """Start a studio draft from bpmn/ + forms/ (e.g. after a change reviewed in version control)."""
     try:
-        draft_id = _engine(ctx).studio().import_folders(by, name, bpmn_dir, forms_dir)
+        draft_id = _engine(ctx).studio().import_folders(by, name, bpmn_dir or paths.bpmn_dir(),
+                                                          forms_dir or paths.forms_dir())
     except DomainError as err:
         _fail(err)
     click.echo(f"草稿 {draft_id} 已创建")
@@ -194,19 +218,54 @@ def import_warnings(ctx, path, fmt, by):
 
 
 @main.command("fire-timers")
-@click.option("--loop", is_flag=True, help="keep running as a worker")
+@click.option("--loop", is_flag=True, help="keep running as a worker (the same as `jiuzhu worker`)")
 @click.pass_context
 def fire_timers(ctx, loop):
     """Fire due timers once, or keep polling as a worker (--loop)."""
-    eng = _engine(ctx)
     if loop:
-        click.echo("定时器工作进程已启动（Ctrl+C 结束）")
-        try:
-            eng.run_timer_worker()
-        except KeyboardInterrupt:
-            pass
+        ctx.invoke(worker)
         return
-    click.echo(f"触发定时器 {eng.fire_due()} 个")
+    click.echo(f"触发定时器 {_engine(ctx).fire_due()} 个")
+
+
+@main.command()
+@click.pass_context
+def worker(ctx):
+    """The worker: fires timers within a second of their due time. Run one or more per database
+    (each timer fires once, whichever worker claims it); stops cleanly on SIGTERM or Ctrl+C."""
+    import signal
+
+    from engine import metrics
+
+    eng = _engine(ctx)
+    metrics.watch_pool(eng)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    click.echo("工作进程已启动（定时器）；Ctrl+C 结束", err=True)
+    try:
+        eng.run_timer_worker(stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        pass
+    eng.close()
+
+
+@main.command()
+@click.option("--bind", default=None, help="host:port or unix:/path (default $JIUZHU_BIND or 127.0.0.1:5000)")
+@click.option("--workers", type=int, default=None, help="web worker processes (default $JIUZHU_WEB_WORKERS)")
+@click.option("--threads", type=int, default=None, help="threads per worker (default $JIUZHU_WEB_THREADS or 4)")
+@click.pass_context
+def serve(ctx, bind, workers, threads):
+    """The production web server: gunicorn, several worker processes (docs/deploy.md). Checks the
+    configuration and the database schema first; run `jiuzhu worker` beside it for the timers."""
+    from web import server, settings
+
+    server.prepare_environment()
+    os.environ["DATABASE_URL"] = ctx.obj["url"]  # the workers read it from the environment
+    problem = settings.preflight(ctx.obj["url"])
+    if problem:
+        click.echo(problem, err=True)
+        sys.exit(3)
+    server.serve(bind, workers, threads)
 
 
 @main.command()

@@ -8,6 +8,7 @@ task is kept and the case is put into "needs attention" with the error.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,13 +21,15 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine import privacy
+from engine import logs, metrics, privacy
 from engine.context import CaseContext, HelperError
 from engine.roles import township_of
 from engine.sandbox import SandboxScriptEngine, SandboxViolation
 from engine.specs import LoadedSpecs
 from engine.store.models import AuditEvent, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer
 from engine.store.rows import save_case
+
+log = logging.getLogger(__name__)
 
 AUDIT, INBOX, STATES, TIMERS = (AuditEvent.__table__, OpenTask.__table__, CaseState.__table__, Timer.__table__)
 # Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
@@ -153,6 +156,9 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     if incident is not None:
         audit(session, ctx, actor="system", action="incident", now=now,
               data={"error": incident.message, "element_id": incident.element_id})
+        metrics.instruments().incidents.inc()
+        logs.event(log, "incident", logging.WARNING, f"case {case.case_no} needs attention: {incident.message}",
+                   case_no=case.case_no, element_id=incident.element_id, actor=actor)
     return open_rows
 
 

@@ -13,6 +13,7 @@ from engine import (
     diagrams,
     intake,
     parameters,
+    paths,
     people,
     places,
     queries,
@@ -27,7 +28,7 @@ from engine.store import schema
 from engine.store.db import Database
 from engine.store.models import AuditEvent
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = paths.CHECKOUT
 
 
 def system_clock() -> datetime:
@@ -57,9 +58,11 @@ class Engine:
         self.db.dispose()
 
     # -- specs -----------------------------------------------------------------------------------
-    def deploy(self, bpmn_dir: str | Path = PROJECT_ROOT / "bpmn", forms_dir: str | Path = PROJECT_ROOT / "forms",
+    def deploy(self, bpmn_dir: str | Path | None = None, forms_dir: str | Path | None = None,
                by: str = "system", note: str | None = None) -> versions.Deployment:
-        return self.deploy_files(SpecFiles.from_dirs(bpmn_dir, forms_dir), by=by, note=note)
+        """Deploy the given folders, by default the release's bpmn/ and forms/ (engine.paths)."""
+        files = SpecFiles.from_dirs(bpmn_dir or paths.bpmn_dir(), forms_dir or paths.forms_dir())
+        return self.deploy_files(files, by=by, note=note)
 
     def deploy_files(self, files: SpecFiles, by: str = "system", note: str | None = None) -> versions.Deployment:
         with self.db.write() as session:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
+from engine import logs, metrics
 from engine.context import CaseContext
 from engine.runtime import Trace, persist, run_engine_steps, script_engine
 from engine.store.models import CaseState, Timer
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from engine.service import Engine
 
 log = logging.getLogger(__name__)
+LATE_SECONDS = 2.0  # the aim: a timer fires within two seconds of its due time
 
 
 def due_timer_ids(eng: Engine, now: datetime, limit: int = 100) -> list[int]:
@@ -82,6 +84,10 @@ def _fire_one(eng: Engine, timer_id: int, now: datetime, before_commit: Callable
             log.info("timer %s due %s not yet seen as passed by the workflow", timer_id, timer.due_at)
             raise _NotYetPassed()
         timer.status, timer.fired_at = "fired", eng.now()  # when it actually fired, not when the pass began
+        lag = metrics.observe_timer_fired(timer.due_at, timer.fired_at)
+        if lag > LATE_SECONDS:
+            logs.event(log, "timer_late", logging.WARNING, f"timer fired {lag:.1f} s after its due time",
+                       timer_id=timer.id, case_id=timer.case_id, element_id=timer.element_id, lag_seconds=round(lag, 3))
         persist(session, ctx, loaded, workflow, actor="system:timer", action="timer_fired", now=eng.now(),
                 trace=trace, incident=incident, task=task,
                 data={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},

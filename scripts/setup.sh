@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared setup for run.sh and test.sh: a virtualenv with the project, and the front-end assets.
-# Usage: scripts/setup.sh [--test]
+# Usage: scripts/setup.sh [--test] [--bench]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,10 +8,17 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-extras=""
-[ "${1:-}" = "--test" ] && extras="[test]"
+extras=()
+for arg in "$@"; do
+  case "$arg" in
+    --test) extras+=(test) ;;
+    --bench) extras+=(bench) ;;
+  esac
+done
+spec="."
+if [ ${#extras[@]} -gt 0 ]; then spec=".[$(IFS=,; echo "${extras[*]}")]"; fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-.venv/bin/python -m pip install --quiet -e ".${extras}"
+.venv/bin/python -m pip install --quiet -e "${spec}"
 
 # Front-end libraries come from npm, pinned by package-lock.json; no CDN at run time.
 if [ -f package.json ]; then

@@ -10,6 +10,8 @@ from typing import Any
 from flask import Flask
 
 from engine import Engine
+from engine.store import schema
+from engine.store.schema import SchemaBehind
 from web import (
     api,
     auth,
@@ -17,6 +19,7 @@ from web import (
     errors,
     inbox,
     labels,
+    observability,
     operations,
     public,
     reports,
@@ -40,7 +43,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     eng = Engine.open(
         app.config["DATABASE_URL"], clock=app.config.get("CLOCK"), migrate=app.config["MIGRATE"]
     )
+    try:
+        schema.check(eng.db)  # refuse to serve a database whose schema is behind (SchemaBehind says why)
+    except SchemaBehind:
+        eng.close()
+        raise
     app.extensions["jiuzhu"] = Jiuzhu(eng, eng.attachments(app.config["ATTACHMENTS_DIR"]))
+    observability.init_app(app)
     security.init_app(app)
     labels.init_app(app)
     errors.init_app(app)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from engine.errors import DomainError
+from engine import logs, metrics
+from engine.errors import DomainError, NotPermitted
+from web import observability
 from web.api.problems import problem, problem_response, status_of
 
+log = logging.getLogger("jiuzhu.access")
 HTTP_ERRORS = {
     404: ("未找到", "没有这个页面。"),
     405: ("方法不允许", "该地址不支持此请求方法。"),
@@ -23,9 +28,19 @@ def _for_api() -> bool:
     return request.path.startswith("/api/")
 
 
+def refused(error: NotPermitted) -> None:
+    """A refused read or action: counted and logged for the operator (who, where, why)."""
+    metrics.instruments().access_refused.labels("api" if _for_api() else "page").inc()
+    logs.event(log, "access_refused", logging.WARNING, error.message, method=request.method,
+               route=request.url_rule.rule if request.url_rule is not None else request.path,
+               user=observability.username(), remote=request.remote_addr)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        if isinstance(error, NotPermitted):
+            refused(error)
         if _for_api():
             return problem(error)
         code, title = status_of(error)

@@ -1,25 +1,70 @@
-"""Configuration: defaults, then the environment, then what create_app is given."""
+"""Configuration: defaults, then the environment, then what create_app is given.
+
+Every variable the app reads is in ENVIRONMENT below; docs/deploy.md prints the same table. In
+production (`JIUZHU_ENV=production`) the secret key must come from the environment: two hosts, or
+two workers, must never sign sessions with different keys.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 
+from engine.paths import instance_dir
 from engine.store.db import default_url
 
-INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str
+    meaning: str
+
+
+# The one table of what the environment configures (docs/deploy.md repeats it; a test keeps them equal).
+ENVIRONMENT = [
+    Variable("JIUZHU_ENV", "development", "`production` refuses to start without JIUZHU_SECRET_KEY"),
+    Variable("DATABASE_URL", "sqlite:///instance/jiuzhu.sqlite3",
+             "SQLAlchemy URL; `postgresql://user@host:5432/db` in production"),
+    Variable("JIUZHU_SECRET_KEY", "(development: generated once into instance/secret_key)",
+             "signs sessions and CSRF tokens; the same value on every host"),
+    Variable("JIUZHU_HOME", "the source checkout", "the release folder holding bpmn/, forms/ and features/"),
+    Variable("JIUZHU_INSTANCE_DIR", "instance/ of the source checkout",
+             "writable folder: SQLite file, development secret key, attachments, exports"),
+    Variable("JIUZHU_ATTACHMENTS_DIR", "$JIUZHU_INSTANCE_DIR/attachments", "uploaded files (shared by every host)"),
+    Variable("JIUZHU_EXPORTS_DIR", "$JIUZHU_INSTANCE_DIR/exports", "ledger exports written by the worker"),
+    Variable("JIUZHU_BIND", "127.0.0.1:5000", "address of `jiuzhu serve` (host:port, or unix:/path)"),
+    Variable("JIUZHU_WEB_WORKERS", "2 × cores + 1 (at most 9)", "web worker processes of `jiuzhu serve`"),
+    Variable("JIUZHU_WEB_THREADS", "4", "threads per web worker"),
+    Variable("JIUZHU_MAX_REQUESTS", "2000", "a web worker is replaced after this many requests (0: never)"),
+    Variable("JIUZHU_DB_POOL_SIZE", "5", "PostgreSQL connections kept per process (plus as many on demand)"),
+    Variable("JIUZHU_TRUSTED_PROXIES", "0", "reverse proxies in front (1 behind nginx): X-Forwarded-For is believed"),
+    Variable("JIUZHU_METRICS_ALLOW", "127.0.0.1,::1",
+             "addresses or networks that may read /metrics (empty: nobody)"),
+    Variable("JIUZHU_LOG_FORMAT", "json", "`json` (one object a line) or `text`"),
+    Variable("JIUZHU_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING, ERROR"),
+    Variable("JIUZHU_INSECURE_COOKIES", "0", "1: cookies over plain http (a LAN address, never the internet)"),
+    Variable("JIUZHU_STUDIO_SCENARIO_KEYWORD", "(all scenarios)",
+             "limit the studio's scenario runs to a pytest -k expression (trials and tests)"),
+    Variable("PROMETHEUS_MULTIPROC_DIR", "(set by `jiuzhu serve`)",
+             "folder where the web workers and the worker on this host share their metrics"),
+]
 
 
 def defaults() -> dict:
+    instance = instance_dir()
     return {
+        "ENV_NAME": "development",
         "DATABASE_URL": None,
-        "MIGRATE": True,
+        "MIGRATE": False,  # the schema changes only through `jiuzhu init-db` (a release step)
         "CLOCK": None,
-        "ATTACHMENTS_DIR": str(INSTANCE / "attachments"),
+        "ATTACHMENTS_DIR": str(instance / "attachments"),
+        "EXPORTS_DIR": str(instance / "exports"),
         "INBOX_PAGE_SIZE": 20,
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "SESSION_COOKIE_SECURE": True,
@@ -31,28 +76,81 @@ def defaults() -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: long forms take a while
         "WTF_CSRF_SSL_STRICT": False,  # same-site cookies and the token already bind the form to us
+        "TRUSTED_PROXIES": 0,
+        "METRICS_ALLOW": "127.0.0.1,::1",
     }
 
 
-def from_environment() -> dict:
-    found: dict = {"DATABASE_URL": os.environ.get("DATABASE_URL") or default_url()}
-    if os.environ.get("JIUZHU_SECRET_KEY"):
-        found["SECRET_KEY"] = os.environ["JIUZHU_SECRET_KEY"]
-    if os.environ.get("JIUZHU_ATTACHMENTS_DIR"):
-        found["ATTACHMENTS_DIR"] = os.environ["JIUZHU_ATTACHMENTS_DIR"]
-    if os.environ.get("JIUZHU_INSECURE_COOKIES") == "1":  # plain http on a LAN address, never on the internet
+def from_environment(env: dict | None = None) -> dict:
+    env = os.environ if env is None else env
+    found: dict = {"DATABASE_URL": env.get("DATABASE_URL") or default_url(),
+                   "ENV_NAME": env.get("JIUZHU_ENV", "development")}
+    if env.get("JIUZHU_SECRET_KEY"):
+        found["SECRET_KEY"] = env["JIUZHU_SECRET_KEY"]
+    if env.get("JIUZHU_ATTACHMENTS_DIR"):
+        found["ATTACHMENTS_DIR"] = env["JIUZHU_ATTACHMENTS_DIR"]
+    if env.get("JIUZHU_EXPORTS_DIR"):
+        found["EXPORTS_DIR"] = env["JIUZHU_EXPORTS_DIR"]
+    if env.get("JIUZHU_INSECURE_COOKIES") == "1":  # plain http on a LAN address, never on the internet
         found["SESSION_COOKIE_SECURE"] = found["REMEMBER_COOKIE_SECURE"] = False
+    if env.get("JIUZHU_TRUSTED_PROXIES", "").isdecimal():
+        found["TRUSTED_PROXIES"] = int(env["JIUZHU_TRUSTED_PROXIES"])
+    if env.get("JIUZHU_STUDIO_SCENARIO_KEYWORD"):
+        found["STUDIO_SCENARIO_KEYWORD"] = env["JIUZHU_STUDIO_SCENARIO_KEYWORD"]
+    if "JIUZHU_METRICS_ALLOW" in env:
+        found["METRICS_ALLOW"] = env["JIUZHU_METRICS_ALLOW"]
     return found
 
 
+NEEDS_SECRET_KEY = ("JIUZHU_ENV=production needs JIUZHU_SECRET_KEY (the same value on every host), e.g. "
+                    "python -c 'import secrets; print(secrets.token_hex(32))'")
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start as configured; the message says what to set."""
+
+
 def ensure_secret_key(app: Flask) -> None:
-    """A secret key from the configuration, or one generated once and kept under instance/."""
+    """The configured secret key; in development one generated once and kept under instance/."""
     if app.config.get("SECRET_KEY"):
         return
-    path = INSTANCE / "secret_key"
+    if app.config["ENV_NAME"] == "production":
+        raise ConfigurationError(NEEDS_SECRET_KEY)
+    app.config["SECRET_KEY"] = development_secret_key(instance_dir() / "secret_key")
+
+
+def development_secret_key(path: Path) -> str:
+    """Read the key file, creating it atomically when absent: workers starting together all end up
+    with the one key that won (written in full under a temporary name, then linked into place)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(secrets.token_hex(32))
-    app.config["SECRET_KEY"] = path.read_text().strip()
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won; use its key
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()
+
+
+def preflight(url: str, env: dict | None = None) -> str | None:
+    """What would stop every worker from starting, said once by the master: a missing production
+    secret key, a database whose schema is behind."""
+    from engine.store import schema
+    from engine.store.db import Database
+
+    env = os.environ if env is None else env
+    if env.get("JIUZHU_ENV", "development") == "production" and not env.get("JIUZHU_SECRET_KEY"):
+        return NEEDS_SECRET_KEY
+    db = Database(url)
+    try:
+        schema.check(db)
+    except schema.SchemaBehind as err:
+        return str(err)
+    finally:
+        db.dispose()
+    return None

@@ -83,9 +83,9 @@ def new_draft():
         upload = request.files.get("archive")
         draft_id = studio().import_archive(me().username, name, upload.read() if upload else b"")
     elif source == "folders":
-        from engine.service import PROJECT_ROOT
+        from engine import paths
 
-        draft_id = studio().import_folders(me().username, name, PROJECT_ROOT / "bpmn", PROJECT_ROOT / "forms")
+        draft_id = studio().import_folders(me().username, name, paths.bpmn_dir(), paths.forms_dir())
     else:
         version = request.form.get("version", "")
         draft_id = studio().new_draft(me().username, name, int(version) if version.isdigit() else None)

@@ -11,11 +11,12 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_SQLITE_PATH = Path("instance") / "jiuzhu.sqlite3"
+from engine.paths import instance_dir
 
 
 def default_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """$DATABASE_URL, else the SQLite file in the instance folder (engine.paths)."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'jiuzhu.sqlite3'}"
 
 
 def normalise_url(url: str) -> str:
@@ -55,7 +56,8 @@ class Database:
 
     def _make_engine(self, immediate: bool, echo: bool) -> SAEngine:
         if not self.sqlite:
-            return create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            size = int(os.environ.get("JIUZHU_DB_POOL_SIZE") or 5)  # per process: workers × size ≤ max_connections
+            return create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=size, max_overflow=size)
         engine = create_engine(self.url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine, immediate)
         return engine

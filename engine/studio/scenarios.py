@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine import paths
 from engine.store.studio_models import ScenarioRun
 from engine.studio.drafts import write_folders
 
 if TYPE_CHECKING:
     from engine.service import Engine
 
-FEATURES_DIR = Path(__file__).resolve().parent.parent.parent / "features"
 RUN_TIMEOUT_SECONDS = 1800
 PYTEST_INI = """[pytest]
 bdd_features_base_dir = features
@@ -42,9 +42,10 @@ class Outcome:
     output: str | None
 
 
-def run(files: dict[str, str], keyword: str | None = None, features_dir: Path = FEATURES_DIR,
+def run(files: dict[str, str], keyword: str | None = None, features_dir: Path | None = None,
         timeout: int = RUN_TIMEOUT_SECONDS) -> Outcome:
     """Run the scenarios (those matching `keyword`, pytest -k, when given) against `files`."""
+    features_dir = features_dir or paths.features_dir()
     if not features_dir.is_dir():
         return Outcome("error", [], f"找不到场景目录 {features_dir}")
     with tempfile.TemporaryDirectory(prefix="jiuzhu-scenarios-") as scratch:

@@ -1,4 +1,5 @@
-"""Browser tests: the real app served on a local port, driven by Playwright in Debian's Chromium.
+"""Browser tests: the real app served on a local port by the production server (`jiuzhu serve`, as
+scripts/run.sh and deploy/ run it), driven by Playwright in Debian's Chromium.
 
 Skipped, with the reason shown, when /usr/bin/chromium is absent (scripts/test.sh installs it).
 Screenshots of every open page are kept under test-artifacts/browser/ when a test fails.
@@ -7,13 +8,13 @@ Screenshots of every open page are kept under test-artifacts/browser/ when a tes
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.web.conftest import app_on_copy, make_template
+from engine import Engine
+from tests.serving import serving
+from tests.web.conftest import copy_database, make_template
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -53,15 +54,22 @@ def browser_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def server(tmp_path, browser_template):
-    """The app on 127.0.0.1 with its own database; yields (base url, app)."""
-    app = app_on_copy(browser_template, tmp_path)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", app
-    httpd.shutdown()
-    app.extensions["jiuzhu"].engine.close()
+def server_settings() -> dict:
+    """Extra environment of the server (a test module overrides this fixture to set some)."""
+    return {}
+
+
+@pytest.fixture
+def server(tmp_path, browser_template, server_settings):
+    """`jiuzhu serve` (two workers) on 127.0.0.1 with its own copy of the database; yields (base url,
+    an engine on the same database for setting up and checking what the pages did)."""
+    db = tmp_path / "jiuzhu.sqlite3"
+    copy_database(browser_template, db)
+    url = f"sqlite:///{db}"
+    with serving(url, tmp_path / "instance", **server_settings) as (base, _log):
+        eng = Engine.open(url, migrate=False)
+        yield base, eng
+        eng.close()
 
 
 @pytest.fixture(scope="session")

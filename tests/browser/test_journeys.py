@@ -63,7 +63,7 @@ def test_emergency_case_from_application_to_payment(people, server):
 
 
 def test_expenditure_case_from_application_to_payment(people, server):
-    _base, app = server
+    _base, eng = server
     town = people("town_chengguan")
     data = application("medical_expense", 1500, name="刘建国", serial=82, members=1)
     case_no = apply_at(town, data)
@@ -83,7 +83,7 @@ def test_expenditure_case_from_application_to_payment(people, server):
     row = resident.locator("tr").filter(has_text=case_no)
     assert "刘*" in row.inner_text() and "刘建国" not in resident.content()
 
-    assert expire_publicity(app.extensions["jiuzhu"].engine) == 1  # 公示期满 (7 days) without objection
+    assert expire_publicity(eng) == 1  # 公示期满 (7 days) without objection
     do_task(town, "乡镇审核", case_no, form_data("township-review.schema.json"))
     do_task(town, "发放", case_no, form_data("payment.schema.json"))
 

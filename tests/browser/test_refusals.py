@@ -14,8 +14,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_form_error_in_chinese_beside_its_field(people, server):
-    _base, app = server
-    case_no = start(app.extensions["jiuzhu"].engine, application(serial=91))
+    _base, eng = server
+    case_no = start(eng, application(serial=91))
     town = people("town_chengguan", phone=True)
     open_task(town, "受理审查", case_no)
     reason = town.locator('.field[data-name="refusal_reason"]')
@@ -30,8 +30,7 @@ def test_form_error_in_chinese_beside_its_field(people, server):
 
 
 def test_another_townships_clerk_is_refused(people, server):
-    _base, app = server
-    eng = app.extensions["jiuzhu"].engine
+    _base, eng = server
     case_no = start(eng, application(name="赵大妈", serial=92))
     task_id = eng.open_tasks(case_no)[0].task_id
     stranger = people("town_qingshan")
@@ -44,8 +43,7 @@ def test_another_townships_clerk_is_refused(people, server):
 
 
 def test_public_notice_shows_no_unmasked_id_number(people, server):
-    _base, app = server
-    eng = app.extensions["jiuzhu"].engine
+    _base, eng = server
     case_no = start(eng, application("medical_expense", 1500, name="欧阳小明", serial=93, members=2))
     advance(eng, case_no, "受理公示异议")
     resident = people(None, phone=True)

@@ -24,12 +24,9 @@ LONG = 90_000
 
 
 @pytest.fixture
-def server(server):
-    """The app of tests/browser/conftest.py, with scenario runs done inside the request and
-    limited to one scenario."""
-    _base, app = server
-    app.config.update(STUDIO_RUN_INLINE=True, STUDIO_SCENARIO_KEYWORD=KEYWORD)
-    return server
+def server_settings() -> dict:
+    """The server of tests/browser/conftest.py with scenario runs limited to one scenario."""
+    return {"JIUZHU_STUDIO_SCENARIO_KEYWORD": KEYWORD}
 
 
 def _pay_first(eng, case_no: str, amount: int) -> None:
@@ -63,8 +60,7 @@ def _select(page, element_id: str) -> None:
 
 
 def test_a_new_limit_and_timer_apply_to_new_cases_and_running_ones_keep_theirs(people, server):
-    _base, app = server
-    eng = app.extensions["jiuzhu"].engine
+    _base, eng = server
     running = start(eng, application(serial=51))
     _pay_first(eng, running, 800)
     running_due = _supplement_due(eng, running)
@@ -142,8 +138,7 @@ def test_a_lint_error_shows_on_its_element(people, server):
 
 
 def test_the_dashboard_and_the_ledger_export_agree(people, server, tmp_path):
-    _base, app = server
-    eng = app.extensions["jiuzhu"].engine
+    _base, eng = server
     for serial, amount in ((61, 800), (62, 650), (63, 900)):
         case_no = start(eng, application(serial=serial))
         _pay_first(eng, case_no, amount)

@@ -16,7 +16,16 @@ def run(url, *args):
     return result.exit_code, result.output
 
 
+def test_commands_refuse_a_database_before_init_db(sqlite_url):
+    code, out = run(sqlite_url, "deploy")
+    assert code == 3 and "jiuzhu init-db" in out
+    code, out = run(sqlite_url, "init-db")
+    assert code == 0 and "数据库已就绪" in out
+    assert run(sqlite_url, "deploy")[0] == 0
+
+
 def test_deploy_people_parameters_and_backup(sqlite_url, tmp_path):
+    assert run(sqlite_url, "init-db")[0] == 0
     assert run(sqlite_url, "deploy")[0] == 0
     code, out = run(sqlite_url, "deploy")
     assert code == 0 and "内容未变" in out
@@ -34,6 +43,7 @@ def test_deploy_people_parameters_and_backup(sqlite_url, tmp_path):
 
 
 def test_import_warnings_reports_bad_records(sqlite_url, tmp_path):
+    run(sqlite_url, "init-db")
     run(sqlite_url, "seed-demo", "--no-cases")
     csv_file = tmp_path / "warnings.csv"
     csv_file.write_text(
@@ -48,6 +58,7 @@ def test_import_warnings_reports_bad_records(sqlite_url, tmp_path):
 
 
 def test_a_draft_exported_unchanged_leaves_the_files_byte_for_byte(sqlite_url, tmp_path):
+    run(sqlite_url, "init-db")
     run(sqlite_url, "seed-demo", "--no-cases")
     bpmn, forms = tmp_path / "bpmn", tmp_path / "forms"
     shutil.copytree(ROOT / "bpmn", bpmn)
