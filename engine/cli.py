@@ -13,12 +13,12 @@ import click
 
 from engine import logs, paths
 from engine.errors import DomainError, LintFailed, ValidationFailed
-from engine.service import Engine
-from engine.specs import SpecFiles
-from engine.specs import lint as lint_files
+from engine.facade import Engine
 from engine.store import schema
 from engine.store.db import Database, default_url
 from engine.store.schema import SchemaBehind
+from engine.workflow.lint import lint as lint_files
+from engine.workflow.specs import SpecFiles
 
 
 def _engine(ctx: click.Context) -> Engine:
@@ -203,7 +203,7 @@ def seed_demo(ctx, no_cases):
 @click.pass_context
 def import_warnings(ctx, path, fmt, by):
     """Start cases from the 低收入人口动态监测平台's warnings (CSV or JSON)."""
-    from engine import monitoring
+    from engine.services import monitoring
 
     fmt = fmt or ("json" if path.endswith(".json") else "csv")
     try:

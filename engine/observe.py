@@ -13,7 +13,7 @@ from engine.store.models import Case, OpenTask, SpecVersion, Timer
 from engine.store.studio_models import ScenarioRun
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 
 @dataclass

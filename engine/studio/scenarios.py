@@ -24,7 +24,7 @@ from engine.store.studio_models import ScenarioRun
 from engine.studio.drafts import write_folders
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 RUN_TIMEOUT_SECONDS = 1800
 PYTEST_INI = """[pytest]

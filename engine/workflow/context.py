@@ -11,17 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import parameters
 from engine.store.models import Case
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-OUTCOMES = ("approved", "refused", "referred", "withdrawn", "escalated")
-PAYMENT_WAYS = ("cash", "in_kind", "referral", "bank")
+from engine.vocabulary import LOCAL_TZ, OUTCOMES, PAYMENT_WAYS
 
 
 class HelperError(ValueError):

@@ -1,33 +1,23 @@
-"""Running one step of a case and writing everything it changed in the caller's transaction.
-
-A step restores the workflow, lets SpiffWorkflow run (a user task's completion, a timer, a retry),
-and then `persist` writes the workflow state, the inbox rows, the timers, the queued effects and
-the audit event together. A script that raises does not lose the clerk's work: the completed user
-task is kept and the case is put into "needs attention" with the error.
-"""
+"""Writing one step in the caller's transaction: the workflow state, the inbox rows, the timers, the
+queued effects (ledger entries, notices, outcome, public notice), the case summary and the audit
+event, so they commit together or not at all."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
-from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
-from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import logs, metrics, privacy
-from engine.context import CaseContext, HelperError
-from engine.roles import township_of
-from engine.sandbox import SandboxScriptEngine, SandboxViolation
-from engine.specs import LoadedSpecs
+from engine.areas import township_of
 from engine.store.models import AuditEvent, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer
 from engine.store.rows import save_case
+from engine.workflow.context import CaseContext
+from engine.workflow.runtime import Incident, OpenWork, Trace, latest_data
+from engine.workflow.specs import LoadedSpecs
 
 log = logging.getLogger(__name__)
 
@@ -42,92 +32,6 @@ _PENDING_TIMERS = select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at).where(
 _INSERT_AUDIT, _INSERT_INBOX, _INSERT_TIMER = insert(AUDIT), insert(INBOX), insert(TIMERS)
 _DELETE_INBOX = delete(INBOX).where(INBOX.c.task_id.in_(bindparam("ids", expanding=True)))
 
-STEP_ERRORS = (SpiffWorkflowException, SandboxViolation, HelperError, ValueError, TypeError, KeyError,
-               NameError, AttributeError, ZeroDivisionError, IndexError)
-
-
-@dataclass
-class Trace:
-    """Elements and flows a step reached, for the case diagram and process coverage."""
-
-    nodes: list[list[str]] = field(default_factory=list)
-    flows: list[list[str]] = field(default_factory=list)
-
-    def record(self, task) -> None:
-        spec = task.task_spec
-        if not getattr(spec, "bpmn_id", None):
-            return
-        process = task.workflow.spec.name
-        self.nodes.append([process, spec.bpmn_id])
-        if isinstance(spec, (ParallelGateway, InclusiveGateway)) and len(spec.inputs) > 1:
-            # A join's task-tree parent is one branch; every branch that completed came in.
-            for source in spec.inputs:
-                if getattr(source, "bpmn_id", None) and task.workflow.get_next_task(
-                        spec_name=source.name, state=TaskState.COMPLETED) is not None:
-                    self.flows.append([process, source.bpmn_id, spec.bpmn_id])
-            return
-        parent = task.parent
-        while parent is not None and not getattr(parent.task_spec, "bpmn_id", None):
-            parent = parent.parent
-        if parent is not None and parent.workflow is task.workflow:
-            self.flows.append([process, parent.task_spec.bpmn_id, spec.bpmn_id])
-
-
-@dataclass
-class Incident:
-    element_id: str | None
-    element_name: str | None
-    message: str
-
-
-def script_engine(ctx: CaseContext) -> SandboxScriptEngine:
-    return SandboxScriptEngine(ctx.helpers())
-
-
-def run_engine_steps(workflow, trace: Trace) -> Incident | None:
-    """Let SpiffWorkflow run everything automatic; an error becomes an incident, not an exception."""
-    try:
-        workflow.refresh_timers()
-        workflow.do_engine_steps(did_complete_task=trace.record)
-    except STEP_ERRORS as err:
-        return incident_from(workflow, err)
-    return None
-
-
-def incident_from(workflow, err: Exception) -> Incident:
-    failed = workflow.get_next_task(state=TaskState.ERROR)
-    task = getattr(err, "task", None) or failed
-    spec = task.task_spec if task is not None else None
-    message = str(err).strip() or err.__class__.__name__
-    return Incident(getattr(spec, "bpmn_id", None), getattr(spec, "bpmn_name", None), message)
-
-
-@dataclass
-class OpenWork:
-    """What a case waits for after a step: READY user tasks and WAITING timers (one tree walk)."""
-
-    user_tasks: list
-    timers: list[tuple[Any, datetime]]
-    waiting: list
-
-    @classmethod
-    def of(cls, workflow) -> OpenWork:
-        user_tasks, timers, waiting = [], [], []
-        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-            if task.state == TaskState.READY:
-                if task.task_spec.manual:
-                    user_tasks.append(task)
-                continue
-            waiting.append(task)
-            definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, TimerEventDefinition):
-                value = definition.details(task).value
-                if isinstance(value, dict):  # cycle timers keep {'next': iso, ...}
-                    value = value.get("next")
-                if value:
-                    timers.append((task, TimerEventDefinition.get_datetime(value)))
-        return cls(user_tasks, timers, waiting)
-
 
 def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *, actor: str, action: str,
             now: datetime, trace: Trace, incident: Incident | None = None, task=None,
@@ -138,7 +42,7 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     Returns the case's open task rows after the step."""
     case = ctx.case
     work = OpenWork.of(workflow)
-    case_data = _latest_data(workflow, work)
+    case_data = latest_data(workflow, work)
     _update_summary(case, case_data)
     session.execute(_SAVE_STATE, {"b_case_id": case.id, "b_workflow": loaded.dump_workflow(workflow),
                                   "b_reached": _merge_reached(previous_reached, trace),
@@ -185,25 +89,6 @@ def audit(session: Session, ctx: CaseContext, *, actor: str, action: str, now: d
         element_id=getattr(spec, "bpmn_id", None), element_name=getattr(spec, "bpmn_name", None),
         data=_jsonable(data) if data is not None else None, spec_version_id=ctx.case.spec_version_id,
         parameter_version=ctx.parameter_version, opened_at=opened_at))
-
-
-def _latest_data(workflow, work: OpenWork | None = None) -> dict:
-    """The case data as its current tasks see it (parallel branches merged, the most recently
-    changed last), or as the last completed task left it."""
-    work = work or OpenWork.of(workflow)
-    current = work.user_tasks + work.waiting
-    if len(current) == 1:
-        return current[0].data
-    if current:
-        merged: dict = {}
-        for task in sorted(current, key=lambda t: t.last_state_change):
-            merged.update(task.data)
-        return merged
-    latest = None
-    for task in workflow.get_tasks(state=TaskState.COMPLETED):
-        if latest is None or task.last_state_change >= latest.last_state_change:
-            latest = task
-    return latest.data if latest is not None else workflow.data
 
 
 def _merge_reached(previous: dict | None, trace: Trace) -> dict:
