@@ -229,23 +229,26 @@ def fire_timers(ctx, loop):
 
 
 @main.command()
+@click.option("--job-threads", type=int, default=1, show_default=True,
+              help="jobs (scenario runs, exports, migrations) done at once by this worker")
 @click.pass_context
-def worker(ctx):
-    """The worker: fires timers within a second of their due time. Run one or more per database
-    (each timer fires once, whichever worker claims it); stops cleanly on SIGTERM or Ctrl+C."""
+def worker(ctx, job_threads):
+    """The worker: fires timers within a second of their due time and does queued jobs. Run one or
+    more per database (each timer and job is taken by one of them); stops cleanly on SIGTERM or Ctrl+C."""
     import signal
 
     from engine import metrics
+    from engine import worker as worker_loop
 
     eng = _engine(ctx)
     metrics.watch_pool(eng)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    click.echo("工作进程已启动（定时器）；Ctrl+C 结束", err=True)
+    click.echo("工作进程已启动（定时器、后台任务）；Ctrl+C 结束", err=True)
     try:
-        eng.run_timer_worker(stop=lambda: bool(stopping))
+        worker_loop.run(eng, stop=lambda: bool(stopping), job_threads=job_threads)
     except KeyboardInterrupt:
-        pass
+        stopping.append(True)
     eng.close()
 
 

@@ -224,6 +224,18 @@ class Engine:
 
         return Studio(self)
 
+    def job(self, job_id: int, username: str | None = None):
+        """A background job as its page shows it (only to the user who started it)."""
+        from engine.services import jobs
+
+        return jobs.get(self, job_id, username)
+
+    def run_job_now(self, job_id: int):
+        """Do a queued job in this process (no worker: tests, one-off commands)."""
+        from engine.services import jobs
+
+        return jobs.run_now(self, job_id)
+
     def reports(self) -> Reports:
         """台账 and dashboards (engine/views/reports/)."""
         return Reports(self)
@@ -248,3 +260,10 @@ class Reports:
     def export_xlsx(self, username: str, filters: report_views.LedgerFilter, target,
                     remote_addr: str | None = None) -> int:
         return report_views.export_xlsx(self._eng.uow(), username, filters, target, remote_addr)
+
+    def start_export(self, username: str, filters: report_views.LedgerFilter, export_format: str = "xlsx",
+                     remote_addr: str | None = None) -> int:
+        """Queue an export for `jiuzhu worker`; returns the job id (its page shows the progress)."""
+        from engine.views.reports.exports import start_export
+
+        return start_export(self._eng.uow(), username, filters, export_format, remote_addr)

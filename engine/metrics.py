@@ -10,6 +10,7 @@ jobs — are read when /metrics is scraped (DatabaseCollector), so they hold acr
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,8 +41,16 @@ def multiprocess() -> bool:
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
-@cache
+_CREATING = threading.Lock()
+
+
 def instruments() -> Instruments:
+    with _CREATING:  # threads of one worker may ask first at the same moment
+        return _instruments()
+
+
+@cache
+def _instruments() -> Instruments:
     from prometheus_client import Counter, Gauge, Histogram
 
     return Instruments(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, func, select, text
 
 from engine.store import schema
-from engine.store.models import Case, OpenTask, SpecVersion, Timer
+from engine.store.models import Case, Job, OpenTask, SpecVersion, Timer
 from engine.store.studio_models import ScenarioRun
 
 if TYPE_CHECKING:
@@ -92,4 +92,6 @@ def figures(eng: Engine) -> Figures:
 
 
 def _jobs(session) -> dict[tuple[str, str], int]:
-    return {}
+    return {(kind, status): int(count) for kind, status, count in session.execute(
+        select(Job.kind, Job.status, func.count()).where(Job.status.in_(("queued", "running")))
+        .group_by(Job.kind, Job.status))}

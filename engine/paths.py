@@ -37,3 +37,10 @@ def instance_dir() -> Path:
     if os.environ.get("JIUZHU_INSTANCE_DIR"):
         return Path(os.environ["JIUZHU_INSTANCE_DIR"]).resolve()
     return home() / "instance"
+
+
+def exports_dir() -> Path:
+    """Where the worker writes ledger exports for the web to send (shared by every host)."""
+    if os.environ.get("JIUZHU_EXPORTS_DIR"):
+        return Path(os.environ["JIUZHU_EXPORTS_DIR"]).resolve()
+    return instance_dir() / "exports"

@@ -18,6 +18,7 @@ from web import (
     cases,
     errors,
     inbox,
+    jobs,
     labels,
     observability,
     operations,
@@ -63,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         studio.bp,
         operations.bp,
         reports.bp,
+        jobs.bp,
     ):
         app.register_blueprint(blueprint)
     return app

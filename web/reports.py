@@ -115,6 +115,18 @@ def ledger_csv():
     )
 
 
+@bp.post("/exports")
+@login_required
+def start_export():
+    """A whole county's export, written by the worker; the job page shows its progress."""
+    from web import jobs
+
+    export_format = "csv" if request.form.get("format") == "csv" else "xlsx"
+    job_id = engine().reports().start_export(me().username, filters_from_request(), export_format, remote())
+    jobs.started(job_id)
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
 @bp.get("/ledger.xlsx")
 @login_required
 def ledger_xlsx():

@@ -15,7 +15,7 @@ from engine import forms as form_checks
 from engine.errors import FieldError, ValidationFailed
 from engine.parameters import catalogue
 from engine.workflow.diff import KIND_TITLES
-from web import schemaform
+from web import jobs, schemaform
 from web.context import engine, me
 from engine.vocabulary import LOCAL_TZ
 
@@ -268,7 +268,10 @@ def migrate_plan():
 def migrate():
     old, new = int(request.form["from"]), int(request.form["to"])
     chosen = request.form.getlist("case_no")
-    result = studio().migrate(me().username, old, new, request.form.get("reason", ""), chosen or None)
+    job_id = studio().start_migration(me().username, old, new, request.form.get("reason", ""), chosen or None)
+    if not jobs.inline():  # the worker moves the cases; the job page shows how far it is
+        return redirect(url_for("jobs.show", job_id=job_id))
+    result = engine().run_job_now(job_id).result
     moved, refused = result["moved"], result["refused"]
     flash(
         f"已迁移 {len(moved)} 件到版本 {new}" + (f"，{len(refused)} 件未迁移" if refused else ""),

@@ -105,7 +105,7 @@ class Case(Base):
     """案件. `version` is the optimistic-lock counter bumped by every state change."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_area_status", "area_code", "status"),)
+    __table_args__ = (Index("ix_cases_area_status", "area_code", "status"), Index("ix_cases_status", "status"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_no: Mapped[str] = mapped_column(String(32), unique=True)
     spec_version_id: Mapped[int] = mapped_column(ForeignKey("spec_versions.id"))
@@ -259,3 +259,27 @@ class PublicNotice(Base):
     published_at: Mapped[datetime]
     until: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(12))  # open / withdrawn
+
+
+class Job(Base):
+    """Long work done by `jiuzhu worker`, not by a web worker: scenario runs, ledger exports, case
+    migrations. Claimed like timers (PostgreSQL: FOR UPDATE SKIP LOCKED); the claim is a lease the
+    worker renews while it reports progress, so a job whose worker died is taken up again."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_id", "status", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    params: Mapped[dict]
+    status: Mapped[str] = mapped_column(String(12))  # queued / running / done / failed
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None]
+    message: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -47,6 +47,7 @@ class ScenarioRun(Base):
     started_at: Mapped[datetime]
     started_by: Mapped[str] = mapped_column(String(64))
     finished_at: Mapped[datetime | None]
+    job_id: Mapped[int | None]  # the worker's job that executes the run (engine/services/jobs.py)
 
 
 # Reports read cases by county and start month.

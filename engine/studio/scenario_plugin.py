@@ -1,5 +1,6 @@
 """A pytest plugin loaded into a scenario run (`-p engine.studio.scenario_plugin`): it writes each
-scenario's feature, name, outcome and failing step as JSON to $JIUZHU_SCENARIO_RESULTS."""
+scenario's feature, name, outcome and failing step as JSON to $JIUZHU_SCENARIO_RESULTS, and how many
+of how many scenarios have finished to $JIUZHU_SCENARIO_PROGRESS as they finish."""
 
 from __future__ import annotations
 
@@ -7,6 +8,20 @@ import json
 import os
 
 _RESULTS: dict[str, dict] = {}
+_PROGRESS = {"done": 0, "total": None}
+
+
+def _write_progress() -> None:
+    target = os.environ.get("JIUZHU_SCENARIO_PROGRESS")
+    if target:
+        with open(target + ".new", "w", encoding="utf-8") as out:
+            json.dump(_PROGRESS, out)
+        os.replace(target + ".new", target)  # the worker never reads half a file
+
+
+def pytest_collection_finish(session):
+    _PROGRESS["total"] = len(session.items)
+    _write_progress()
 
 
 def pytest_bdd_before_scenario(request, feature, scenario):
@@ -22,6 +37,9 @@ def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func
 
 
 def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        _PROGRESS["done"] += 1
+        _write_progress()
     if not report.failed:
         return
     result = _RESULTS.setdefault(report.nodeid, {"feature": "", "name": report.nodeid.rsplit("::", 1)[-1],

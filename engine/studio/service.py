@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from engine import parameters
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_read_case
-from engine.services import deploy, people
-from engine.store.models import AuditEvent, Case, SpecVersion
+from engine.services import deploy, jobs, people
+from engine.store.models import AuditEvent, Case, Job, SpecVersion
 from engine.store.studio_models import ScenarioRun, StudioDraft
 from engine.studio import drafts, migration, operations, scenarios, versions
 from engine.studio import parameters as params
@@ -128,7 +128,7 @@ class Studio:
                               .order_by(ScenarioRun.id.desc()).limit(1)).first()
         return DraftView(draft.id, draft.name, draft.status, draft.base_version_id, draft.deployed_version_id, files,
                          list(draft.problems), content_hash, draft.created_by, draft.updated_at, draft.updated_by,
-                         _run_dict(run, self.eng.now()) if run is not None else None)
+                         _run_dict(run, self.eng.now(), session) if run is not None else None)
 
     def new_draft(self, username: str, name: str, from_version: int | None = None,
                   files: dict[str, str] | None = None, source: str = "version") -> int:
@@ -200,9 +200,12 @@ class Studio:
             session.add(row)
             session.flush()
             run_id = row.id
+            row.job_id = jobs.enqueue(session, "scenario_run", {"run_id": run_id, "files": files, "keyword": keyword},
+                                      username, self.eng.now())
             self._audit(session, username, "scenario_run_started",
-                        {"draft_id": draft_id, "run_id": run_id, "keyword": keyword})
-        scenarios.start(self.eng, run_id, files, keyword, wait)
+                        {"draft_id": draft_id, "run_id": run_id, "keyword": keyword, "job_id": row.job_id})
+        if wait:  # tests, and a studio without a worker: run it here and now
+            jobs.run_now(self.eng, row.job_id)
         return run_id
 
     def run(self, username: str, run_id: int) -> dict:
@@ -211,7 +214,7 @@ class Studio:
             row = session.get(ScenarioRun, run_id)
             if row is None:
                 raise NotFound(f"测试运行 {run_id} 不存在")
-            return _run_dict(row, self.eng.now())
+            return _run_dict(row, self.eng.now(), session)
 
     def deploy_draft(self, username: str, draft_id: int, note: str | None = None,
                      accept_failures: bool = False) -> deploy.Deployment:
@@ -247,8 +250,21 @@ class Studio:
             raise ValidationFailed([], "起止版本相同")
         return migration.plan(self.eng, from_version, to_version)
 
+    def start_migration(self, username: str, from_version: int, to_version: int, reason: str,
+                        case_nos: list[str] | None = None) -> int:
+        """Queue the migration of the named cases (default: every safe one) as a job of `jiuzhu worker`,
+        which moves them one by one with progress; returns the job id."""
+        if not (reason or "").strip():
+            raise ValidationFailed([FieldError("reason", "迁移原因：必填")], "迁移原因：必填")
+        with self.eng.db.write() as session:
+            self._user(session, username, EDITORS)
+            return jobs.enqueue(session, "case_migration",
+                                {"username": username, "from": from_version, "to": to_version, "reason": reason,
+                                 "case_nos": case_nos}, username, self.eng.now(),
+                                total=len(case_nos) if case_nos else None)
+
     def migrate(self, username: str, from_version: int, to_version: int, reason: str,
-                case_nos: list[str] | None = None) -> dict:
+                case_nos: list[str] | None = None, on_progress=None) -> dict:
         """Move the named cases (default: every safe one) and audit each; refusals come with reasons."""
         if not (reason or "").strip():
             raise ValidationFailed([FieldError("reason", "迁移原因：必填")], "迁移原因：必填")
@@ -257,7 +273,9 @@ class Studio:
         if case_nos is None:
             case_nos = [p.case_no for p in migration.plan(self.eng, from_version, to_version) if p.safe]
         moved, refused, cache = [], {}, {}
-        for case_no in case_nos:
+        for number, case_no in enumerate(case_nos):
+            if on_progress is not None:
+                on_progress(number, len(case_nos))
             try:
                 migration.migrate_one(self.eng, case_no, from_version, to_version, username, reason, cache)
                 moved.append(case_no)
@@ -332,15 +350,28 @@ class Studio:
         return self.eng.cancel(case_no, username, reason)
 
 
-def _run_dict(row: ScenarioRun, now: datetime) -> dict:
-    """A run as pages show it; one still 'running' long after its time limit was cut off (the server
-    stopped while it ran) and is shown as not completed, so it can be started again."""
+def _run_dict(row: ScenarioRun, now: datetime, session: Session) -> dict:
+    """A run as pages show it, with its job's progress while it runs. A run whose job failed (the
+    worker gave up after repeated interruptions), or one from before jobs still 'running' long after
+    its time limit, is shown as not completed, so it can be started again."""
     results = list(row.results or [])
     status, output = row.status, row.output
-    if status == "running" and now - row.started_at > timedelta(seconds=scenarios.RUN_TIMEOUT_SECONDS + 60):
+    job = session.get(Job, row.job_id) if row.job_id is not None else None
+    if status == "running" and job is not None and job.status == "failed":
+        status, output = "error", f"运行未能完成：{job.error or ''}".strip()
+    elif status == "running" and job is None and now - row.started_at > timedelta(
+            seconds=scenarios.RUN_TIMEOUT_SECONDS + 60):
         status, output = "error", "运行中断（服务曾重启），请重新运行"
     return {"id": row.id, "draft_id": row.draft_id, "status": status, "content_hash": row.content_hash,
             "started_at": row.started_at, "finished_at": row.finished_at, "started_by": row.started_by,
             "results": results, "output": output,
+            "job": {"status": job.status, "progress": job.progress, "total": job.total} if job is not None else None,
             "passed": sum(1 for r in results if r["outcome"] == "passed"),
             "failed": sum(1 for r in results if r["outcome"] != "passed")}
+
+
+@jobs.handler("case_migration")
+def _migration_job(eng, job) -> dict:
+    p = job.params
+    return Studio(eng).migrate(p["username"], p["from"], p["to"], p["reason"], p.get("case_nos"),
+                               on_progress=lambda done, total: job.progress(done, total))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine import Engine
-from tests.serving import serving
+from tests.serving import serving, working
 from tests.web.conftest import copy_database, make_template
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,12 +61,14 @@ def server_settings() -> dict:
 
 @pytest.fixture
 def server(tmp_path, browser_template, server_settings):
-    """`jiuzhu serve` (two workers) on 127.0.0.1 with its own copy of the database; yields (base url,
-    an engine on the same database for setting up and checking what the pages did)."""
+    """`jiuzhu serve` (two web workers) and `jiuzhu worker` (timers, scenario runs, exports) on
+    127.0.0.1 with their own copy of the database; yields (base url, an engine on the same database for
+    setting up and checking what the pages did)."""
     db = tmp_path / "jiuzhu.sqlite3"
     copy_database(browser_template, db)
     url = f"sqlite:///{db}"
-    with serving(url, tmp_path / "instance", **server_settings) as (base, _log):
+    instance = tmp_path / "instance"
+    with serving(url, instance, **server_settings) as (base, _log), working(url, instance, **server_settings):
         eng = Engine.open(url, migrate=False)
         yield base, eng
         eng.close()
