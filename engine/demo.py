@@ -13,7 +13,9 @@ log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "jiuzhu-demo"
 AREAS = [
-    ("639001", "示范县", None),
+    ("63", "示范省", None),
+    ("6390", "示范市", "63"),
+    ("639001", "示范县", "6390"),
     ("639001001", "城关镇", "639001"),
     ("639001002", "青山乡", "639001"),
     ("639001001001", "东村", "639001001"),
@@ -30,6 +32,8 @@ USERS = [
     ("coord_sec", "县协调机制 孙秘书", "coordination", "639001"),
     ("process_owner", "流程管理员 钱工", "process_owner", "639001"),
     ("auditor", "审计 郑审计", "auditor", "639001"),
+    ("city_mz", "市民政局 冯科长", "city", "6390"),
+    ("province_mz", "省民政厅 褚处长", "province", "63"),
 ]
 APPLICATIONS_FILE = Path(__file__).with_name("demo_applications.json")
 

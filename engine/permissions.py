@@ -7,6 +7,9 @@ from engine.vocabulary import CASE_WORKER_ROLES, Role
 
 # Roles that read every case of their county and act on none.
 READ_ALL_ROLES = (Role.AUDITOR, Role.PROCESS_OWNER)
+# City and province civil affairs read their counties' reports (ledger, dashboard, overdue tasks),
+# never a case file: they do not need the applicants' personal data.
+REPORT_ONLY_ROLES = (Role.CITY, Role.PROVINCE)
 
 
 def may_work_in(user, area_code: str) -> bool:
@@ -23,4 +26,6 @@ def may_read_case(user, case) -> bool:
     whoever holds the current task."""
     if Role(user.role) in READ_ALL_ROLES:
         return case.county_code == user.area_code[:6]
+    if Role(user.role) in REPORT_ONLY_ROLES:
+        return False
     return may_work_in(user, case.area_code)

@@ -19,6 +19,8 @@ class Role(StrEnum):
     COORDINATION = "coordination"
     PROCESS_OWNER = "process_owner"
     AUDITOR = "auditor"
+    CITY = "city"  # 市级民政部门: reads the reports of its counties, acts on no case
+    PROVINCE = "province"  # 省级民政部门: reads the reports of every county of the province
 
 
 # A person's title (the account page, the header).
@@ -30,6 +32,8 @@ ROLE_TITLES: dict[Role, str] = {
     Role.COORDINATION: "县级协调机制秘书",
     Role.PROCESS_OWNER: "流程管理员",
     Role.AUDITOR: "审计",
+    Role.CITY: "市级民政部门",
+    Role.PROVINCE: "省级民政部门",
 }
 
 # Lane names as they appear in the diagrams; the role code itself is accepted as well.
@@ -46,6 +50,8 @@ ROLE_LABELS: dict[str, str] = {
     **{role.value: lane for lane, role in LANE_ROLES.items()},
     Role.PROCESS_OWNER.value: ROLE_TITLES[Role.PROCESS_OWNER],
     Role.AUDITOR.value: ROLE_TITLES[Role.AUDITOR],
+    Role.CITY.value: ROLE_TITLES[Role.CITY],
+    Role.PROVINCE.value: ROLE_TITLES[Role.PROVINCE],
 }
 
 # Roles that work cases (hold lanes); the others only read or administer.

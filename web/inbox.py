@@ -34,6 +34,8 @@ def page_number(args) -> int:
 @bp.get("/")
 @login_required
 def index():
+    if me().role in ("city", "province"):  # they read reports and work no case: no inbox
+        return redirect(url_for("reports.dashboard"))
     filters = inbox_filters(request.args)
     per_page, number = current_app.config["INBOX_PAGE_SIZE"], page_number(request.args)
     found = engine().inbox(me().username, limit=per_page, offset=(number - 1) * per_page, **filters)

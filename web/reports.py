@@ -54,8 +54,13 @@ def filters_from_request() -> LedgerFilter:
 
 
 def _areas() -> list:
+    """The areas a report may be narrowed to: a county's townships and villages, a township's
+    villages; above the county, its cities and counties (not every village of a province)."""
     account = me()
-    return engine().places(within=account.area_code[:6] if len(account.area_code) == 6 else account.area_code)
+    code = account.area_code
+    if len(code) < 6:
+        return [p for level in ("city", "county") for p in engine().places(within=code, level=level)]
+    return engine().places(within=code[:6] if len(code) == 6 else code)
 
 
 def _query() -> dict:

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
-from engine.areas import area_level
+from engine.areas import area_level, parent_of
 from engine.vocabulary import Role
 from engine.store.models import Area, User
 
@@ -22,9 +22,11 @@ _hasher = PasswordHasher()
 def add_area(session: Session, code: str, name: str, parent_code: str | None = None) -> Area:
     level = area_level(code)
     if level == "unknown" or not code.isdigit():
-        raise ValidationFailed([FieldError("code", "区划代码：县6位、乡镇9位、村12位数字")])
-    if parent_code is None and level != "county":
-        parent_code = code[:6] if level == "township" else code[:9]
+        raise ValidationFailed([FieldError("code", "区划代码：省2位、市4位、县6位、乡镇9位、村12位数字")])
+    if parent_code is None:
+        parent_code = parent_of(code)
+        if level in ("county", "city") and parent_code and session.get(Area, parent_code) is None:
+            parent_code = None  # a county (or city) may stand alone when its city (province) is not recorded
     if parent_code is not None:
         if not code.startswith(parent_code):
             raise ValidationFailed([FieldError("parent_code", "上级区划代码应为本代码的前缀")])

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from engine.areas import within
+from engine.areas import child_width, within
 from engine.store.models import AuditEvent, Case, LedgerEntry, OpenTask
 from engine.unit_of_work import UnitOfWork
 from engine.views.reports.ledger import area_names, ledger_conditions
@@ -137,8 +137,9 @@ def _case_conditions(scope: str, filters: LedgerFilter) -> list:
     return conditions(scope, filters, Case.county_code, Case.area_code, Case.started_at, Case.category)
 
 def _by_area(session: Session, scope: str, filters: LedgerFilter, names: dict) -> list[dict]:
-    """One row per township of a county (per village of a township)."""
-    width = 9 if len(scope) <= 6 else 12
+    """One row per area one level down: the cities of a province, the counties of a city, the
+    townships of a county, the villages of a township."""
+    width = child_width(scope) or len(scope)
     area = func.substr(Case.area_code, 1, width)
     counted = {
         a: (n, ok)
@@ -173,7 +174,8 @@ def _to_payment(
     """Days from application to the first payment (cash, in kind, bank), per category (path)."""
     first_paid = (
         select(LedgerEntry.case_id, func.min(LedgerEntry.recorded_at).label("paid_at"))
-        .where(LedgerEntry.county_code == scope[:6], LedgerEntry.way.in_(PAID_WAYS))
+        .where(*(within(LedgerEntry.county_code, scope) if len(scope) < 6 else (LedgerEntry.county_code == scope[:6],)),
+               LedgerEntry.way.in_(PAID_WAYS))
         .group_by(LedgerEntry.case_id)
         .subquery()
     )

@@ -14,6 +14,8 @@ from engine.services import people
 from engine.vocabulary import CATEGORIES_WITH_UNCLASSIFIED, LOCAL_TZ, PAYMENT_WAYS, UNCLASSIFIED, Role
 
 COUNTY_READERS = (Role.COUNTY, Role.COUNTY_GOV, Role.COORDINATION, Role.AUDITOR, Role.PROCESS_OWNER)
+# Read-only civil affairs above the county: the reports of every county within their city or province.
+ABOVE_COUNTY_READERS = (Role.CITY, Role.PROVINCE)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ def scope(session: Session, username: str, area_code: str | None) -> str:
     role = Role(user.role)
     if role in COUNTY_READERS:
         allowed = user.area_code[:6]
+    elif role in ABOVE_COUNTY_READERS:
+        allowed = user.area_code
     elif role == Role.TOWNSHIP:
         allowed = user.area_code
     else:
@@ -66,8 +70,12 @@ def local_start(day: date) -> datetime:
 
 
 def conditions(scope: str, filters: LedgerFilter, county, area, moment, category) -> list:
-    """The area, period (China time, `date_to` inclusive) and category of a report, on these columns."""
-    found = [county == scope[:6]]
+    """The area, period (China time, `date_to` inclusive) and category of a report, on these columns.
+    A city or province is the counties whose codes it prefixes."""
+    if len(scope) < 6:
+        found = list(within(county, scope))
+    else:
+        found = [county == scope[:6]]
     if len(scope) > 6:
         found += list(within(area, scope))
     if filters.date_from:
