@@ -30,7 +30,7 @@ def test_deploy_people_parameters_and_backup(sqlite_url, tmp_path):
     code, out = run(sqlite_url, "deploy")
     assert code == 0 and "内容未变" in out
     assert run(sqlite_url, "add-area", "639001", "示范县")[0] == 0
-    code, out = run(sqlite_url, "add-area", "12", "坏代码")
+    code, out = run(sqlite_url, "add-area", "123", "坏代码")  # 2, 4, 6, 9 or 12 digits
     assert code == 1 and "区划代码" in out
     assert run(sqlite_url, "add-user", "owner", "--name", "钱工", "--role", "process_owner", "--area", "639001",
                "--password", "secret-1")[0] == 0
