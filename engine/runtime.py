@@ -15,15 +15,15 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine import privacy
-from engine.context import CaseContext, HelperError
+from engine.context import MAX_AMOUNT, CaseContext, HelperError
 from engine.roles import township_of
-from engine.sandbox import SandboxScriptEngine, SandboxViolation
+from engine.sandbox import SandboxScriptEngine, SandboxViolation, ScriptError
 from engine.specs import LoadedSpecs
 from engine.store.models import AuditEvent, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer
 from engine.store.rows import save_case
@@ -39,8 +39,6 @@ _PENDING_TIMERS = select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at).where(
 _INSERT_AUDIT, _INSERT_INBOX, _INSERT_TIMER = insert(AUDIT), insert(INBOX), insert(TIMERS)
 _DELETE_INBOX = delete(INBOX).where(INBOX.c.task_id.in_(bindparam("ids", expanding=True)))
 
-STEP_ERRORS = (SpiffWorkflowException, SandboxViolation, HelperError, ValueError, TypeError, KeyError,
-               NameError, AttributeError, ZeroDivisionError, IndexError)
 
 
 @dataclass
@@ -82,20 +80,41 @@ def script_engine(ctx: CaseContext) -> SandboxScriptEngine:
 
 
 def run_engine_steps(workflow, trace: Trace) -> Incident | None:
-    """Let SpiffWorkflow run everything automatic; an error becomes an incident, not an exception."""
+    """Let SpiffWorkflow run everything automatic; an error becomes an incident, not an exception.
+    (The sandbox turns whatever diagram code raises into an Exception; see engine/sandbox.py.)"""
     try:
         workflow.refresh_timers()
         workflow.do_engine_steps(did_complete_task=trace.record)
-    except STEP_ERRORS as err:
+    except Exception as err:  # noqa: BLE001 - the step boundary; the database's own errors pass on
         return incident_from(workflow, err)
     return None
 
 
+def _causes(err: BaseException):
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        yield err
+        err = err.__cause__ or err.__context__
+
+
 def incident_from(workflow, err: Exception) -> Incident:
+    """The incident a failed step leaves on the case. A database error is not the diagram's fault:
+    it is raised again, so the unit of work rolls back and the caller sees it."""
+    for cause in _causes(err):
+        if isinstance(cause, SQLAlchemyError):
+            raise cause
     failed = workflow.get_next_task(state=TaskState.ERROR)
     task = getattr(err, "task", None) or failed
     spec = task.task_spec if task is not None else None
     message = str(err).strip() or err.__class__.__name__
+    for cause in _causes(err):
+        if isinstance(cause, ScriptError):
+            message = f"流程代码被沙箱中止：{cause}"
+            break
+        if isinstance(cause, (HelperError, SandboxViolation)):
+            message = str(cause)
+            break
     return Incident(getattr(spec, "bpmn_id", None), getattr(spec, "bpmn_name", None), message)
 
 
@@ -136,7 +155,7 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     case = ctx.case
     work = OpenWork.of(workflow)
     case_data = _latest_data(workflow, work)
-    _update_summary(case, case_data)
+    _update_summary(case, case_data, ctx.effects.flags)
     session.execute(_SAVE_STATE, {"b_case_id": case.id, "b_workflow": loaded.dump_workflow(workflow),
                                   "b_reached": _merge_reached(previous_reached, trace),
                                   "b_data": _jsonable(case_data)})
@@ -209,13 +228,21 @@ def _merge_reached(previous: dict | None, trace: Trace) -> dict:
     return reached
 
 
-def _update_summary(case, data: dict) -> None:
+def _update_summary(case, data: dict, flags: list[str]) -> None:
+    """The case row's category and amount from the case data; a value the columns cannot hold is
+    left out and the case flagged, instead of failing the save."""
     category = data.get("category")
     if isinstance(category, str) and category:
-        case.category = category
+        if len(category) <= 20:
+            case.category = category
+        else:
+            flags.append(f"救助类别取值过长：{category[:20]}…")
     amount = data.get("amount")
     if isinstance(amount, int) and not isinstance(amount, bool):
-        case.amount = amount
+        if 0 <= amount <= MAX_AMOUNT:
+            case.amount = amount
+        else:
+            flags.append(f"救助金额超出范围（0–{MAX_AMOUNT} 元）")
 
 
 def _sync_inbox(session: Session, ctx: CaseContext, loaded: LoadedSpecs, work: OpenWork, now: datetime) -> list[dict]:
@@ -238,7 +265,13 @@ def _inbox_row(ctx: CaseContext, loaded: LoadedSpecs, task, now: datetime) -> di
     case = ctx.case
     process_id = task.workflow.spec.name
     info = loaded.task_info(process_id, task.task_spec.bpmn_id)
-    due = _evaluate_due(task, info.due_expression) if info is not None and info.due_expression else None
+    due = None
+    if info is not None and info.due_expression:
+        try:
+            due = _evaluate_due(task, info.due_expression)
+        except Exception as err:  # noqa: BLE001 - the task opens without a due time, the case needs attention
+            reason = incident_from(task.workflow, err).message
+            ctx.effects.flags.append(f"“{task.task_spec.bpmn_name or task.task_spec.bpmn_id}”的办理时限无法计算：{reason}")
     return dict(
         task_id=str(task.id), case_id=case.id, case_no=case.case_no, element_id=task.task_spec.bpmn_id,
         name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, process_id=process_id,
@@ -254,6 +287,8 @@ def _evaluate_due(task, expression: str) -> datetime | None:
         return value
     if isinstance(value, str) and value:
         return TimerEventDefinition.get_datetime(value)
+    if value is not None:
+        raise ValueError(f"办理时限应为日期时间，得到 {type(value).__name__}")
     return None
 
 
@@ -295,7 +330,9 @@ def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, n
 
 def _publish(session: Session, case, data: dict, until: str, amount: int | None, now: datetime) -> None:
     household = data.get("household")
-    size = data.get("household_size") or (len(household) if isinstance(household, list) and household else 1)
+    size = data.get("household_size")
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 1000:
+        size = len(household) if isinstance(household, list) and 0 < len(household) <= 1000 else 1
     table = PublicNotice.__table__
     values = dict(case_no=case.case_no, township_code=township_of(case.area_code) or case.area_code,
                   masked_name=privacy.mask_name(case.applicant_name),
