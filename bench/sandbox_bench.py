@@ -1,4 +1,4 @@
-"""Sandbox benchmark: what the bounds on diagram code (engine/bounds.py) cost.
+"""Sandbox benchmark: what the bounds on diagram code (engine/workflow/bounds.py) cost.
 
     .venv/bin/python bench/sandbox_bench.py [--repeat 2000] [--cases 20]
 
@@ -30,8 +30,9 @@ from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getit
 from RestrictedPython.Guards import safer_getattr
 
 from bench.engine_bench import APPLICATION, STEP_DATA, TOWNSHIPS, engine_steps, pct, prepare
-from engine import sandbox
-from engine.specs import SpecFiles, code_fragments
+from engine.workflow import sandbox
+from engine.workflow.lint import code_fragments
+from engine.workflow.specs import SpecFiles
 
 # Case data as the policy diagrams see it in the middle of a 支出型 case.
 DATA = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine import sandbox
-from engine.bounds import Limits
-from engine.sandbox import SandboxEnvironment, SandboxViolation, ScriptError, check
+from engine.workflow import sandbox
+from engine.workflow.bounds import Limits
+from engine.workflow.sandbox import SandboxEnvironment, SandboxViolation, ScriptError, check
 
 pytestmark = pytest.mark.timeout(60)
 

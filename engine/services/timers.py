@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine.context import CaseContext
-from engine.runtime import Trace, persist, run_engine_steps, script_engine
+from engine.workflow.context import CaseContext
+from engine.workflow.persist import persist
+from engine.workflow.runtime import Trace, run_engine_steps, script_engine
 from engine.store.models import CaseState, Timer
 from engine.store.rows import load_case
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 log = logging.getLogger(__name__)
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine import forms, signin
-from engine.cases import CaseRef
+from engine import forms
+from engine.services import signin
+from engine.services.cases import CaseRef
 from engine.errors import FieldError, NotPermitted, ValidationFailed
-from engine.roles import Role, area_level
+from engine.areas import area_level
+from engine.vocabulary import Role
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
-# How the application came in (engine.cases.CHANNELS), from the form's 申请方式 and the clerk's role.
+# How the application came in (engine.vocabulary.CHANNELS), from the form's 申请方式 and the clerk's role.
 SUBMITTER_CHANNELS = {"village_worker": "visit", "monitoring_platform": "warning"}
 
 

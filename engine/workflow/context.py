@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,10 +18,8 @@ from sqlalchemy.orm import Session
 from engine import parameters
 from engine.errors import NotFound
 from engine.store.models import AuditEvent, Case
+from engine.vocabulary import LOCAL_TZ, OUTCOMES, PAYMENT_WAYS
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-OUTCOMES = ("approved", "refused", "referred", "withdrawn", "escalated")
-PAYMENT_WAYS = ("cash", "in_kind", "referral", "bank")
 # What a helper accepts from diagram code, so a wrong value is the step's error (an incident), never
 # a database overflow when the step is saved.
 MAX_AMOUNT = 100_000_000  # 元; the amount columns are 32-bit

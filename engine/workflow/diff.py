@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from engine.specs import BPMN_NS, SPIFF_NS, SpecFiles
+from engine.workflow.specs import BPMN_NS, SPIFF_NS, SpecFiles
 
 DMN_RULE = "rule"
 KINDS = ("file", "element", "flow", "rule", "field")

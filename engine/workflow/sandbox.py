@@ -2,7 +2,7 @@
 
 SpiffWorkflow's default environment runs plain `exec`/`eval`. Here every piece of diagram code is
 compiled by RestrictedPython (no imports, no names or attributes starting with `_`, guarded
-attribute/item access and writes) with the bounds of engine/bounds.py (a CPU-time and an
+attribute/item access and writes) with the bounds of engine/workflow/bounds.py (a CPU-time and an
 allocation budget), and runs with a whitelist of builtins plus the engine's helpers. The same
 compile step, with the runaways it can see statically, is the deploy-time check, so forbidden code
 is refused before it can run.
@@ -26,8 +26,8 @@ from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequen
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from engine import bounds
-from engine.bounds import Budget, Limits, ScriptLimitExceeded
+from engine.workflow import bounds
+from engine.workflow.bounds import Budget, Limits, ScriptLimitExceeded
 
 # Names that are never callable from a diagram, even if a future builtins list let them through.
 FORBIDDEN_NAMES = frozenset(

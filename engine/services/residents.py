@@ -9,36 +9,23 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine import cases, forms, intake, signin
-from engine.cases import CaseRef
-from engine.context import LOCAL_TZ
+from engine import forms
+from engine.services import cases, intake, signin
+from engine.services.cases import CaseRef
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
-from engine.roles import area_level
+from engine.areas import area_level
 from engine.store.models import Area, AuditEvent, Case, OpenTask, PublicNotice
 from engine.store.web_models import PublicObjection
+from engine.vocabulary import LOCAL_TZ, OUTCOMES, PUBLIC_STATUSES
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 # Who may apply online: the applicant, or someone the applicant authorised (002 §三 申请受理).
 ONLINE_SUBMITTERS = ("self", "agent")
 # The diagrams' 受理公示异议 task (bpmn/publicity.bpmn) uses this form; a resident's objection is
 # checked against it and offered to the township clerk to register on that task.
 OBJECTION_FORM = "objection.schema.json"
-STATUS_TITLES = {
-    "running": "办理中",
-    "completed": "已办结",
-    "needs_attention": "办理中（待处理）",
-    "cancelled": "已撤销",
-}
-OUTCOME_TITLES = {
-    "approved": "已批准救助",
-    "refused": "不予救助",
-    "referred": "已转介",
-    "withdrawn": "已终止",
-    "escalated": "已报上级",
-}
-
 
 def apply_online(
     eng: Engine, application: dict, area_code: str, idempotency_key: str | None = None
@@ -81,9 +68,9 @@ def status(eng: Engine, case_no: str, id_number: str, remote_addr: str | None = 
             found = PublicStatus(
                 case.case_no,
                 case.status,
-                STATUS_TITLES.get(case.status, case.status),
+                PUBLIC_STATUSES.get(case.status, case.status),
                 case.current_step,
-                OUTCOME_TITLES.get(case.outcome or "", None),
+                OUTCOMES.get(case.outcome or "", None),
                 case.started_at,
                 case.closed_at,
             )

@@ -1,32 +1,22 @@
-"""Running one step of a case and writing everything it changed in the caller's transaction.
-
-A step restores the workflow, lets SpiffWorkflow run (a user task's completion, a timer, a retry),
-and then `persist` writes the workflow state, the inbox rows, the timers, the queued effects and
-the audit event together. A script that raises does not lose the clerk's work: the completed user
-task is kept and the case is put into "needs attention" with the error.
-"""
+"""Writing one step in the caller's transaction: the workflow state, the inbox rows, the timers, the
+queued effects (ledger entries, notices, outcome, public notice), the case summary and the audit
+event, so they commit together or not at all."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
-from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine import privacy
-from engine.context import MAX_AMOUNT, CaseContext, HelperError
-from engine.roles import township_of
-from engine.sandbox import SandboxScriptEngine, SandboxViolation, ScriptError
-from engine.specs import LoadedSpecs
+from engine.areas import township_of
 from engine.store.models import AuditEvent, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer
 from engine.store.rows import save_case
+from engine.workflow.context import MAX_AMOUNT, CaseContext
+from engine.workflow.runtime import Incident, OpenWork, Trace, incident_from, latest_data
+from engine.workflow.specs import LoadedSpecs
 
 AUDIT, INBOX, STATES, TIMERS = (AuditEvent.__table__, OpenTask.__table__, CaseState.__table__, Timer.__table__)
 # Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
@@ -40,111 +30,6 @@ _INSERT_AUDIT, _INSERT_INBOX, _INSERT_TIMER = insert(AUDIT), insert(INBOX), inse
 _DELETE_INBOX = delete(INBOX).where(INBOX.c.task_id.in_(bindparam("ids", expanding=True)))
 
 
-
-@dataclass
-class Trace:
-    """Elements and flows a step reached, for the case diagram and process coverage."""
-
-    nodes: list[list[str]] = field(default_factory=list)
-    flows: list[list[str]] = field(default_factory=list)
-
-    def record(self, task) -> None:
-        spec = task.task_spec
-        if not getattr(spec, "bpmn_id", None):
-            return
-        process = task.workflow.spec.name
-        self.nodes.append([process, spec.bpmn_id])
-        if isinstance(spec, (ParallelGateway, InclusiveGateway)) and len(spec.inputs) > 1:
-            # A join's task-tree parent is one branch; every branch that completed came in.
-            for source in spec.inputs:
-                if getattr(source, "bpmn_id", None) and task.workflow.get_next_task(
-                        spec_name=source.name, state=TaskState.COMPLETED) is not None:
-                    self.flows.append([process, source.bpmn_id, spec.bpmn_id])
-            return
-        parent = task.parent
-        while parent is not None and not getattr(parent.task_spec, "bpmn_id", None):
-            parent = parent.parent
-        if parent is not None and parent.workflow is task.workflow:
-            self.flows.append([process, parent.task_spec.bpmn_id, spec.bpmn_id])
-
-
-@dataclass
-class Incident:
-    element_id: str | None
-    element_name: str | None
-    message: str
-
-
-def script_engine(ctx: CaseContext) -> SandboxScriptEngine:
-    return SandboxScriptEngine(ctx.helpers())
-
-
-def run_engine_steps(workflow, trace: Trace) -> Incident | None:
-    """Let SpiffWorkflow run everything automatic; an error becomes an incident, not an exception.
-    (The sandbox turns whatever diagram code raises into an Exception; see engine/sandbox.py.)"""
-    try:
-        workflow.refresh_timers()
-        workflow.do_engine_steps(did_complete_task=trace.record)
-    except Exception as err:  # noqa: BLE001 - the step boundary; the database's own errors pass on
-        return incident_from(workflow, err)
-    return None
-
-
-def _causes(err: BaseException):
-    seen = set()
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
-        yield err
-        err = err.__cause__ or err.__context__
-
-
-def incident_from(workflow, err: Exception) -> Incident:
-    """The incident a failed step leaves on the case. A database error is not the diagram's fault:
-    it is raised again, so the unit of work rolls back and the caller sees it."""
-    for cause in _causes(err):
-        if isinstance(cause, SQLAlchemyError):
-            raise cause
-    failed = workflow.get_next_task(state=TaskState.ERROR)
-    task = getattr(err, "task", None) or failed
-    spec = task.task_spec if task is not None else None
-    message = str(err).strip() or err.__class__.__name__
-    for cause in _causes(err):
-        if isinstance(cause, ScriptError):
-            message = f"流程代码被沙箱中止：{cause}"
-            break
-        if isinstance(cause, (HelperError, SandboxViolation)):
-            message = str(cause)
-            break
-    return Incident(getattr(spec, "bpmn_id", None), getattr(spec, "bpmn_name", None), message)
-
-
-@dataclass
-class OpenWork:
-    """What a case waits for after a step: READY user tasks and WAITING timers (one tree walk)."""
-
-    user_tasks: list
-    timers: list[tuple[Any, datetime]]
-    waiting: list
-
-    @classmethod
-    def of(cls, workflow) -> OpenWork:
-        user_tasks, timers, waiting = [], [], []
-        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-            if task.state == TaskState.READY:
-                if task.task_spec.manual:
-                    user_tasks.append(task)
-                continue
-            waiting.append(task)
-            definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, TimerEventDefinition):
-                value = definition.details(task).value
-                if isinstance(value, dict):  # cycle timers keep {'next': iso, ...}
-                    value = value.get("next")
-                if value:
-                    timers.append((task, TimerEventDefinition.get_datetime(value)))
-        return cls(user_tasks, timers, waiting)
-
-
 def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *, actor: str, action: str,
             now: datetime, trace: Trace, incident: Incident | None = None, task=None,
             data: dict | None = None, previous_reached: dict | None = None,
@@ -154,7 +39,7 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     Returns the case's open task rows after the step."""
     case = ctx.case
     work = OpenWork.of(workflow)
-    case_data = _latest_data(workflow, work)
+    case_data = latest_data(workflow, work)
     _update_summary(case, case_data, ctx.effects.flags)
     session.execute(_SAVE_STATE, {"b_case_id": case.id, "b_workflow": loaded.dump_workflow(workflow),
                                   "b_reached": _merge_reached(previous_reached, trace),
@@ -198,25 +83,6 @@ def audit(session: Session, ctx: CaseContext, *, actor: str, action: str, now: d
         element_id=getattr(spec, "bpmn_id", None), element_name=getattr(spec, "bpmn_name", None),
         data=_jsonable(data) if data is not None else None, spec_version_id=ctx.case.spec_version_id,
         parameter_version=ctx.parameter_version, opened_at=opened_at))
-
-
-def _latest_data(workflow, work: OpenWork | None = None) -> dict:
-    """The case data as its current tasks see it (parallel branches merged, the most recently
-    changed last), or as the last completed task left it."""
-    work = work or OpenWork.of(workflow)
-    current = work.user_tasks + work.waiting
-    if len(current) == 1:
-        return current[0].data
-    if current:
-        merged: dict = {}
-        for task in sorted(current, key=lambda t: t.last_state_change):
-            merged.update(task.data)
-        return merged
-    latest = None
-    for task in workflow.get_tasks(state=TaskState.COMPLETED):
-        if latest is None or task.last_state_change >= latest.last_state_change:
-            latest = task
-    return latest.data if latest is not None else workflow.data
 
 
 def _merge_reached(previous: dict | None, trace: Trace) -> dict:

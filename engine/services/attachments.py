@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
 
-from engine import access, people
+from engine.services import access, people
 from engine.errors import FieldError, NotFound, ValidationFailed
-from engine.queries import may_read_case
+from engine.permissions import may_read_case
 from engine.store.models import AuditEvent, Case, OpenTask
 from engine.store.web_models import Attachment
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 MAX_BYTES = 10 * 1024 * 1024
 KINDS = {

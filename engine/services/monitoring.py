@@ -14,11 +14,11 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from engine import cases
+from engine.services import cases
 from engine.errors import DomainError, FieldError, ValidationFailed
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 # CSV columns (the platform's export, one household per row). Lists are separated by ';'.
 CSV_COLUMNS = ("warning_id", "warning_type", "pushed_on", "area_code", "name", "id_number", "phone",

@@ -13,29 +13,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import people
-from engine.context import CaseContext
+from engine.services import people
+from engine.workflow.context import CaseContext
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
-from engine.roles import CASE_WORKER_ROLES, Role, county_of
-from engine.runtime import (
-    INBOX,
-    STATES,
-    Trace,
-    audit,
-    delete_open_rows,
-    incident_from,
-    persist,
-    run_engine_steps,
-    script_engine,
-)
+from engine.areas import county_of
+from engine.permissions import may_act_on, may_work_in
+from engine.vocabulary import CASE_WORKER_ROLES, CHANNELS, Role
+from engine.workflow.persist import INBOX, STATES, audit, delete_open_rows, persist
+from engine.workflow.runtime import Trace, incident_from, run_engine_steps, script_engine
 from engine.store.models import Area, AuditEvent, CaseCounter, CaseState, IdempotencyKey, Timer, User
 from engine.store.rows import insert_case, load_case, load_case_with_state, save_case
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
-CHANNELS = {"window": "窗口申请", "proxy": "代为申请", "online": "网上申请", "visit": "主动发现（走访）",
-            "warning": "主动发现（监测预警）"}
 RESERVED_KEYS = ("case_no", "area_code", "county_code", "channel")
 
 # Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
@@ -77,7 +68,7 @@ def start_case(eng: Engine, application: dict, area_code: str, by: str | None, c
             raise NotFound(f"区划 {area_code} 不存在")
         if by is not None:
             user = people.get_user(session, by)
-            if Role(user.role) not in CASE_WORKER_ROLES or not people.may_work_in(user, area_code):
+            if Role(user.role) not in CASE_WORKER_ROLES or not may_work_in(user, area_code):
                 raise NotPermitted("无权在该区划受理申请")
         version, loaded = eng.specs.current(session)
         if loaded.start_form:
@@ -155,7 +146,7 @@ def _open_task_for(session: Session, username: str, task_id: str):
     row = _open_row(session, task_id)
     if row is None:
         raise NotFound("待办不存在或已办结")
-    if not people.may_act_on(user, row.role, row.area_code):
+    if not may_act_on(user, row.role, row.area_code):
         raise NotPermitted("无权办理该待办")
     return row
 
@@ -188,7 +179,7 @@ def _complete_in(eng: Engine, session: Session, username: str, task_id: str, dat
         if _was_open(session, task_id):
             raise Conflict("该待办已被办理，不能重复提交")
         raise NotFound("待办不存在")
-    if not people.may_act_on(user, row.role, row.area_code):
+    if not may_act_on(user, row.role, row.area_code):
         raise NotPermitted("无权办理该待办")
     if row.claimed_by and row.claimed_by != username:
         raise Conflict(f"该待办已由 {row.claimed_by} 认领")

@@ -6,26 +6,28 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine import (
+from engine import parameters
+from engine.services import (
     access,
     attachments,
     cases,
-    diagrams,
+    deploy,
     intake,
-    parameters,
     people,
-    places,
-    queries,
     residents,
     signin,
-    task_forms,
     timers,
-    versions,
 )
-from engine.specs import SpecFiles
 from engine.store import schema
 from engine.store.db import Database
 from engine.store.models import AuditEvent
+from engine.studio import versions as studio_versions
+from engine.unit_of_work import UnitOfWork
+from engine.views import case_view, inbox, places, public, task_page
+from engine.views import reports as report_views
+from engine.workflow import diagrams
+from engine.workflow.registry import SpecRegistry
+from engine.workflow.specs import SpecFiles
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +42,7 @@ class Engine:
     def __init__(self, db: Database, clock: Callable[[], datetime] | None = None):
         self.db = db
         self.clock = clock or system_clock
-        self.specs = versions.SpecRegistry()
+        self.specs = SpecRegistry()
 
     @classmethod
     def open(cls, url: str | None = None, clock: Callable[[], datetime] | None = None,
@@ -53,21 +55,25 @@ class Engine:
     def now(self) -> datetime:
         return self.clock()
 
+    def uow(self, readonly: bool = False) -> UnitOfWork:
+        """A unit of work on this engine's database, clock and specs."""
+        return UnitOfWork(self.db, self.clock, self.specs, readonly)
+
     def close(self) -> None:
         self.db.dispose()
 
     # -- specs -----------------------------------------------------------------------------------
     def deploy(self, bpmn_dir: str | Path = PROJECT_ROOT / "bpmn", forms_dir: str | Path = PROJECT_ROOT / "forms",
-               by: str = "system", note: str | None = None) -> versions.Deployment:
+               by: str = "system", note: str | None = None) -> deploy.Deployment:
         return self.deploy_files(SpecFiles.from_dirs(bpmn_dir, forms_dir), by=by, note=note)
 
-    def deploy_files(self, files: SpecFiles, by: str = "system", note: str | None = None) -> versions.Deployment:
+    def deploy_files(self, files: SpecFiles, by: str = "system", note: str | None = None) -> deploy.Deployment:
         with self.db.write() as session:
-            return versions.deploy(session, self.specs, files, by, self.now(), note)
+            return deploy.deploy(session, self.specs, files, by, self.now(), note)
 
     def versions(self) -> list[dict]:
         with self.db.read() as session:
-            return versions.list_versions(session)
+            return studio_versions.list_versions(session)
 
     # -- people and places ----------------------------------------------------------------------
     def add_area(self, code: str, name: str, parent_code: str | None = None, by: str = "system") -> None:
@@ -118,8 +124,8 @@ class Engine:
         return cases.cancel(self, case_no, by, reason)
 
     def import_warnings(self, text: str, fmt: str, by: str | None = None):
-        """Start cases from the monitoring platform's warnings (CSV or JSON); see engine/monitoring.py."""
-        from engine import monitoring
+        """Start cases from the monitoring platform's warnings (CSV or JSON); see engine/services/monitoring.py."""
+        from engine.services import monitoring
 
         return monitoring.import_warnings(self, text, fmt, by)
 
@@ -131,23 +137,20 @@ class Engine:
         timers.run_worker(self, stop)
 
     # -- reading --------------------------------------------------------------------------------
-    def inbox(self, username: str, **filters) -> queries.InboxPage:
-        return queries.inbox(self, username, **filters)
+    def inbox(self, username: str, **filters) -> inbox.InboxPage:
+        return inbox.inbox(self, username, **filters)
 
-    def open_tasks(self, case_no: str) -> list[queries.InboxRow]:
-        return queries.open_tasks(self, case_no)
+    def open_tasks(self, case_no: str) -> list[inbox.InboxRow]:
+        return inbox.open_tasks(self, case_no)
 
-    def case_view(self, case_no: str, username: str | None = None) -> queries.CaseView:
-        return queries.case_view(self, case_no, username)
+    def case_view(self, case_no: str, username: str | None = None) -> case_view.CaseView:
+        return case_view.case_view(self, case_no, username)
 
     def public_notices(self, township_code: str) -> list[dict]:
-        return queries.public_notices(self, township_code)
+        return public.public_notices(self, township_code)
 
     def prior_cases(self, id_number: str) -> list[dict]:
-        return queries.prior_cases(self, id_number)
-
-    def cases_needing_attention(self, username: str) -> list[dict]:
-        return queries.cases_needing_attention(self, username)
+        return case_view.prior_cases(self, id_number)
 
     # -- for the web front: sign-in, access, forms, attachments, residents, diagrams, places -----
     def authenticate(self, username: str, password: str, remote_addr: str) -> signin.Account:
@@ -169,14 +172,14 @@ class Engine:
                     audit_view: bool = True) -> None:
         access.case_access(self, username, case_no, what, remote_addr, audit_view)
 
-    def task_access(self, username: str, task_id: str, what: str, remote_addr: str | None = None) -> queries.InboxRow:
+    def task_access(self, username: str, task_id: str, what: str, remote_addr: str | None = None) -> inbox.InboxRow:
         return access.task_access(self, username, task_id, what, remote_addr)
 
-    def task_page(self, username: str, task_id: str, remote_addr: str | None = None) -> task_forms.TaskPage:
-        return task_forms.task_page(self, username, task_id, remote_addr)
+    def task_page(self, username: str, task_id: str, remote_addr: str | None = None) -> task_page.TaskPage:
+        return task_page.task_page(self, username, task_id, remote_addr)
 
-    def task_form(self, username: str, task_id: str, remote_addr: str | None = None) -> tuple[queries.InboxRow, dict]:
-        return task_forms.task_form(self, username, task_id, remote_addr)
+    def task_form(self, username: str, task_id: str, remote_addr: str | None = None) -> tuple[inbox.InboxRow, dict]:
+        return task_page.task_form(self, username, task_id, remote_addr)
 
     def submission_seen(self, username: str, idempotency_key: str) -> bool:
         return cases.submission_seen(self, username, idempotency_key)
@@ -204,7 +207,7 @@ class Engine:
         return residents.submit_objection(self, case_no, data, remote_addr)
 
     def case_diagrams(self, case_no: str) -> list[diagrams.CaseDiagram]:
-        return diagrams.case_diagrams(self, case_no)
+        return case_view.case_diagrams(self, case_no)
 
     def places(self, within: str = "", level: str | None = None) -> list[places.Place]:
         return places.places(self, within, level)
@@ -212,15 +215,34 @@ class Engine:
     def area_names(self) -> dict[str, str]:
         return places.names(self)
 
-    # -- the process owner's studio, operations and reports (engine/studio/, engine/reports.py) ---
+    # -- the process owner's studio, operations and reports (engine/studio/, engine/views/reports/) ---
     def studio(self):
         """The process owner's studio and operations: an engine.studio.Studio on this engine."""
         from engine.studio import Studio
 
         return Studio(self)
 
-    def reports(self):
-        """台账 and dashboards: an engine.reports.Reports on this engine."""
-        from engine.reports import Reports
-
+    def reports(self) -> Reports:
+        """台账 and dashboards (engine/views/reports/)."""
         return Reports(self)
+
+
+class Reports:
+    """The report views, each in a read-only unit of work (an export audits in its own)."""
+
+    def __init__(self, eng: Engine):
+        self._eng = eng
+
+    def ledger(self, username: str, filters: report_views.LedgerFilter, limit: int = 50,
+               offset: int = 0) -> report_views.LedgerPage:
+        return report_views.ledger(self._eng.uow(readonly=True), username, filters, limit, offset)
+
+    def dashboard(self, username: str, filters: report_views.LedgerFilter) -> report_views.Dashboard:
+        return report_views.dashboard(self._eng.uow(readonly=True), username, filters)
+
+    def export_csv(self, username: str, filters: report_views.LedgerFilter, remote_addr: str | None = None):
+        return report_views.export_csv(self._eng.uow(), username, filters, remote_addr)
+
+    def export_xlsx(self, username: str, filters: report_views.LedgerFilter, target,
+                    remote_addr: str | None = None) -> int:
+        return report_views.export_xlsx(self._eng.uow(), username, filters, target, remote_addr)

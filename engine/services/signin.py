@@ -11,14 +11,14 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from engine import people
+from engine.services import people
 from engine.errors import DomainError, NotFound, NotPermitted
-from engine.roles import ROLE_TITLES, Role
+from engine.vocabulary import ROLE_TITLES, Role
 from engine.store.models import Area, AuditEvent, User
 from engine.store.web_models import LoginFailure
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5

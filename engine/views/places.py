@@ -11,7 +11,7 @@ from sqlalchemy import select
 from engine.store.models import Area
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 
 @dataclass(frozen=True)

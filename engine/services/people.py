@@ -12,7 +12,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
-from engine.roles import CASE_WORKER_ROLES, Role, area_level
+from engine.areas import area_level
+from engine.vocabulary import Role
 from engine.store.models import Area, User
 
 _hasher = PasswordHasher()
@@ -94,11 +95,3 @@ def issue_api_token(user: User) -> str:
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
-
-def may_work_in(user, area_code: str) -> bool:
-    """A case lies within the user's area when the user's code is a prefix of the case's."""
-    return area_code.startswith(user.area_code)
-
-
-def may_act_on(user, role: str, area_code: str) -> bool:
-    return user.role == role and Role(user.role) in CASE_WORKER_ROLES and may_work_in(user, area_code)

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine import people
+from engine.services import people
 from engine.errors import Conflict, NotFound, NotPermitted
-from engine.queries import InboxRow, may_read_case
+from engine.permissions import may_act_on, may_read_case
+from engine.views.inbox import InboxRow
 from engine.store.models import AuditEvent, Case, OpenTask
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 VIEWED = "personal_data_viewed"
 DENIED = "access_denied"
@@ -93,7 +94,7 @@ def task_access(
             case_id = case.id
             if not may_read_case(user, case):
                 refused = NotFound("待办不存在")
-            elif not people.may_act_on(user, row.role, row.area_code):
+            elif not may_act_on(user, row.role, row.area_code):
                 refused = NotPermitted("无权办理该待办：不属于您的岗位")
             else:
                 refused = None

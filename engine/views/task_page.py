@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine import access
-from engine.queries import CaseView, InboxRow
+from engine.services import access
+from engine.views.case_view import CaseView, case_view
+from engine.views.inbox import InboxRow
 from engine.store.models import Case, OpenTask
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 
 @dataclass
@@ -42,7 +43,7 @@ class TaskPage:
 def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None = None) -> TaskPage:
     """The task form page; opening it is an audited view of the case's personal data."""
     task = access.task_access(eng, username, task_id, "办理待办", remote_addr, audit_view=True)
-    case = eng.case_view(task.case_no, username)
+    case = case_view(eng, task.case_no, username)
     with eng.db.read() as session:
         loaded = eng.specs.for_version(session, case.spec_version_id)
         open_row = session.get(OpenTask, task_id)

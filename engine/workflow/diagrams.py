@@ -4,16 +4,10 @@ open tasks, for the bpmn-js viewer on the case page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from lxml import etree
-from sqlalchemy import select
 
-from engine.specs import BPMN_NS
-from engine.store.models import Case, CaseState, OpenTask
-
-if TYPE_CHECKING:
-    from engine.service import Engine
+from engine.workflow.specs import BPMN_NS, LoadedSpecs
 
 
 @dataclass(frozen=True)
@@ -26,20 +20,15 @@ class CaseDiagram:
     names: dict[str, str]  # element id -> its name in the diagram (timers, gateways, tasks)
 
 
-def case_diagrams(eng: Engine, case_no: str) -> list[CaseDiagram]:
-    """One diagram per process the case entered (the entry process first), in the order reached.
-    Call after the reader's access to the case was checked."""
-    with eng.db.read() as session:
-        case = session.scalar(select(Case).where(Case.case_no == case_no))
-        state = session.get(CaseState, case.id)
-        loaded = eng.specs.for_version(session, case.spec_version_id)
-        open_rows = session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)).all()
-    reached = (state.reached or {}).get("nodes", []) if isinstance(state.reached, dict) else []
+def case_diagrams(loaded: LoadedSpecs, reached: dict | None, open_tasks: list) -> list[CaseDiagram]:
+    """One diagram per process the case entered (the entry process first), in the order reached;
+    `open_tasks` are the case's inbox rows (process_id, element_id)."""
+    nodes = (reached or {}).get("nodes", []) if isinstance(reached, dict) else []
     order = [loaded.entry_process]
-    for process_id, _element in reached:
+    for process_id, _element in nodes:
         if process_id not in order:
             order.append(process_id)
-    for row in open_rows:
+    for row in open_tasks:
         if row.process_id not in order:
             order.append(row.process_id)
     files = _process_files(loaded.files.bpmn())
@@ -53,8 +42,8 @@ def case_diagrams(eng: Engine, case_no: str) -> list[CaseDiagram]:
                 process_id,
                 name,
                 text,
-                completed=[element for process, element in reached if process == process_id],
-                open_tasks=[row.element_id for row in open_rows if row.process_id == process_id],
+                completed=[element for process, element in nodes if process == process_id],
+                open_tasks=[row.element_id for row in open_tasks if row.process_id == process_id],
                 names=_element_names(text),
             )
         )
