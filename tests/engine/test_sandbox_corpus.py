@@ -163,7 +163,7 @@ RUNAWAYS = [
     ("x = []\nfor i in range(n):\n    x = [x, x]\ny = x == [x, x]", {"n": 60}, "数据结构过大"),
     ("t = ()\nfor i in range(n):\n    t = (t, t)\ny = {t: 1}", {"n": 60}, "数据结构过大"),
     ("t = ()\nfor i in range(n):\n    t = (t, t)\ny = hash(t)", {"n": 60}, "数据结构过大"),
-    ("t = ()\nfor i in range(n):\n    t = (t,)\ny = hash(t)", {"n": 10**5}, "数据结构"),
+    ("t = ()\nfor i in range(n):\n    t = (t,)\ny = hash(t)", {"n": 1000}, "数据结构嵌套过深"),
     ("x = []\nfor i in range(n):\n    x = [x, x]", {"n": 60}, "数据结构过大"),  # stored in the case data
     ("def f(k):\n    return f(k - 1) + f(k - 1) if k else 1\nx = f(n)", {"n": 40}, "运行时间超过上限"),
     ("f = lambda k: f(k - 1) + f(k - 1) if k else 1\nx = f(n)", {"n": 40}, "运行时间超过上限"),
@@ -179,8 +179,8 @@ RUNAWAYS = [
         {},
         "运行时间超过上限",
     ),
-    ("l = []\nfor i in range(n):\n    l.append([0] * 1000)", {"n": 10**6}, "占用内存超过上限"),
-    ("l = []\nfor i in range(n):\n    l.append(list(range(1000)))", {"n": 10**6}, "占用内存超过上限"),
+    ("l = []\nfor i in range(n):\n    l.append([0] * 10000)", {"n": 10**6}, "占用内存超过上限"),
+    ("l = []\nfor i in range(n):\n    l.append(list(range(10000)))", {"n": 10**6}, "占用内存超过上限"),
 ]
 
 
