@@ -81,7 +81,7 @@ def start_case(eng: Engine, application: dict, area_code: str, by: str | None, c
             applicant_id_number=str(applicant.get("id_number", "")).upper(),
             reason=application.get("reason"), started_at=now, updated_at=now, started_by=by,
         )
-        ctx = CaseContext(session, case, eng.now)
+        ctx = CaseContext(session, case, eng.now, application=application)
         workflow = loaded.new_workflow(script_engine(ctx))
         start = workflow.get_next_task(state=TaskState.READY)
         data = {k: v for k, v in application.items() if k not in RESERVED_KEYS}

@@ -15,8 +15,8 @@ from engine import logs, metrics, privacy
 from engine.areas import township_of
 from engine.store.models import AuditEvent, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer
 from engine.store.rows import save_case
-from engine.workflow.context import CaseContext
-from engine.workflow.runtime import Incident, OpenWork, Trace, latest_data
+from engine.workflow.context import MAX_AMOUNT, CaseContext
+from engine.workflow.runtime import Incident, OpenWork, Trace, incident_from, latest_data
 from engine.workflow.specs import LoadedSpecs
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     case = ctx.case
     work = OpenWork.of(workflow)
     case_data = latest_data(workflow, work)
-    _update_summary(case, case_data)
+    _update_summary(case, case_data, ctx.effects.flags)
     session.execute(_SAVE_STATE, {"b_case_id": case.id, "b_workflow": loaded.dump_workflow(workflow),
                                   "b_reached": _merge_reached(previous_reached, trace),
                                   "b_data": _jsonable(case_data)})
@@ -100,13 +100,21 @@ def _merge_reached(previous: dict | None, trace: Trace) -> dict:
     return reached
 
 
-def _update_summary(case, data: dict) -> None:
+def _update_summary(case, data: dict, flags: list[str]) -> None:
+    """The case row's category and amount from the case data; a value the columns cannot hold is
+    left out and the case flagged, instead of failing the save."""
     category = data.get("category")
     if isinstance(category, str) and category:
-        case.category = category
+        if len(category) <= 20:
+            case.category = category
+        else:
+            flags.append(f"救助类别取值过长：{category[:20]}…")
     amount = data.get("amount")
     if isinstance(amount, int) and not isinstance(amount, bool):
-        case.amount = amount
+        if 0 <= amount <= MAX_AMOUNT:
+            case.amount = amount
+        else:
+            flags.append(f"救助金额超出范围（0–{MAX_AMOUNT} 元）")
 
 
 def _sync_inbox(session: Session, ctx: CaseContext, loaded: LoadedSpecs, work: OpenWork, now: datetime) -> list[dict]:
@@ -129,7 +137,13 @@ def _inbox_row(ctx: CaseContext, loaded: LoadedSpecs, task, now: datetime) -> di
     case = ctx.case
     process_id = task.workflow.spec.name
     info = loaded.task_info(process_id, task.task_spec.bpmn_id)
-    due = _evaluate_due(task, info.due_expression) if info is not None and info.due_expression else None
+    due = None
+    if info is not None and info.due_expression:
+        try:
+            due = _evaluate_due(task, info.due_expression)
+        except Exception as err:  # noqa: BLE001 - the task opens without a due time, the case needs attention
+            reason = incident_from(task.workflow, err).message
+            ctx.effects.flags.append(f"“{task.task_spec.bpmn_name or task.task_spec.bpmn_id}”的办理时限无法计算：{reason}")
     return dict(
         task_id=str(task.id), case_id=case.id, case_no=case.case_no, element_id=task.task_spec.bpmn_id,
         name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, process_id=process_id,
@@ -145,6 +159,8 @@ def _evaluate_due(task, expression: str) -> datetime | None:
         return value
     if isinstance(value, str) and value:
         return TimerEventDefinition.get_datetime(value)
+    if value is not None:
+        raise ValueError(f"办理时限应为日期时间，得到 {type(value).__name__}")
     return None
 
 
@@ -186,7 +202,9 @@ def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, n
 
 def _publish(session: Session, case, data: dict, until: str, amount: int | None, now: datetime) -> None:
     household = data.get("household")
-    size = data.get("household_size") or (len(household) if isinstance(household, list) and household else 1)
+    size = data.get("household_size")
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 1000:
+        size = len(household) if isinstance(household, list) and 0 < len(household) <= 1000 else 1
     table = PublicNotice.__table__
     values = dict(case_no=case.case_no, township_code=township_of(case.area_code) or case.area_code,
                   masked_name=privacy.mask_name(case.applicant_name),

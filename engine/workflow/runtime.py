@@ -13,13 +13,11 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from engine.workflow.context import CaseContext, HelperError
-from engine.workflow.sandbox import SandboxScriptEngine, SandboxViolation
+from sqlalchemy.exc import SQLAlchemyError
 
-STEP_ERRORS = (SpiffWorkflowException, SandboxViolation, HelperError, ValueError, TypeError, KeyError,
-               NameError, AttributeError, ZeroDivisionError, IndexError)
+from engine.workflow.context import CaseContext, HelperError
+from engine.workflow.sandbox import SandboxScriptEngine, SandboxViolation, ScriptError
 
 
 @dataclass
@@ -61,20 +59,41 @@ def script_engine(ctx: CaseContext) -> SandboxScriptEngine:
 
 
 def run_engine_steps(workflow, trace: Trace) -> Incident | None:
-    """Let SpiffWorkflow run everything automatic; an error becomes an incident, not an exception."""
+    """Let SpiffWorkflow run everything automatic; an error becomes an incident, not an exception.
+    (The sandbox turns whatever diagram code raises into an Exception; see engine/workflow/sandbox.py.)"""
     try:
         workflow.refresh_timers()
         workflow.do_engine_steps(did_complete_task=trace.record)
-    except STEP_ERRORS as err:
+    except Exception as err:  # noqa: BLE001 - the step boundary; the database's own errors pass on
         return incident_from(workflow, err)
     return None
 
 
+def _causes(err: BaseException):
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        yield err
+        err = err.__cause__ or err.__context__
+
+
 def incident_from(workflow, err: Exception) -> Incident:
+    """The incident a failed step leaves on the case. A database error is not the diagram's fault:
+    it is raised again, so the unit of work rolls back and the caller sees it."""
+    for cause in _causes(err):
+        if isinstance(cause, SQLAlchemyError):
+            raise cause
     failed = workflow.get_next_task(state=TaskState.ERROR)
     task = getattr(err, "task", None) or failed
     spec = task.task_spec if task is not None else None
     message = str(err).strip() or err.__class__.__name__
+    for cause in _causes(err):
+        if isinstance(cause, ScriptError):
+            message = f"流程代码被沙箱中止：{cause}"
+            break
+        if isinstance(cause, (HelperError, SandboxViolation)):
+            message = str(cause)
+            break
     return Incident(getattr(spec, "bpmn_id", None), getattr(spec, "bpmn_name", None), message)
 
 
