@@ -91,8 +91,10 @@ class Writer:
 
     def add(self, row: dict) -> None:
         self.rows.append({c: row.get(c) for c in self.columns})
-        if len(self.rows) >= self.batch:
-            self.flush()
+
+    @property
+    def full(self) -> bool:
+        return len(self.rows) >= self.batch
 
     def flush(self) -> None:
         if not self.rows:
@@ -132,6 +134,7 @@ def load(eng: Engine, villages: list[str], count: int, seed: int = 11) -> dict:
     events = Writer(eng, AuditEvent.__table__)
     ledger = Writer(eng, LedgerEntry.__table__)
     open_tasks = Writer(eng, OpenTask.__table__)
+    writers = (cases, events, ledger, open_tasks)
     now = datetime.now(UTC)
     for number in range(count):
         case_id = first_id + number
@@ -143,7 +146,10 @@ def load(eng: Engine, villages: list[str], count: int, seed: int = 11) -> dict:
         if category is None:
             outcome = "refused" if roll < 0.5 else None
         names = STEPS.get(category, ["受理审查"])
-        steps = [started + timedelta(hours=rng.uniform(2, 24 * 15) * (i + 1)) for i in range(len(names))]
+        steps, moment = [], started
+        for _ in names:  # each step completes some hours to two weeks after the one before
+            moment += timedelta(hours=rng.uniform(2, 24 * 15))
+            steps.append(moment)
         status = "running" if outcome is None else "completed"
         amount = rng.randrange(300, 9000, 50) if outcome == "approved" else None
         case_no = f"{village[:6]}-2026-{number:07d}"
@@ -179,9 +185,12 @@ def load(eng: Engine, villages: list[str], count: int, seed: int = 11) -> dict:
                             "county_code": village[:6], "category": category, "applicant_name": f"申请人{number}",
                             "amount": 0 if way == "referral" else amount // stages, "way": way, "stage": stage,
                             "note": "", "approver": clerk, "recorded_at": steps[-1] + timedelta(days=30 * (stage - 1))})
+        if any(w.full for w in writers):  # cases first: the other rows refer to them
+            for writer in writers:
+                writer.flush()
         if number % 50_000 == 49_999:
-            print(f"    {number + 1} cases generated", flush=True)
-    for writer in (cases, events, ledger, open_tasks):
+            print(f"    {number + 1} cases written", flush=True)
+    for writer in writers:
         writer.flush()
     if not eng.db.sqlite:
         with eng.db.writer.connect() as connection:
