@@ -125,15 +125,15 @@ def _copy_value(value):
     return value
 
 
-def load(eng: Engine, villages: list[str], count: int, seed: int = 11) -> dict:
+def load(eng: Engine, villages: list[str], count: int, seed: int = 11, batch: int = 20_000) -> dict:
     rng = random.Random(seed)
     with eng.db.read() as session:
         version_id = session.scalar(select(func.max(SpecVersion.id)))
         first_id = (session.scalar(select(func.max(Case.id))) or 0) + 1
-    cases = Writer(eng, Case.__table__, with_id=True)
-    events = Writer(eng, AuditEvent.__table__)
-    ledger = Writer(eng, LedgerEntry.__table__)
-    open_tasks = Writer(eng, OpenTask.__table__)
+    cases = Writer(eng, Case.__table__, batch, with_id=True)
+    events = Writer(eng, AuditEvent.__table__, batch)
+    ledger = Writer(eng, LedgerEntry.__table__, batch)
+    open_tasks = Writer(eng, OpenTask.__table__, batch)
     writers = (cases, events, ledger, open_tasks)
     now = datetime.now(UTC)
     for number in range(count):
@@ -259,6 +259,7 @@ def main() -> int:
     parser.add_argument("--counties", type=int, default=50)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--exports", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=20_000, help="rows per COPY / executemany")
     parser.add_argument("--skip-load", action="store_true", help="measure a database loaded before")
     args = parser.parse_args()
     eng = Engine.open(args.url)
@@ -267,7 +268,7 @@ def main() -> int:
         eng.deploy(by="bench")
         started = time.perf_counter()
         villages = areas_and_people(eng, counties)
-        loaded = load(eng, villages, args.cases)
+        loaded = load(eng, villages, args.cases, batch=args.batch)
         if not eng.db.sqlite:
             with eng.db.writer.connect() as connection:
                 connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
