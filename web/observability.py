@@ -91,6 +91,7 @@ def init_app(app: Flask) -> None:
         if token is not None:
             logs.REQUEST_ID.reset(token)
 
+    app.add_template_global(request_id)  # error pages show it: a clerk's report leads to the log lines
     app.register_blueprint(bp)
 
 

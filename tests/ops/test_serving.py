@@ -149,6 +149,8 @@ def test_a_traceback_is_logged_with_the_request_id_of_the_request(app, caplog):
     with caplog.at_level(logging.ERROR):
         response = app.test_client().get("/boom-for-test", headers={"X-Request-ID": "req-for-traceback-1"})
     assert response.status_code == 500 and response.headers["X-Request-ID"] == "req-for-traceback-1"
+    missing = app.test_client().get("/no-such-page", headers={"X-Request-ID": "req-for-error-page-1"})
+    assert missing.status_code == 404 and "req-for-error-page-1" in missing.get_data(as_text=True)
     [record] = [r for r in caplog.records if r.exc_info]
     from engine.logs import JSONFormatter
 
