@@ -283,3 +283,22 @@ class Job(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class ReportFact(Base):
+    """Per township, China-time day and category: the applications, approvals and refusals of the
+    cases started that day, and the payments recorded that day. Kept current in the transaction of
+    every step (engine/views/reports/facts.py), so dashboards above the township sum these rows
+    instead of scanning every case and ledger row."""
+
+    __tablename__ = "report_facts"
+    __table_args__ = (Index("ix_report_facts_county_day", "county_code", "day"),)
+    township_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, China time
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)  # '' while unclassified
+    county_code: Mapped[str] = mapped_column(String(6))
+    applications: Mapped[int] = mapped_column(Integer, default=0)
+    approvals: Mapped[int] = mapped_column(Integer, default=0)
+    refusals: Mapped[int] = mapped_column(Integer, default=0)
+    payments: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import logs, metrics, privacy
 from engine.areas import township_of
+from engine.store import report_facts as facts
 from engine.store.models import AuditEvent, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer
 from engine.store.rows import save_case
 from engine.workflow.context import MAX_AMOUNT, CaseContext
@@ -41,6 +42,7 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
 
     Returns the case's open task rows after the step."""
     case = ctx.case
+    before = None if action == "case_started" else (case.category, case.outcome)  # for the report facts
     work = OpenWork.of(workflow)
     case_data = latest_data(workflow, work)
     _update_summary(case, case_data, ctx.effects.flags)
@@ -50,6 +52,7 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     open_rows = _sync_inbox(session, ctx, loaded, work, now)
     _sync_timers(session, case, work)
     _apply_effects(session, ctx, case_data, actor, now)
+    facts.record(session, case, before, ctx.effects.payments, now)
     case.current_step = "、".join(sorted({row["name"] for row in open_rows})) or None
     _set_status(case, workflow, incident, ctx.effects.flags, now)
     case.updated_at = now

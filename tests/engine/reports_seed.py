@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from engine.store import report_facts
 from engine.store.models import AuditEvent, Case, LedgerEntry, OpenTask, SpecVersion
 
 STEPS = {"emergency": ["受理审查", "先行救助决定", "发放"],
@@ -96,4 +97,6 @@ def seed(eng, villages: list[str], count: int, start: datetime, days: int, appro
             if open_rows:
                 session.execute(insert(OpenTask.__table__), open_rows)
         seeded.cases += len(cases)
+    with eng.db.write() as session:  # rows written around the engine: its report facts are recomputed
+        report_facts.rebuild(session)
     return seeded

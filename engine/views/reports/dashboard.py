@@ -17,12 +17,14 @@ from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from engine.areas import child_width, within
-from engine.store.models import AuditEvent, Case, LedgerEntry, OpenTask
+from engine.store.models import AuditEvent, Case, LedgerEntry, OpenTask, ReportFact
 from engine.unit_of_work import UnitOfWork
 from engine.views.reports.ledger import area_names, ledger_conditions
 from engine.views.reports.scope import LedgerFilter, conditions, validate
 from engine.views.reports.scope import scope as report_scope
 from engine.vocabulary import CATEGORIES_WITH_UNCLASSIFIED, PAID_WAYS, UNCLASSIFIED
+
+FACTS = ReportFact.__table__
 
 
 @dataclass
@@ -78,7 +80,10 @@ def durations(label: str, values: list[float]) -> Durations:
     return Durations(label, len(values), median, percentile(values, 0.9))
 
 
-def dashboard(uow: UnitOfWork, username: str, filters: LedgerFilter) -> Dashboard:
+def dashboard(uow: UnitOfWork, username: str, filters: LedgerFilter, use_facts: bool = True) -> Dashboard:
+    """The dashboard of the user's area (narrowed by the filters). Counts and amounts come from the
+    report facts when they can serve the scope (a township or any area above it, no payment-way
+    filter), else from the cases and the ledger themselves; both give the same figures."""
     validate(filters)
     now = uow.now()
     with uow:
@@ -86,28 +91,11 @@ def dashboard(uow: UnitOfWork, username: str, filters: LedgerFilter) -> Dashboar
         scope = report_scope(session, username, filters.area_code)
         dialect = session.get_bind().dialect.name
         names = area_names(session)
-        cases = _case_conditions(scope, filters)
-        month = _local_month(Case.started_at, dialect)
-        category = func.coalesce(Case.category, UNCLASSIFIED)
-        counted = session.execute(
-            select(
-                month,
-                category,
-                func.count(),
-                func.sum(case((Case.outcome == "approved", 1), else_=0)),
-                func.sum(case((Case.outcome == "refused", 1), else_=0)),
-            )
-            .where(*cases)
-            .group_by(month, category)
-        ).all()
-        paid_month = _local_month(LedgerEntry.recorded_at, dialect)
-        paid_category = func.coalesce(LedgerEntry.category, UNCLASSIFIED)
-        paid = session.execute(
-            select(paid_month, paid_category, func.sum(LedgerEntry.amount), func.count())
-            .where(*ledger_conditions(scope, filters))
-            .group_by(paid_month, paid_category)
-        ).all()
-        by_area = _by_area(session, scope, filters, names)
+        if use_facts and facts_serve(scope, filters):
+            counted, paid, by_area = _from_facts(session, scope, filters, names)
+        else:
+            counted, paid = _counted(session, scope, filters, dialect), _paid(session, scope, filters, dialect)
+            by_area = _by_area(session, scope, filters, names)
         to_payment = _to_payment(session, scope, filters, dialect)
         steps = _steps(session, scope, filters, dialect)
         overdue = _overdue(session, scope, now, names)
@@ -132,6 +120,86 @@ def dashboard(uow: UnitOfWork, username: str, filters: LedgerFilter) -> Dashboar
         steps=steps,
         **overdue,
     )
+
+def _counted(session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list:
+    month = _local_month(Case.started_at, dialect)
+    category = func.coalesce(Case.category, UNCLASSIFIED)
+    return session.execute(
+        select(
+            month,
+            category,
+            func.count(),
+            func.sum(case((Case.outcome == "approved", 1), else_=0)),
+            func.sum(case((Case.outcome == "refused", 1), else_=0)),
+        )
+        .where(*_case_conditions(scope, filters))
+        .group_by(month, category)
+    ).all()
+
+
+def _paid(session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list:
+    paid_month = _local_month(LedgerEntry.recorded_at, dialect)
+    paid_category = func.coalesce(LedgerEntry.category, UNCLASSIFIED)
+    return session.execute(
+        select(paid_month, paid_category, func.sum(LedgerEntry.amount), func.count())
+        .where(*ledger_conditions(scope, filters))
+        .group_by(paid_month, paid_category)
+    ).all()
+
+
+def facts_serve(scope: str, filters: LedgerFilter) -> bool:
+    """The facts are kept per township and day: they answer a township or any area above it, for
+    any period and category, but not a village or a payment-way filter."""
+    return len(scope) in (2, 4, 6, 9) and not filters.way
+
+
+def _fact_conditions(scope: str, filters: LedgerFilter) -> list:
+    f = FACTS.c
+    if len(scope) == 9:
+        found = [f.township_code == scope]
+    elif len(scope) == 6:
+        found = [f.county_code == scope]
+    else:
+        found = list(within(f.county_code, scope))
+    if filters.date_from:
+        found.append(f.day >= filters.date_from.isoformat())
+    if filters.date_to:
+        found.append(f.day <= filters.date_to.isoformat())
+    if filters.category == UNCLASSIFIED:
+        found.append(f.category == "")
+    elif filters.category:
+        found.append(f.category == filters.category)
+    return found
+
+
+def _from_facts(session: Session, scope: str, filters: LedgerFilter, names: dict) -> tuple[list, list, list]:
+    f = FACTS.c
+    where = _fact_conditions(scope, filters)
+    month = func.substr(f.day, 1, 7)
+    category = case((f.category == "", UNCLASSIFIED), else_=f.category)
+    counted = session.execute(
+        select(month, category, func.sum(f.applications), func.sum(f.approvals), func.sum(f.refusals))
+        .where(*where).group_by(month, category).having(func.sum(f.applications) > 0)
+    ).all()
+    paid = session.execute(
+        select(month, category, func.sum(f.amount), func.sum(f.payments))
+        .where(*where).group_by(month, category).having(func.sum(f.payments) > 0)
+    ).all()
+    width = child_width(scope) or len(scope)
+    if width == 12:  # the villages of a township: the facts stop at the township
+        return counted, paid, _by_area(session, scope, filters, names)
+    area = f.township_code if width == 9 else func.substr(f.county_code, 1, width)
+    by_area = [
+        {"area_code": code, "name": names.get(code, code), "applications": int(n or 0),
+         "approvals": int(ok or 0), "amount": int(amount or 0)}
+        for code, n, ok, amount, payments in session.execute(
+            select(area, func.sum(f.applications), func.sum(f.approvals), func.sum(f.amount), func.sum(f.payments))
+            .where(*where).group_by(area).order_by(area)
+        ) if (n or 0) > 0 or (payments or 0) > 0
+    ]
+    return ([(m, c, int(n), int(a or 0), int(r or 0)) for m, c, n, a, r in counted],
+            [(m, c, int(s or 0), int(n)) for m, c, s, n in paid], by_area)
+
 
 def _case_conditions(scope: str, filters: LedgerFilter) -> list:
     return conditions(scope, filters, Case.county_code, Case.area_code, Case.started_at, Case.category)
