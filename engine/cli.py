@@ -284,6 +284,19 @@ def retry(ctx, case_no, by):
     click.echo(json.dumps(result, ensure_ascii=False, default=str))
 
 
+@main.command("rebuild-report-facts")
+@click.pass_context
+def rebuild_report_facts(ctx):
+    """Recompute the dashboards' report facts from the cases and the ledger (after rows were loaded
+    around the engine, e.g. a bulk import; every step keeps them current otherwise)."""
+    from engine.store import report_facts
+
+    eng = _engine(ctx)
+    with eng.db.write() as session:
+        rows = report_facts.rebuild(session)
+    click.echo(f"统计事实已重算：{rows} 行")
+
+
 @main.command()
 @click.argument("target", type=click.Path(dir_okay=False))
 @click.pass_context

@@ -36,6 +36,8 @@ def test_deploy_people_parameters_and_backup(sqlite_url, tmp_path):
                "--password", "secret-1")[0] == 0
     code, out = run(sqlite_url, "set-parameters", "639001", "township_pay_first_limit=1500", "--by", "owner")
     assert code == 0 and Engine.open(sqlite_url).parameters("639001").get("township_pay_first_limit") == 1500
+    code, out = run(sqlite_url, "rebuild-report-facts")
+    assert code == 0 and "统计事实已重算：0 行" in out
     code, out = run(sqlite_url, "backup", str(tmp_path / "copy.sqlite3"))
     assert code == 0
     copy = Engine.open(f"sqlite:///{tmp_path / 'copy.sqlite3'}")
