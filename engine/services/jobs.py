@@ -56,6 +56,10 @@ class LeaseLost(Exception):
     """Another worker holds this job now (ours lapsed); stop without recording anything."""
 
 
+class Interrupted(Exception):
+    """The worker is stopping: the job goes back to the queue for another worker, at once."""
+
+
 @dataclass
 class JobView:
     id: int
@@ -139,13 +143,17 @@ def claim(eng: Engine, worker: str, kinds: tuple[str, ...] | None = None) -> int
 class JobContext:
     """What a job's handler sees: its parameters, and `progress()` to report (and renew the lease)."""
 
-    def __init__(self, eng: Engine, job_id: int, worker: str, kind: str, params: dict, attempt: int):
+    def __init__(self, eng: Engine, job_id: int, worker: str, kind: str, params: dict, attempt: int,
+                 stop: Callable[[], bool] = lambda: False):
         self.eng, self.id, self.worker, self.kind, self.params, self.attempt = eng, job_id, worker, kind, params, attempt
+        self.stop = stop
         self._last = 0.0
 
     def progress(self, done: int, total: int | None = None, message: str | None = None, force: bool = False) -> None:
         """Record how far the job is (at most about once a second unless forced); LeaseLost if another
-        worker took the job over."""
+        worker took the job over, Interrupted if this worker is stopping."""
+        if self.stop():
+            raise Interrupted(self.id)
         moment = time.monotonic()
         if not force and moment - self._last < 1.0:
             return
@@ -162,13 +170,13 @@ class JobContext:
             raise LeaseLost(self.id)
 
 
-def run_one(eng: Engine, job_id: int, worker: str) -> str:
+def run_one(eng: Engine, job_id: int, worker: str, stop: Callable[[], bool] = lambda: False) -> str:
     """Do a claimed job and record its end; returns the status."""
     _load_handlers()
     with eng.db.read() as session:
         job = session.get(Job, job_id)
         kind, params, attempt = job.kind, dict(job.params), job.attempts
-    context = JobContext(eng, job_id, worker, kind, params, attempt)
+    context = JobContext(eng, job_id, worker, kind, params, attempt, stop)
     started = time.monotonic()
     try:
         result = KINDS[kind](eng, context)
@@ -176,6 +184,12 @@ def run_one(eng: Engine, job_id: int, worker: str) -> str:
     except LeaseLost:
         logs.event(log, "job_lease_lost", logging.WARNING, job_id=job_id, kind=kind, worker=worker)
         return "lost"
+    except Interrupted:
+        with eng.db.write() as session:  # back to the queue: another worker starts it again now
+            session.execute(update(Job).where(Job.id == job_id, Job.claimed_by == worker, Job.status == "running")
+                            .values(status="queued", claimed_by=None, lease_until=None))
+        logs.event(log, "job_interrupted", logging.INFO, job_id=job_id, kind=kind, worker=worker)
+        return "queued"
     except Exception as err:  # noqa: BLE001 - a failing job is recorded, the worker goes on
         result, status = None, "failed"
         error = f"{type(err).__name__}: {err}"
@@ -215,4 +229,4 @@ def work(eng: Engine, stop: Callable[[], bool], idle_sleep: float = 0.5) -> None
         if job_id is None:
             time.sleep(idle_sleep)
             continue
-        run_one(eng, job_id, worker)
+        run_one(eng, job_id, worker, stop)

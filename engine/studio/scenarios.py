@@ -110,7 +110,7 @@ def execute(eng: Engine, job: jobs.JobContext) -> dict:
     try:
         outcome = run(job.params["files"], job.params.get("keyword"),
                       on_progress=lambda done, total: job.progress(done, total))
-    except jobs.LeaseLost:
+    except (jobs.LeaseLost, jobs.Interrupted):
         raise
     except Exception as err:  # noqa: BLE001 - the run must end with a recorded status
         outcome = Outcome("error", [], f"{type(err).__name__}: {err}")

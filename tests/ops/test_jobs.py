@@ -143,3 +143,27 @@ def test_an_export_queued_on_a_web_worker_that_went_away_is_done_by_the_worker(t
             other.opener.open(f"{base}/jobs/{job_id}/file", timeout=20)
         assert refused.value.code in (403, 404)
     eng.close()
+
+
+@jobs.handler("test_long")
+def _long(eng, job) -> dict:
+    for step in range(1000):
+        job.progress(step, 1000, force=True)
+        time.sleep(0.01)
+    return {}
+
+
+def test_a_stopping_worker_puts_its_job_back_in_the_queue(queue):
+    with queue.db.write() as session:
+        job_id = jobs.enqueue(session, "test_long", {}, "tester", queue.now())
+    stop = threading.Event()
+    worker = threading.Thread(target=jobs.work, args=(queue, stop.is_set, 0.05))
+    worker.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and jobs.get(queue, job_id).progress < 3:
+        time.sleep(0.05)
+    stop.set()
+    worker.join(10)
+    view = jobs.get(queue, job_id)
+    assert not worker.is_alive() and view.status == "queued" and 3 <= view.progress < 999
+    assert jobs.claim(queue, "another:1") == job_id  # another worker takes it up at once
