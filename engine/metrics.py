@@ -41,6 +41,13 @@ def multiprocess() -> bool:
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
+def prepare_folder() -> None:
+    """Create the shared metrics folder if it is configured and missing (whichever of the web server
+    and the worker starts first)."""
+    if multiprocess():
+        os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
 _CREATING = threading.Lock()
 
 
@@ -51,6 +58,7 @@ def instruments() -> Instruments:
 
 @cache
 def _instruments() -> Instruments:
+    prepare_folder()
     from prometheus_client import Counter, Gauge, Histogram
 
     return Instruments(
