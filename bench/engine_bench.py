@@ -33,7 +33,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, insert, select, text
 
 from engine import Engine
-from engine.specs import SpecFiles, parse
+from engine.workflow.specs import SpecFiles, parse
 from engine.store.models import AuditEvent, Case, CaseState, OpenTask
 
 SPECS = ROOT / "bench" / "specs"

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine import Engine
 from engine.demo import seed as seed_demo
-from engine.reports import LedgerFilter
+from engine.views.reports import LedgerFilter
 from tests.engine import reports_seed
 
 TOWNSHIPS = ["639001001", "639001002", *[f"639001{i:03d}" for i in range(3, 11)]]
@@ -78,7 +78,7 @@ def prepare(url: str, cases: int) -> Engine:
 def measure(eng: Engine, runs: int, exports: int) -> None:
     reports = eng.reports()
     board = reports.dashboard("auditor", YEAR)
-    rows = sum(1 for _ in reports.ledger_rows("auditor", LedgerFilter()))
+    rows = reports.ledger("auditor", LedgerFilter(), limit=1).total
     print(
         f"  dashboard: {board.total('applications')} applications, {board.total('payments')} payments, "
         f"{board.total('amounts')} 元; ledger rows {rows}",

@@ -12,7 +12,7 @@ from engine.errors import (
            NotPermitted,
            ValidationFailed,
 )
-from engine.service import Engine
+from engine.facade import Engine
 
 __all__ = [
            "Conflict",

@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 from engine.errors import DomainError, LintFailed, ValidationFailed
-from engine.service import PROJECT_ROOT, Engine
-from engine.specs import SpecFiles
-from engine.specs import lint as lint_files
+from engine.facade import PROJECT_ROOT, Engine
+from engine.workflow.lint import lint as lint_files
+from engine.workflow.specs import SpecFiles
 from engine.store.db import Database, default_url
 
 
@@ -179,7 +179,7 @@ def seed_demo(ctx, no_cases):
 @click.pass_context
 def import_warnings(ctx, path, fmt, by):
     """Start cases from the 低收入人口动态监测平台's warnings (CSV or JSON)."""
-    from engine import monitoring
+    from engine.services import monitoring
 
     fmt = fmt or ("json" if path.endswith(".json") else "csv")
     try:

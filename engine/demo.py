@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from engine.errors import Conflict, DomainError
-from engine.service import Engine
+from engine.facade import Engine
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,3 @@ def mask_id_number(id_number: str) -> str:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 8) + value[-2:]
 
-
-def mask_phone(phone: str) -> str:
-    value = (phone or "").strip()
-    return value[:3] + "****" + value[-4:] if len(value) == 11 else "*" * len(value)

@@ -31,7 +31,7 @@ from engine import (
     ValidationFailed,
     demo,
 )
-from engine.context import add_working_days
+from engine.workflow.context import add_working_days
 
 # A Monday morning in the county (working days are counted Monday–Friday).
 SCENARIO_START = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -219,7 +219,7 @@ def warning_import(world, docstring):
 
 @when("县民政局导入监测平台的预警文件（CSV）：")
 def warning_csv_import(world, docstring):
-    from engine import monitoring
+    from engine.services import monitoring
 
     world.last_import_text = docstring.strip() + "\n"
     world.import_result = monitoring.import_warnings(world.eng, world.last_import_text, "csv", by="county_mz")
@@ -229,7 +229,7 @@ def warning_csv_import(world, docstring):
 
 @when("再次导入同一文件")
 def warning_csv_reimport(world):
-    from engine import monitoring
+    from engine.services import monitoring
 
     world.previous_import = world.import_result
     text = world.last_import_text

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import login_required, login_user, logout_user
 
 from engine.errors import NotPermitted
-from engine.signin import TooManyAttempts
+from engine.services.signin import TooManyAttempts
 from web.context import engine, me, remote
 from web.security import SignedIn
 

@@ -8,8 +8,8 @@ from flask import current_app, request
 from flask_login import current_user
 
 from engine import Engine
-from engine.attachments import AttachmentStore
-from engine.signin import Account
+from engine.services.attachments import AttachmentStore
+from engine.services.signin import Account
 
 
 @dataclass(frozen=True)

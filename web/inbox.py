@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_required
 
 from web.context import engine, me, remote
-from web.labels import CATEGORIES
+from engine.vocabulary import CATEGORIES
 
 bp = Blueprint("inbox", __name__)
 

@@ -1,44 +1,20 @@
-"""Chinese labels and formats for what pages show: categories, statuses, audit actions, notices."""
+"""Chinese labels and formats for what pages show. The domain's words (categories, statuses, roles,
+...) come from engine.vocabulary; audit actions and notice wording are the pages' own."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from flask import Flask
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from engine.vocabulary import (
+    CATEGORIES,
+    CHANNELS,
+    LOCAL_TZ,
+    OUTCOMES,
+    ROLE_LABELS,
+    STATUSES,
+)
 
-CATEGORIES = {"emergency": "急难型", "expenditure": "支出型", "major": "重大"}
-STATUSES = {
-    "running": "办理中",
-    "completed": "已办结",
-    "needs_attention": "需处理异常",
-    "cancelled": "已撤销",
-}
-OUTCOMES = {
-    "approved": "已批准救助",
-    "refused": "不予救助",
-    "referred": "已转介",
-    "withdrawn": "已终止",
-    "escalated": "已报上级",
-}
-CHANNELS = {
-    "window": "窗口申请",
-    "proxy": "代为申请",
-    "online": "网上申请",
-    "visit": "主动发现（走访）",
-    "warning": "主动发现（监测预警）",
-}
-ROLES = {
-    "village": "村(社区)",
-    "township": "乡镇(街道)",
-    "county": "县级民政部门",
-    "county_gov": "县人民政府",
-    "coordination": "县级协调机制",
-    "process_owner": "流程管理员",
-    "auditor": "审计",
-}
 ACTIONS = {
     "case_started": "提交申请",
     "task_completed": "完成待办",
@@ -112,7 +88,7 @@ def init_app(app: Flask) -> None:
         STATUSES=STATUSES,
         OUTCOMES=OUTCOMES,
         CHANNELS=CHANNELS,
-        ROLES=ROLES,
+        ROLES=ROLE_LABELS,
         ACTIONS=ACTIONS,
         NOTICES=NOTICES,
         NOTICE_FIELDS=NOTICE_FIELDS,

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from engine.errors import FieldError, ValidationFailed
-from engine.roles import Role
+from engine.vocabulary import Role
 from engine.studio.operations import KIND_TITLES
 from web.context import engine, me
 

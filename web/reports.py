@@ -1,5 +1,5 @@
 """统计报表: the 台账 (every payment) with its CSV / XLSX export, and the dashboard of a county or
-township drawn with Chart.js. Read-only pages; engine.reports decides who sees which area."""
+township drawn with Chart.js. Read-only pages; engine/views/reports decides who sees which area."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from flask import (
 from flask_login import login_required
 
 from engine.errors import FieldError, ValidationFailed
-from engine.reports import CATEGORIES, WAYS, LedgerFilter
+from engine.views.reports import LedgerFilter
+from engine.vocabulary import CATEGORIES_WITH_UNCLASSIFIED as CATEGORIES
+from engine.vocabulary import PAYMENT_WAYS as WAYS
 from web.context import engine, me, remote
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

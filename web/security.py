@@ -6,7 +6,7 @@ from flask import Flask
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
-from engine.signin import Account
+from engine.services.signin import Account
 from web.context import engine
 
 login_manager = LoginManager()

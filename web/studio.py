@@ -14,10 +14,10 @@ from flask_login import login_required
 from engine import forms as form_checks
 from engine.errors import FieldError, ValidationFailed
 from engine.parameters import catalogue
-from engine.studio.diff import KIND_TITLES
+from engine.workflow.diff import KIND_TITLES
 from web import schemaform
 from web.context import engine, me
-from web.labels import LOCAL_TZ
+from engine.vocabulary import LOCAL_TZ
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 EDITORS = {".bpmn": "bpmn", ".dmn": "dmn", ".json": "json"}
@@ -83,7 +83,7 @@ def new_draft():
         upload = request.files.get("archive")
         draft_id = studio().import_archive(me().username, name, upload.read() if upload else b"")
     elif source == "folders":
-        from engine.service import PROJECT_ROOT
+        from engine.facade import PROJECT_ROOT
 
         draft_id = studio().import_folders(me().username, name, PROJECT_ROOT / "bpmn", PROJECT_ROOT / "forms")
     else:

@@ -1,4 +1,4 @@
-"""Database connections: SQLite (WAL) by default, PostgreSQL by URL, and the unit of work."""
+"""Database connections: SQLite (WAL) by default, PostgreSQL by URL."""
 
 from __future__ import annotations
 
@@ -60,9 +60,14 @@ class Database:
         _configure_sqlite(engine, immediate)
         return engine
 
+    def session(self, write: bool = True) -> Session:
+        """A new session on the writers' pool (or, with write=False, the readers'); the caller ends it."""
+        return (self._write_sessions if write else self._read_sessions)()
+
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One unit of work: commits on a clean exit, rolls back on any exception."""
+        """A transaction for tools and tests: commits on a clean exit, rolls back on any exception.
+        The engine's own actions use engine.unit_of_work instead."""
         with self._write_sessions() as session, session.begin():
             yield session
 

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
-from engine.specs import SpecFiles, lint
+from engine.workflow.lint import lint
+from engine.workflow.specs import SpecFiles
 from engine.store.models import SpecVersion
 from engine.store.studio_models import StudioDraft
 

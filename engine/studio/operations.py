@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.queries import within
+from engine.areas import within
 from engine.store.models import Case, OpenTask, Timer
 
 TIMER_GRACE = timedelta(minutes=10)  # a worker fires within a second; ten minutes late means it did not

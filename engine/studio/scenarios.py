@@ -23,7 +23,7 @@ from engine.store.studio_models import ScenarioRun
 from engine.studio.drafts import write_folders
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 FEATURES_DIR = Path(__file__).resolve().parent.parent.parent / "features"
 RUN_TIMEOUT_SECONDS = 1800

@@ -10,17 +10,21 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import parameters, people, versions
+from engine import parameters
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
-from engine.roles import Role
-from engine.specs import SpecFiles
+from engine.permissions import may_read_case
+from engine.services import deploy, people
 from engine.store.models import AuditEvent, Case, SpecVersion
 from engine.store.studio_models import ScenarioRun, StudioDraft
-from engine.studio import diff as spec_diff
-from engine.studio import drafts, migration, operations, params, scenarios
+from engine.studio import drafts, migration, operations, scenarios, versions
+from engine.studio import parameters as params
+from engine.vocabulary import Role
+from engine.workflow import diff as spec_diff
+from engine.workflow import migration as case_migration
+from engine.workflow.specs import SpecFiles
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.facade import Engine
 
 READERS = (Role.PROCESS_OWNER, Role.AUDITOR)
 EDITORS = (Role.PROCESS_OWNER,)
@@ -210,7 +214,7 @@ class Studio:
             return _run_dict(row, self.eng.now())
 
     def deploy_draft(self, username: str, draft_id: int, note: str | None = None,
-                     accept_failures: bool = False) -> versions.Deployment:
+                     accept_failures: bool = False) -> deploy.Deployment:
         """Deploy a draft as the version new cases use. Its policy scenarios must have been run on
         exactly these files; failures are deployed only when the process owner accepts them."""
         with self.eng.db.write() as session:
@@ -227,7 +231,7 @@ class Studio:
             failed = [r["name"] for r in run.results if r["outcome"] != "passed"]
             if failed and not accept_failures:
                 raise Conflict(f"有 {len(failed)} 个政策场景未通过；确认政策已变更后可勾选“接受未通过的场景”再部署")
-            deployment = versions.deploy(session, self.eng.specs, files, username, self.eng.now(), note)
+            deployment = deploy.deploy(session, self.eng.specs, files, username, self.eng.now(), note)
             draft.status, draft.deployed_version_id = "deployed", deployment.version_id
             draft.updated_at, draft.updated_by = self.eng.now(), username
             self._audit(session, username, "draft_deployed",
@@ -236,7 +240,7 @@ class Studio:
             return deployment
 
     # -- migration -------------------------------------------------------------------------------
-    def migration_plan(self, username: str, from_version: int, to_version: int) -> list[migration.CasePlan]:
+    def migration_plan(self, username: str, from_version: int, to_version: int) -> list[case_migration.CasePlan]:
         with self.eng.db.read() as session:
             self._user(session, username, READERS)
         if from_version == to_version:
@@ -292,8 +296,6 @@ class Studio:
 
     def case_parameters(self, username: str, case_no: str) -> list[dict]:
         """Which parameter versions the case's decisions used (readers of the case may ask)."""
-        from engine.queries import may_read_case
-
         with self.eng.db.read() as session:
             user = people.get_user(session, username)
             case = session.scalar(select(Case).where(Case.case_no == case_no))

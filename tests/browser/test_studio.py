@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from engine.context import add_working_days
+from engine.workflow.context import add_working_days
 from tests.web.journeys import advance, application, form_data, start, task_named
 from web.labels import local_time
 

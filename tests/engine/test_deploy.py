@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from engine import Engine, LintFailed
-from engine.specs import SpecFiles, lint
+from engine.workflow.lint import lint
+from engine.workflow.specs import SpecFiles
 from tests.conftest import MINI, VILLAGE_A1, seed_people
 
 
@@ -86,7 +87,7 @@ def test_deploy_refuses_a_diagram_with_forbidden_code_and_stores_nothing(sqlite_
 
 
 def test_user_tasks_link_forms_the_spiff_arena_way(mini_copy):
-    from engine.specs import load
+    from engine.workflow.specs import load
 
     loaded = load(SpecFiles.from_dirs(mini_copy / "bpmn", mini_copy / "forms"))
     review = loaded.task_info("temporary_assistance", "Review")

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from engine import NotPermitted, ValidationFailed
-from engine.reports import CATEGORIES, LedgerFilter, durations, percentile
+from engine.views.reports import LedgerFilter, durations, percentile
+from engine.vocabulary import CATEGORIES_WITH_UNCLASSIFIED as CATEGORIES
 from engine.store.models import AuditEvent, Case, LedgerEntry
 from tests.conftest import COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_B1
 from tests.engine import reports_seed

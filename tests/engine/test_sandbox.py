@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.sandbox import SandboxEnvironment, SandboxViolation, check
+from engine.workflow.sandbox import SandboxEnvironment, SandboxViolation, check
 
 
 @pytest.fixture

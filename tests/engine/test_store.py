@@ -35,7 +35,7 @@ def test_engine_imports_no_flask():
 
 def test_inbox_query_reads_only_its_own_table(mini_engine, applicant, monkeypatch):
     mini_engine.start_case({"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a")
-    from engine import specs
+    from engine.workflow import specs
 
     def refuse(*args, **kwargs):
         raise AssertionError("the inbox deserialized a workflow")

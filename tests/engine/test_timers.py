@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from engine import timers
+from engine.services import timers
 from engine.store.models import Timer
 from tests.conftest import VILLAGE_A1
 

@@ -6,7 +6,7 @@ import re
 
 from tests.web.conftest import Visitor, visible_text
 from tests.web.forms_data import as_form
-from tests.web.journeys import DONG, advance, application, id_number, start, task_named
+from tests.web.journeys import DONG, advance, application, id_number, start
 
 CHENGGUAN = "639001001"
 

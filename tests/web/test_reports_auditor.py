@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text, update
 
-from engine.specs import SpecFiles
+from engine.workflow.specs import SpecFiles
 from engine.store.models import Base, Case
 from engine.store.studio_models import ScenarioRun
 from tests.web.conftest import Visitor

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from engine.specs import SpecFiles
+from engine.workflow.specs import SpecFiles
 from tests.web.conftest import app_on_copy, visible_text
 from tests.web.journeys import start, task_named
 

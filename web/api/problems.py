@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, json
 
 from engine.errors import Conflict, DomainError, NotFound, NotPermitted, ValidationFailed
-from engine.signin import TooManyAttempts
+from engine.services.signin import TooManyAttempts
 
 PROBLEM_TYPE = "https://jiuzhu.example/problems/"
 STATUS = [

@@ -1,0 +1,248 @@
+"""The Engine: the one object the web layer, the CLI and the tests talk to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine import parameters
+from engine.services import (
+    access,
+    attachments,
+    cases,
+    deploy,
+    intake,
+    people,
+    residents,
+    signin,
+    timers,
+)
+from engine.store import schema
+from engine.store.db import Database
+from engine.store.models import AuditEvent
+from engine.studio import versions as studio_versions
+from engine.unit_of_work import UnitOfWork
+from engine.views import case_view, inbox, places, public, task_page
+from engine.views import reports as report_views
+from engine.workflow import diagrams
+from engine.workflow.registry import SpecRegistry
+from engine.workflow.specs import SpecFiles
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    """Domain services over one database. `clock` returns an aware datetime (tests move it)."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] | None = None):
+        self.db = db
+        self.clock = clock or system_clock
+        self.specs = SpecRegistry()
+
+    @classmethod
+    def open(cls, url: str | None = None, clock: Callable[[], datetime] | None = None,
+             migrate: bool = True) -> Engine:
+        db = Database(url)
+        if migrate:
+            schema.upgrade(db)
+        return cls(db, clock)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def uow(self, readonly: bool = False) -> UnitOfWork:
+        """A unit of work on this engine's database, clock and specs."""
+        return UnitOfWork(self.db, self.clock, self.specs, readonly)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    # -- specs -----------------------------------------------------------------------------------
+    def deploy(self, bpmn_dir: str | Path = PROJECT_ROOT / "bpmn", forms_dir: str | Path = PROJECT_ROOT / "forms",
+               by: str = "system", note: str | None = None) -> deploy.Deployment:
+        return self.deploy_files(SpecFiles.from_dirs(bpmn_dir, forms_dir), by=by, note=note)
+
+    def deploy_files(self, files: SpecFiles, by: str = "system", note: str | None = None) -> deploy.Deployment:
+        with self.db.write() as session:
+            return deploy.deploy(session, self.specs, files, by, self.now(), note)
+
+    def versions(self) -> list[dict]:
+        with self.db.read() as session:
+            return studio_versions.list_versions(session)
+
+    # -- people and places ----------------------------------------------------------------------
+    def add_area(self, code: str, name: str, parent_code: str | None = None, by: str = "system") -> None:
+        with self.db.write() as session:
+            people.add_area(session, code, name, parent_code)
+            session.add(AuditEvent(at=self.now(), actor=by, action="area_saved", data={"code": code, "name": name}))
+
+    def add_user(self, username: str, display_name: str, role: str, area_code: str,
+                 password: str | None = None, by: str = "system") -> None:
+        with self.db.write() as session:
+            people.add_user(session, username, display_name, role, area_code, self.now(), password)
+            session.add(AuditEvent(at=self.now(), actor=by, action="user_added",
+                                   data={"username": username, "role": role, "area_code": area_code}))
+
+    # -- parameters -----------------------------------------------------------------------------
+    def set_parameters(self, county_code: str, values: dict, by: str, effective_from: datetime | None = None,
+                       reason: str | None = None) -> int:
+        with self.db.write() as session:
+            row = parameters.new_version(session, county_code, values, by, self.now(), effective_from, reason)
+            session.add(AuditEvent(at=self.now(), actor=by, action="parameters_changed",
+                                   data={"county_code": county_code, "version": row.version, "changed": values,
+                                         "effective_from": row.effective_from.isoformat(), "reason": reason},
+                                   parameter_version=row.version))
+            return row.version
+
+    def parameters(self, county_code: str, at: datetime | None = None) -> parameters.ParametersInForce:
+        with self.db.read() as session:
+            return parameters.in_force(session, county_code, at or self.now())
+
+    # -- cases ----------------------------------------------------------------------------------
+    def start_case(self, application: dict, area_code: str, by: str | None = None, channel: str = "window",
+                   idempotency_key: str | None = None) -> cases.CaseRef:
+        return cases.start_case(self, application, area_code, by, channel, idempotency_key)
+
+    def claim(self, username: str, task_id: str) -> None:
+        cases.claim(self, username, task_id)
+
+    def unclaim(self, username: str, task_id: str) -> None:
+        cases.unclaim(self, username, task_id)
+
+    def complete(self, username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
+        return cases.complete(self, username, task_id, data, idempotency_key)
+
+    def retry(self, case_no: str, by: str, data: dict | None = None) -> dict:
+        return cases.retry(self, case_no, by, data)
+
+    def cancel(self, case_no: str, by: str, reason: str) -> dict:
+        return cases.cancel(self, case_no, by, reason)
+
+    def import_warnings(self, text: str, fmt: str, by: str | None = None):
+        """Start cases from the monitoring platform's warnings (CSV or JSON); see engine/services/monitoring.py."""
+        from engine.services import monitoring
+
+        return monitoring.import_warnings(self, text, fmt, by)
+
+    # -- timers ---------------------------------------------------------------------------------
+    def fire_due(self, now: datetime | None = None) -> int:
+        return timers.fire_due(self, now)
+
+    def run_timer_worker(self, stop: Callable[[], bool] = lambda: False) -> None:
+        timers.run_worker(self, stop)
+
+    # -- reading --------------------------------------------------------------------------------
+    def inbox(self, username: str, **filters) -> inbox.InboxPage:
+        return inbox.inbox(self, username, **filters)
+
+    def open_tasks(self, case_no: str) -> list[inbox.InboxRow]:
+        return inbox.open_tasks(self, case_no)
+
+    def case_view(self, case_no: str, username: str | None = None) -> case_view.CaseView:
+        return case_view.case_view(self, case_no, username)
+
+    def public_notices(self, township_code: str) -> list[dict]:
+        return public.public_notices(self, township_code)
+
+    def prior_cases(self, id_number: str) -> list[dict]:
+        return case_view.prior_cases(self, id_number)
+
+    # -- for the web front: sign-in, access, forms, attachments, residents, diagrams, places -----
+    def authenticate(self, username: str, password: str, remote_addr: str) -> signin.Account:
+        return signin.authenticate(self, username, password, remote_addr)
+
+    def account(self, username: str) -> signin.Account | None:
+        return signin.account(self, username)
+
+    def account_by_id(self, user_id: int) -> signin.Account | None:
+        return signin.account_by_id(self, user_id)
+
+    def issue_api_token(self, username: str) -> str:
+        return signin.issue_api_token(self, username)
+
+    def account_for_token(self, token: str) -> signin.Account:
+        return signin.account_for_token(self, token)
+
+    def case_access(self, username: str, case_no: str, what: str, remote_addr: str | None = None,
+                    audit_view: bool = True) -> None:
+        access.case_access(self, username, case_no, what, remote_addr, audit_view)
+
+    def task_access(self, username: str, task_id: str, what: str, remote_addr: str | None = None) -> inbox.InboxRow:
+        return access.task_access(self, username, task_id, what, remote_addr)
+
+    def task_page(self, username: str, task_id: str, remote_addr: str | None = None) -> task_page.TaskPage:
+        return task_page.task_page(self, username, task_id, remote_addr)
+
+    def task_form(self, username: str, task_id: str, remote_addr: str | None = None) -> tuple[inbox.InboxRow, dict]:
+        return task_page.task_form(self, username, task_id, remote_addr)
+
+    def submission_seen(self, username: str, idempotency_key: str) -> bool:
+        return cases.submission_seen(self, username, idempotency_key)
+
+    def start_form(self) -> dict:
+        return intake.start_form(self)
+
+    def start_application(self, username: str, application: dict, area_code: str,
+                          idempotency_key: str | None = None) -> cases.CaseRef:
+        return intake.start_application(self, username, application, area_code, idempotency_key)
+
+    def attachments(self, root: str | Path) -> attachments.AttachmentStore:
+        return attachments.AttachmentStore(self, root)
+
+    def apply_online(self, application: dict, area_code: str, idempotency_key: str | None = None) -> cases.CaseRef:
+        return residents.apply_online(self, application, area_code, idempotency_key)
+
+    def public_status(self, case_no: str, id_number: str, remote_addr: str | None = None) -> residents.PublicStatus:
+        return residents.status(self, case_no, id_number, remote_addr)
+
+    def objection_schema(self, case_no: str) -> dict:
+        return residents.objection_schema(self, case_no)
+
+    def submit_objection(self, case_no: str, data: dict, remote_addr: str | None = None) -> int:
+        return residents.submit_objection(self, case_no, data, remote_addr)
+
+    def case_diagrams(self, case_no: str) -> list[diagrams.CaseDiagram]:
+        return case_view.case_diagrams(self, case_no)
+
+    def places(self, within: str = "", level: str | None = None) -> list[places.Place]:
+        return places.places(self, within, level)
+
+    def area_names(self) -> dict[str, str]:
+        return places.names(self)
+
+    # -- the process owner's studio, operations and reports (engine/studio/, engine/views/reports/) ---
+    def studio(self):
+        """The process owner's studio and operations: an engine.studio.Studio on this engine."""
+        from engine.studio import Studio
+
+        return Studio(self)
+
+    def reports(self) -> Reports:
+        """台账 and dashboards (engine/views/reports/)."""
+        return Reports(self)
+
+
+class Reports:
+    """The report views, each in a read-only unit of work (an export audits in its own)."""
+
+    def __init__(self, eng: Engine):
+        self._eng = eng
+
+    def ledger(self, username: str, filters: report_views.LedgerFilter, limit: int = 50,
+               offset: int = 0) -> report_views.LedgerPage:
+        return report_views.ledger(self._eng.uow(readonly=True), username, filters, limit, offset)
+
+    def dashboard(self, username: str, filters: report_views.LedgerFilter) -> report_views.Dashboard:
+        return report_views.dashboard(self._eng.uow(readonly=True), username, filters)
+
+    def export_csv(self, username: str, filters: report_views.LedgerFilter, remote_addr: str | None = None):
+        return report_views.export_csv(self._eng.uow(), username, filters, remote_addr)
+
+    def export_xlsx(self, username: str, filters: report_views.LedgerFilter, target,
+                    remote_addr: str | None = None) -> int:
+        return report_views.export_xlsx(self._eng.uow(), username, filters, target, remote_addr)

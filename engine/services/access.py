@@ -1,0 +1,114 @@
+"""Who may see what. Opening a case's personal data is audited (who, what, when, from where), and so
+is every refused attempt; a case outside the user's area answers "not found", never "forbidden", so
+its existence is not disclosed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from engine.services import people
+from engine.errors import Conflict, NotFound, NotPermitted
+from engine.permissions import may_act_on, may_read_case
+from engine.views.inbox import InboxRow
+from engine.store.models import AuditEvent, Case, OpenTask
+
+if TYPE_CHECKING:
+    from engine.facade import Engine
+
+VIEWED = "personal_data_viewed"
+DENIED = "access_denied"
+
+
+class TaskDone(Conflict):
+    """The task was completed already (a back button, a second tab); the case can still be read."""
+
+    def __init__(self, case_no: str):
+        super().__init__("该待办已办结，不能再次办理")
+        self.case_no = case_no
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    case_id: int | None
+    allowed: bool
+
+
+def record(
+    eng: Engine, username: str, action: str, case_id: int | None, what: str, remote_addr: str | None, **extra
+) -> None:
+    with eng.db.write() as session:
+        session.add(
+            AuditEvent(
+                at=eng.now(),
+                actor=username,
+                action=action,
+                case_id=case_id,
+                data={"what": what, "from": remote_addr, **extra},
+            )
+        )
+
+
+def case_access(
+    eng: Engine,
+    username: str,
+    case_no: str,
+    what: str,
+    remote_addr: str | None = None,
+    audit_view: bool = True,
+) -> None:
+    """Raise NotFound unless the user may read the case; audit the view, or the refused attempt."""
+    with eng.db.read() as session:
+        user = people.get_user(session, username)
+        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        verdict = _Verdict(case.id if case else None, case is not None and may_read_case(user, case))
+    if not verdict.allowed:
+        record(eng, username, DENIED, verdict.case_id, what, remote_addr, case_no=case_no)
+        raise NotFound(f"案件 {case_no} 不存在")
+    if audit_view:
+        record(eng, username, VIEWED, verdict.case_id, what, remote_addr)
+
+
+def task_access(
+    eng: Engine,
+    username: str,
+    task_id: str,
+    what: str,
+    remote_addr: str | None = None,
+    audit_view: bool = False,
+) -> InboxRow:
+    """The open task if the user may act on it. Outside the user's area: NotFound (audited); inside
+    it but another role's lane: NotPermitted (audited); completed already: TaskDone."""
+    with eng.db.read() as session:
+        user = people.get_user(session, username)
+        row = session.get(OpenTask, task_id)
+        if row is None:
+            case = _case_of_finished_task(session, task_id)
+            if case is not None and may_read_case(user, case):
+                raise TaskDone(case.case_no)
+            refused, case_id = NotFound("待办不存在"), case.id if case else None
+        else:
+            case = session.get(Case, row.case_id)
+            case_id = case.id
+            if not may_read_case(user, case):
+                refused = NotFound("待办不存在")
+            elif not may_act_on(user, row.role, row.area_code):
+                refused = NotPermitted("无权办理该待办：不属于您的岗位")
+            else:
+                refused = None
+    if refused is not None:
+        record(eng, username, DENIED, case_id, what, remote_addr, task_id=task_id)
+        raise refused
+    if audit_view:
+        record(eng, username, VIEWED, case_id, what, remote_addr, task_id=task_id)
+    found = next((r for r in eng.open_tasks(row.case_no) if r.task_id == task_id), None)
+    if found is None:  # completed between the check and now
+        raise TaskDone(row.case_no)
+    return found
+
+
+def _case_of_finished_task(session, task_id: str) -> Case | None:
+    case_id = session.scalar(select(AuditEvent.case_id).where(AuditEvent.task_id == task_id).limit(1))
+    return session.get(Case, case_id) if case_id is not None else None

@@ -1,0 +1,213 @@
+"""附件: scanned bills, signed visit records, 暂住说明 uploaded with a task.
+
+The bytes are stored outside the database under their SHA-256 (the same file uploaded twice is kept
+once); a table row links them to the case and the step. Type is checked by the file's first bytes,
+not by its name or the browser's word; size is capped while reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from sqlalchemy import select
+
+from engine.services import access, people
+from engine.errors import FieldError, NotFound, ValidationFailed
+from engine.permissions import may_read_case
+from engine.store.models import AuditEvent, Case, OpenTask
+from engine.store.web_models import Attachment
+
+if TYPE_CHECKING:
+    from engine.facade import Engine
+
+MAX_BYTES = 10 * 1024 * 1024
+KINDS = {
+    "bill": "票据扫描件",
+    "visit_record": "签字的调查记录",
+    "residence_statement": "暂住说明",
+    "id_document": "身份证件",
+    "other": "其他材料",
+}
+SIGNATURES = (  # (first bytes, content type, extension)
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    case_no: str
+    step_name: str | None
+    kind: str
+    kind_title: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class AttachmentStore:
+    """Attachments of cases, with their files under `root` (outside the database)."""
+
+    kinds = KINDS
+
+    def __init__(self, eng: Engine, root: str | Path):
+        self.eng = eng
+        self.root = Path(root)
+
+    def path_of(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256
+
+    def add(
+        self,
+        username: str,
+        task_id: str,
+        kind: str,
+        filename: str,
+        stream: BinaryIO,
+        remote_addr: str | None = None,
+    ) -> AttachmentInfo:
+        """Store a file uploaded with an open task the user may act on."""
+        task = access.task_access(self.eng, username, task_id, "上传附件", remote_addr)
+        if kind not in KINDS:
+            raise ValidationFailed([FieldError("kind", "附件类别：取值不在可选范围内")])
+        digest, size, content_type, temp = self._receive(stream)
+        target = self.path_of(digest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp, target)
+        name = _clean_name(filename, content_type)
+        now = self.eng.now()
+        with self.eng.db.write() as session:
+            if session.get(OpenTask, task_id) is None:
+                raise NotFound("待办不存在或已办结")
+            row = Attachment(
+                case_id=session.scalar(select(Case.id).where(Case.case_no == task.case_no)),
+                task_id=task_id,
+                step_name=task.name,
+                kind=kind,
+                filename=name,
+                content_type=content_type,
+                size=size,
+                sha256=digest,
+                uploaded_by=username,
+                uploaded_at=now,
+            )
+            session.add(row)
+            session.add(
+                AuditEvent(
+                    at=now,
+                    actor=username,
+                    action="attachment_added",
+                    case_id=row.case_id,
+                    task_id=task_id,
+                    element_id=task.element_id,
+                    element_name=task.name,
+                    data={"kind": kind, "filename": name, "size": size, "sha256": digest},
+                )
+            )
+            session.flush()
+            return _info(row, task.case_no)
+
+    def _receive(self, stream: BinaryIO) -> tuple[str, int, str, str]:
+        """Copy to a temporary file under root while hashing; refuse oversize and unknown types."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest, size, head = hashlib.sha256(), 0, b""
+        fd, temp = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(64 * 1024):
+                    size += len(chunk)
+                    if size > MAX_BYTES:
+                        raise ValidationFailed(
+                            [FieldError("file", f"附件：不能超过 {MAX_BYTES // 1024 // 1024} MB")]
+                        )
+                    if len(head) < 16:
+                        head += chunk[:16]
+                    digest.update(chunk)
+                    out.write(chunk)
+            if size == 0:
+                raise ValidationFailed([FieldError("file", "附件：请选择文件")])
+            content_type = next((t for magic, t, _ext in SIGNATURES if head.startswith(magic)), None)
+            if content_type is None:
+                raise ValidationFailed([FieldError("file", "附件：只接受 PDF、JPEG 或 PNG 文件")])
+        except BaseException:
+            os.unlink(temp)
+            raise
+        return digest.hexdigest(), size, content_type, temp
+
+    def for_case(self, case_no: str) -> list[AttachmentInfo]:
+        """The case's attachments (call after the reader's access to the case was checked)."""
+        with self.eng.db.read() as session:
+            rows = session.execute(
+                select(Attachment, Case.case_no)
+                .join(Case, Case.id == Attachment.case_id)
+                .where(Case.case_no == case_no)
+                .order_by(Attachment.id)
+            ).all()
+            return [_info(row, no) for row, no in rows]
+
+    def open(
+        self, username: str, attachment_id: int, remote_addr: str | None = None
+    ) -> tuple[AttachmentInfo, Path]:
+        """The file for someone who may read its case; the download is audited, a refusal too."""
+        if not 0 < attachment_id < 2**63:
+            raise NotFound("附件不存在")
+        with self.eng.db.read() as session:
+            user = people.get_user(session, username)
+            found = session.execute(
+                select(Attachment, Case)
+                .join(Case, Case.id == Attachment.case_id)
+                .where(Attachment.id == attachment_id)
+            ).first()
+            allowed = found is not None and may_read_case(user, found[1])
+        what = f"附件 {attachment_id}"
+        if not allowed:
+            access.record(
+                self.eng, username, access.DENIED, found[1].id if found else None, what, remote_addr
+            )
+            raise NotFound("附件不存在")
+        row, case = found
+        access.record(
+            self.eng, username, "attachment_downloaded", case.id, what, remote_addr, filename=row.filename
+        )
+        path = self.path_of(row.sha256)
+        if not path.is_file():
+            raise NotFound("附件文件缺失，请联系管理员")
+        return _info(row, case.case_no), path
+
+
+def _clean_name(filename: str, content_type: str) -> str:
+    base = os.path.basename((filename or "").replace("\\", "/")).strip() or "附件"
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')[:150] or "附件"
+    ext = next(e for _m, t, e in SIGNATURES if t == content_type)
+    return (
+        base
+        if base.lower().endswith("." + ext) or (ext == "jpg" and base.lower().endswith(".jpeg"))
+        else f"{base}.{ext}"
+    )
+
+
+def _info(row: Attachment, case_no: str) -> AttachmentInfo:
+    return AttachmentInfo(
+        row.id,
+        case_no,
+        row.step_name,
+        row.kind,
+        KINDS.get(row.kind, row.kind),
+        row.filename,
+        row.content_type,
+        row.size,
+        row.sha256,
+        row.uploaded_by,
+        row.uploaded_at,
+    )

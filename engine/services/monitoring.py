@@ -1,0 +1,113 @@
+"""Warnings from the 低收入人口动态监测平台 (001; 004 §二(四)): each record starts a case.
+
+The platform exports CSV or JSON. A record becomes an application submitted by the monitoring
+platform (`channel="warning"`), so the first task is the village's on-site check (主动发现). A record
+already imported (same 预警编号) is skipped, so importing the same file twice starts nothing twice.
+Bad records are reported with their row and field errors; the good ones still start.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from engine.services import cases
+from engine.errors import DomainError, FieldError, ValidationFailed
+
+if TYPE_CHECKING:
+    from engine.facade import Engine
+
+# CSV columns (the platform's export, one household per row). Lists are separated by ';'.
+CSV_COLUMNS = ("warning_id", "warning_type", "pushed_on", "area_code", "name", "id_number", "phone",
+               "reason", "description", "needed_amount", "household_categories", "emergency_date",
+               "emergency_place")
+_INTEGER_COLUMNS = ("needed_amount",)
+
+
+@dataclass
+class ImportResult:
+    started: list[str] = field(default_factory=list)  # case numbers
+    skipped: list[str] = field(default_factory=list)  # warning ids already imported
+    errors: list[dict] = field(default_factory=list)  # {"record": n, "warning_id", "errors": [...]}
+
+
+def parse(text: str, fmt: str) -> list[dict]:
+    """Records as dicts; raises ValidationFailed when the file itself cannot be read."""
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValidationFailed([FieldError("file", f"文件：不是有效的 JSON（第 {err.lineno} 行）")]) from None
+        records = data.get("records") if isinstance(data, dict) else data
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise ValidationFailed([FieldError("file", "文件：应为预警记录的列表")])
+        return records
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        missing = [c for c in ("warning_id", "area_code", "name", "id_number") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValidationFailed([FieldError("file", f"文件：缺少列 {', '.join(missing)}")])
+        return [_from_csv_row(row) for row in reader]
+    raise ValidationFailed([FieldError("format", "格式：应为 csv 或 json")])
+
+
+def _from_csv_row(row: dict) -> dict:
+    record = {k: (v or "").strip() for k, v in row.items() if k}
+    for column in _INTEGER_COLUMNS:
+        value = record.get(column)
+        if value and value.lstrip("-").isdigit():
+            record[column] = int(value)
+    record["household_categories"] = [c for c in record.get("household_categories", "").split(";") if c]
+    return record
+
+
+def to_application(record: dict) -> tuple[str, dict]:
+    """(area code, application) for one record; a JSON record may already carry a full application."""
+    if isinstance(record.get("application"), dict):
+        return str(record.get("area_code", "")), record["application"]
+    applicant = {"name": record.get("name", ""), "id_number": str(record.get("id_number", "")).upper(),
+                 "hukou_local": True}
+    if record.get("phone"):
+        applicant["phone"] = record["phone"]
+    application = {
+        "applicant": applicant,
+        "household_members": [],
+        "household_categories": record.get("household_categories") or [],
+        "reason": record.get("reason") or "other_hardship",
+        "description": record.get("description") or "监测平台预警",
+        "emergency_date": record.get("emergency_date") or record.get("pushed_on", ""),
+        "emergency_place": record.get("emergency_place") or "",
+        "needed_amount": record.get("needed_amount", 0),
+        "applying_dibao_tekun": False,
+        "submitted_by": "monitoring_platform",
+        "warning": {"warning_id": record.get("warning_id", ""), "warning_type": record.get("warning_type", ""),
+                    "pushed_on": record.get("pushed_on", "")},
+    }
+    return str(record.get("area_code", "")), application
+
+
+def import_warnings(eng: Engine, text: str, fmt: str, by: str | None = None) -> ImportResult:
+    result = ImportResult()
+    for number, record in enumerate(parse(text, fmt), start=1):
+        area_code, application = to_application(record)
+        warning_id = str((application.get("warning") or {}).get("warning_id") or "")
+        if not warning_id:
+            result.errors.append({"record": number, "warning_id": "",
+                                  "errors": [FieldError("warning_id", "预警编号：必填").as_dict()]})
+            continue
+        try:
+            ref = cases.start_case(eng, application, area_code, by, channel="warning",
+                                   dedupe_key=f"warning:{warning_id}")
+        except ValidationFailed as err:
+            result.errors.append({"record": number, "warning_id": warning_id,
+                                  "errors": [e.as_dict() for e in err.errors]})
+            continue
+        except DomainError as err:
+            result.errors.append({"record": number, "warning_id": warning_id,
+                                  "errors": [{"path": "", "message": err.message}]})
+            continue
+        (result.started if ref.created else result.skipped).append(ref.case_no if ref.created else warning_id)
+    return result

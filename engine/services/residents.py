@@ -1,0 +1,131 @@
+"""Residents' services, no login: apply online (一网办、掌上办, 001), look up a case's status by case
+number plus the applicant's ID number, and object to a case under public notice (公示异议)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from engine import forms
+from engine.services import cases, intake, signin
+from engine.services.cases import CaseRef
+from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
+from engine.areas import area_level
+from engine.store.models import Area, AuditEvent, Case, OpenTask, PublicNotice
+from engine.store.web_models import PublicObjection
+from engine.vocabulary import LOCAL_TZ, OUTCOMES, PUBLIC_STATUSES
+
+if TYPE_CHECKING:
+    from engine.facade import Engine
+
+# Who may apply online: the applicant, or someone the applicant authorised (002 §三 申请受理).
+ONLINE_SUBMITTERS = ("self", "agent")
+# The diagrams' 受理公示异议 task (bpmn/publicity.bpmn) uses this form; a resident's objection is
+# checked against it and offered to the township clerk to register on that task.
+OBJECTION_FORM = "objection.schema.json"
+
+def apply_online(
+    eng: Engine, application: dict, area_code: str, idempotency_key: str | None = None
+) -> CaseRef:
+    """An application from a resident's phone; it lands as an intake task at the township window."""
+    errors = []
+    if application.get("submitted_by") not in ONLINE_SUBMITTERS:
+        errors.append(FieldError("submitted_by", "申请方式：网上申请请选择本人申请或委托他人代为申请"))
+    with eng.db.read() as session:
+        area = session.get(Area, area_code or "")
+        if area is None or area_level(area.code) != "village":
+            errors.append(FieldError("area_code", "所在村（社区）：请选择"))
+    if errors:
+        raise ValidationFailed(errors + intake.application_errors(eng, application))
+    return eng.start_case(application, area_code, by=None, channel="online", idempotency_key=idempotency_key)
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    case_no: str
+    status: str
+    status_title: str
+    current_step: str | None
+    outcome_title: str | None
+    started_at: datetime
+    closed_at: datetime | None
+
+
+def status(eng: Engine, case_no: str, id_number: str, remote_addr: str | None = None) -> PublicStatus:
+    """The progress of a case for whoever knows its number and the applicant's ID number. Wrong
+    guesses count like failed sign-ins, so the ID number cannot be found by trying."""
+    key, now = f"status:{(case_no or '').strip()}"[:64], eng.now()
+    with eng.db.write() as session:
+        signin.check_throttle(session, key, remote_addr or "unknown", now)
+        case = session.scalar(select(Case).where(Case.case_no == (case_no or "").strip()))
+        if case is None or case.applicant_id_number != (id_number or "").strip().upper():
+            signin.record_failure(session, key, remote_addr or "unknown", now)
+            found = None
+        else:
+            found = PublicStatus(
+                case.case_no,
+                case.status,
+                PUBLIC_STATUSES.get(case.status, case.status),
+                case.current_step,
+                OUTCOMES.get(case.outcome or "", None),
+                case.started_at,
+                case.closed_at,
+            )
+    if found is None:
+        raise NotFound("未查到：请核对案件编号和身份证号")
+    return found
+
+
+def objection_schema(eng: Engine, case_no: str) -> dict:
+    """The form a resident fills to object to a case under public notice."""
+    with eng.db.read() as session:
+        _case, task = _under_notice(eng, session, case_no)
+        return eng.specs.for_version(session, _case.spec_version_id).form(task.form)
+
+
+def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | None = None) -> int:
+    """A resident's objection to a case under public notice takes the policy's objection path at once
+    (002 §三 信息公示): it is recorded, audited, and completes the case's 受理公示异议 task, which
+    withdraws the notice and sends the case back to investigation — all in one transaction."""
+    now = eng.now()
+    data = dict(data, received_on=now.astimezone(LOCAL_TZ).date().isoformat())
+    with eng.db.write() as session:
+        case, task = _under_notice(eng, session, case_no)
+        forms.validate(eng.specs.for_version(session, case.spec_version_id).form(task.form), data)
+        row = PublicObjection(
+            case_id=case.id,
+            case_no=case.case_no,
+            data=data,
+            content=str(data.get("objection_content", "")),
+            received_at=now,
+            status="received",
+        )
+        session.add(row)
+        session.add(
+            AuditEvent(
+                at=now,
+                actor="public",
+                action="objection_received",
+                case_id=case.id,
+                data={"objection": data, "from": remote_addr},
+            )
+        )
+        session.flush()
+        cases.run_open_task(eng, session, task, data, actor="public:objection")
+        return row.id
+
+
+def _under_notice(eng: Engine, session, case_no: str) -> tuple[Case, OpenTask]:
+    case = session.scalar(select(Case).where(Case.case_no == case_no))
+    notice = session.get(PublicNotice, case.id) if case is not None else None
+    if notice is None or notice.status != "open" or (notice.until is not None and notice.until < eng.now()):
+        raise NotFound("该案件不在公示期内")
+    task = session.scalar(
+        select(OpenTask).where(OpenTask.case_id == case.id, OpenTask.form == OBJECTION_FORM)
+    )
+    if task is None:
+        raise Conflict("该案件当前不受理异议")
+    return case, task

@@ -1,0 +1,161 @@
+"""Signing in: accounts as the web sees them, passwords with throttled failures, API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from engine.services import people
+from engine.errors import DomainError, NotFound, NotPermitted
+from engine.vocabulary import ROLE_TITLES, Role
+from engine.store.models import Area, AuditEvent, User
+from engine.store.web_models import LoginFailure
+
+if TYPE_CHECKING:
+    from engine.facade import Engine
+
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 20
+# Roles that take applications: the township window, and the village worker applying on a
+# resident's behalf (002 §三 申请受理；000 §二(三) 主动发现).
+APPLYING_ROLES = frozenset({Role.VILLAGE, Role.TOWNSHIP})
+_timing_hasher = PasswordHasher()
+_DUMMY_HASH = _timing_hasher.hash("not-a-password")
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in refused for a while after repeated failures."""
+
+    code = "too_many_attempts"
+
+
+@dataclass(frozen=True)
+class Account:
+    """A signed-in person: what the web needs to know about a user (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    area_code: str
+    area_name: str
+
+    @property
+    def role_title(self) -> str:
+        return ROLE_TITLES[Role(self.role)]
+
+    @property
+    def may_apply(self) -> bool:
+        return Role(self.role) in APPLYING_ROLES
+
+    @property
+    def works_cases(self) -> bool:
+        return Role(self.role) not in (Role.PROCESS_OWNER, Role.AUDITOR)
+
+
+def _account(session: Session, user: User) -> Account:
+    area = session.get(Area, user.area_code)
+    return Account(
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        user.area_code,
+        area.name if area is not None else user.area_code,
+    )
+
+
+def account(eng: Engine, username: str) -> Account | None:
+    with eng.db.read() as session:
+        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        return _account(session, user) if user is not None else None
+
+
+def account_by_id(eng: Engine, user_id: int) -> Account | None:
+    with eng.db.read() as session:
+        user = session.get(User, user_id)
+        return _account(session, user) if user is not None and user.active else None
+
+
+def authenticate(eng: Engine, username: str, password: str, remote_addr: str) -> Account:
+    """The account for a correct password; every failure is recorded and repeated ones refused."""
+    now = eng.now()
+    remote_addr = (remote_addr or "unknown")[:64]
+    username = (username or "").strip()[:64]
+    with eng.db.write() as session:
+        check_throttle(session, username, remote_addr, now)
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            _spend_a_password_check(password)
+            ok = False
+        else:
+            ok = people.check_password(user, password or "")
+        if ok:
+            session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+            session.add(AuditEvent(at=now, actor=username, action="signed_in", data={"from": remote_addr}))
+            result = _account(session, user)
+        else:
+            record_failure(session, username, remote_addr, now)
+            session.add(
+                AuditEvent(at=now, actor=username or "?", action="sign_in_failed", data={"from": remote_addr})
+            )
+            result = None
+    if result is None:
+        raise NotPermitted("用户名或密码不正确")
+    return result
+
+
+def _spend_a_password_check(password: str | None) -> None:
+    """An unknown user name costs as long as a wrong password, so timing does not tell them apart."""
+    try:
+        _timing_hasher.verify(_DUMMY_HASH, password or "")
+    except VerificationError:
+        pass
+
+
+def check_throttle(session: Session, username: str, remote_addr: str, now: datetime) -> None:
+    """Refuse when the name (a user name, or any other guessed key) or the address failed too often."""
+    since = now - FAILURE_WINDOW
+    by_user = session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.username == username, LoginFailure.at >= since)
+    )
+    by_addr = session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.remote_addr == remote_addr, LoginFailure.at >= since)
+    )
+    if by_user >= MAX_FAILURES_PER_USER or by_addr >= MAX_FAILURES_PER_ADDRESS:
+        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+        raise TooManyAttempts(f"登录失败次数过多，请 {minutes} 分钟后再试")
+
+
+def record_failure(session: Session, username: str, remote_addr: str, now: datetime) -> None:
+    session.add(LoginFailure(username=username[:64], remote_addr=(remote_addr or "unknown")[:64], at=now))
+
+
+def issue_api_token(eng: Engine, username: str) -> str:
+    """A new API token for the user (the previous one stops working); shown once, only its hash kept."""
+    with eng.db.write() as session:
+        user = people.get_user(session, username)
+        token = people.issue_api_token(user)
+        session.add(AuditEvent(at=eng.now(), actor=username, action="api_token_issued", data={}))
+        return token
+
+
+def account_for_token(eng: Engine, token: str) -> Account:
+    if not token:
+        raise NotFound("令牌无效")
+    with eng.db.read() as session:
+        user = session.scalar(select(User).where(User.api_token_hash == people.token_hash(token)))
+        if user is None or not user.active:
+            raise NotFound("令牌无效")
+        return _account(session, user)

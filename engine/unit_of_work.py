@@ -1,0 +1,72 @@
+"""The unit of work: one user action is one database transaction.
+
+A service receives a UnitOfWork, does its work inside `with uow:` on `uow.session`, and calls
+`uow.commit()` once; leaving the block without committing rolls everything back, so an action that
+fails half-way leaves nothing behind. The unit of work also carries the clock (tests move it) and the
+registry of parsed spec versions, so no module below the services reaches for a global or a facade.
+(After Cosmic Python's `service_layer/unit_of_work.py`.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy.orm import Session
+
+from engine.store.db import Database
+from engine.store.models import AuditEvent
+from engine.workflow.registry import SpecRegistry
+
+
+class UnitOfWork:
+    """A transaction on `db` with the clock and the spec registry.
+
+    `readonly` units read from the readers' pool (on SQLite they never wait for a writer) and must
+    not write. One object may be entered again after it was left: each `with` is a new transaction.
+    """
+
+    session: Session
+
+    def __init__(self, db: Database, clock: Callable[[], datetime], specs: SpecRegistry, readonly: bool = False):
+        self.db = db
+        self.clock = clock
+        self.specs = specs
+        self.readonly = readonly
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self.db.session(write=not self.readonly)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.rollback()  # a no-op after commit()
+        self.session.close()
+
+    def commit(self) -> None:
+        if self.readonly:
+            raise RuntimeError("a read-only unit of work cannot commit changes")
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def reading(self) -> UnitOfWork:
+        """A read-only unit of work on the same database, clock and specs (e.g. to find due timers
+        before firing each in its own transaction)."""
+        return UnitOfWork(self.db, self.clock, self.specs, readonly=True)
+
+    @property
+    def sqlite(self) -> bool:
+        return self.db.sqlite
+
+    def audit_apart(self, event: AuditEvent) -> None:
+        """Record an event in its own small transaction, whatever happens to this one: a refused
+        attempt is audited, and the action it tried is rolled back."""
+        self.rollback()
+        with self.db.session(write=True) as session, session.begin():
+            session.add(event)

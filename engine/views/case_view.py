@@ -1,0 +1,113 @@
+"""案件 as its page shows it: the case row with its data, open tasks, history, payments, notices,
+timers and diagrams; and the applicant index (every case of an ID number)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound
+from engine.permissions import may_read_case
+from engine.services import people
+from engine.store.models import AuditEvent, Case, CaseState, LedgerEntry, Notice, OpenTask, Timer
+from engine.store.rows import CaseRecord
+from engine.views.inbox import InboxRow, row_of
+from engine.workflow import diagrams
+from engine.workflow.context import CaseContext
+from engine.workflow.runtime import latest_data, script_engine
+
+if TYPE_CHECKING:
+    from engine.facade import Engine
+
+
+@dataclass
+class CaseView(CaseRecord):
+    """The case row with what its page shows: data, open tasks, history, payments, notices, timers."""
+
+    data: dict
+    open_tasks: list[InboxRow]
+    events: list[dict]
+    reached: dict
+    payments: list[dict]
+    notices: list[dict]
+    timers: list[dict]
+
+    @property
+    def reached_elements(self) -> list[str]:
+        return [element for _process, element in self.reached.get("nodes", [])]
+
+
+def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseView:
+    """A case with its history; `username` None is the system view (tests, CLI)."""
+    now = eng.now()
+    with eng.db.read() as session:
+        case = session.scalars(select(Case).where(Case.case_no == case_no)).first()
+        if case is None:
+            raise NotFound(f"案件 {case_no} 不存在")
+        if username is not None:
+            user = people.get_user(session, username)
+            if not may_read_case(user, case):
+                raise NotFound(f"案件 {case_no} 不存在")  # no hint that it exists elsewhere
+        state = session.get(CaseState, case.id)
+        events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id))
+        return CaseView(
+            **{f.name: getattr(case, f.name) for f in fields(CaseRecord)},
+            data=_case_data(session, eng, case, state),
+            open_tasks=[row_of(r, now) for r in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))],
+            events=[_event(e) for e in events],
+            reached=state.reached or {"nodes": [], "flows": []},
+            payments=[_payment(p) for p in session.scalars(
+                select(LedgerEntry).where(LedgerEntry.case_id == case.id).order_by(LedgerEntry.id))],
+            notices=[{"kind": n.kind, "fields": n.fields, "issued_at": n.issued_at, "issued_by": n.issued_by}
+                     for n in session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id))],
+            timers=[{"element_id": t.element_id, "due_at": t.due_at, "status": t.status, "fired_at": t.fired_at}
+                    for t in session.scalars(select(Timer).where(Timer.case_id == case.id).order_by(Timer.id))],
+        )
+
+
+def _case_data(session: Session, eng: Engine, case: Case, state: CaseState) -> dict:
+    if state.data is not None:
+        return dict(state.data)
+    return _restored_data(session, eng, case, state)
+
+
+def _restored_data(session: Session, eng: Engine, case: Case, state: CaseState) -> dict:
+    """Cases from before the data snapshot existed: read the data from the workflow itself."""
+    loaded = eng.specs.for_version(session, case.spec_version_id)
+    workflow = loaded.load_workflow(state.workflow, script_engine(CaseContext(session, case, eng.now)))
+    return latest_data(workflow)
+
+
+def _event(e: AuditEvent) -> dict:
+    return {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "task_id": e.task_id, "element_id": e.element_id,
+            "element_name": e.element_name, "data": e.data, "spec_version_id": e.spec_version_id,
+            "parameter_version": e.parameter_version, "opened_at": e.opened_at}
+
+
+def _payment(p: LedgerEntry) -> dict:
+    return {"amount": p.amount, "way": p.way, "stage": p.stage, "note": p.note, "approver": p.approver,
+            "recorded_at": p.recorded_at}
+
+
+def prior_cases(eng: Engine, id_number: str) -> list[dict]:
+    """Applicant index: every case of an ID number with its reason and outcome."""
+    with eng.db.read() as session:
+        rows = session.scalars(select(Case).where(Case.applicant_id_number == id_number.upper())
+                               .order_by(Case.started_at))
+        return [{"case_no": c.case_no, "reason": c.reason, "outcome": c.outcome, "status": c.status,
+                 "started_at": c.started_at, "closed_at": c.closed_at} for c in rows]
+
+
+def case_diagrams(eng: Engine, case_no: str) -> list[diagrams.CaseDiagram]:
+    """The case's diagrams with what it reached; call after the reader's access was checked."""
+    with eng.db.read() as session:
+        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        if case is None:
+            raise NotFound(f"案件 {case_no} 不存在")
+        state = session.get(CaseState, case.id)
+        loaded = eng.specs.for_version(session, case.spec_version_id)
+        open_rows = session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)).all()
+    return diagrams.case_diagrams(loaded, state.reached, list(open_rows))

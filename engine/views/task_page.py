@@ -1,0 +1,79 @@
+"""待办表单: what a clerk sees when opening a task — its JSON Schema, the case, earlier steps' data —
+and whether a submission was already taken (double click, back button, second tab)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from engine.services import access
+from engine.views.case_view import CaseView, case_view
+from engine.views.inbox import InboxRow
+from engine.store.models import Case, OpenTask
+
+if TYPE_CHECKING:
+    from engine.facade import Engine
+
+
+@dataclass
+class Step:
+    """An earlier step of the case with the data entered there, shown read-only beside the form."""
+
+    name: str
+    actor: str
+    at: datetime
+    data: dict
+    schema: dict | None
+
+
+@dataclass
+class TaskPage:
+    task: InboxRow
+    schema: dict
+    ui_schema: dict | None
+    case: CaseView
+    application: dict
+    application_schema: dict | None
+    steps: list[Step]
+
+
+def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None = None) -> TaskPage:
+    """The task form page; opening it is an audited view of the case's personal data."""
+    task = access.task_access(eng, username, task_id, "办理待办", remote_addr, audit_view=True)
+    case = case_view(eng, task.case_no, username)
+    with eng.db.read() as session:
+        loaded = eng.specs.for_version(session, case.spec_version_id)
+        open_row = session.get(OpenTask, task_id)
+        ui_form = open_row.ui_form if open_row is not None else None
+        schema = loaded.form(task.form) if task.form else {"type": "object", "properties": {}}
+        ui_schema = loaded.form(ui_form) if ui_form else None
+        form_of = {info.element_id: info.form for info in loaded.user_tasks.values()}
+        steps = [
+            Step(
+                e["element_name"] or e["element_id"] or "",
+                e["actor"],
+                e["at"],
+                e["data"] or {},
+                loaded.form(form_of[e["element_id"]]) if form_of.get(e["element_id"]) else None,
+            )
+            for e in case.events
+            if e["action"] == "task_completed"
+        ]
+        started = next((e for e in case.events if e["action"] == "case_started"), None)
+        application = ((started or {}).get("data") or {}).get("application") or {}
+        application_schema = loaded.form(loaded.start_form) if loaded.start_form else None
+    return TaskPage(task, schema, ui_schema, case, application, application_schema, steps)
+
+
+def task_form(
+    eng: Engine, username: str, task_id: str, remote_addr: str | None = None
+) -> tuple[InboxRow, dict]:
+    """The open task and its form's schema, for reading a submission (no view is audited)."""
+    task = access.task_access(eng, username, task_id, "提交待办", remote_addr)
+    with eng.db.read() as session:
+        case_version = session.scalar(select(Case.spec_version_id).where(Case.case_no == task.case_no))
+        loaded = eng.specs.for_version(session, case_version)
+        return task, (loaded.form(task.form) if task.form else {"type": "object", "properties": {}})

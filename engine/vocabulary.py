@@ -1,0 +1,106 @@
+"""The domain's words, defined once for engine/ and web/ alike: roles and the BPMN lanes that map to
+them (../shared/design/README.md, 'Who works where'), categories, channels, statuses, outcomes,
+payment ways, each with its Chinese label, and the local time zone."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# China time (UTC+8, no daylight saving): dates on forms, months of reports, working days.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Role(StrEnum):
+    VILLAGE = "village"
+    TOWNSHIP = "township"
+    COUNTY = "county"
+    COUNTY_GOV = "county_gov"
+    COORDINATION = "coordination"
+    PROCESS_OWNER = "process_owner"
+    AUDITOR = "auditor"
+
+
+# A person's title (the account page, the header).
+ROLE_TITLES: dict[Role, str] = {
+    Role.VILLAGE: "村(社区)工作人员",
+    Role.TOWNSHIP: "乡镇(街道)经办人",
+    Role.COUNTY: "县级民政部门",
+    Role.COUNTY_GOV: "县人民政府",
+    Role.COORDINATION: "县级协调机制秘书",
+    Role.PROCESS_OWNER: "流程管理员",
+    Role.AUDITOR: "审计",
+}
+
+# Lane names as they appear in the diagrams; the role code itself is accepted as well.
+LANE_ROLES: dict[str, Role] = {
+    "村(社区)": Role.VILLAGE,
+    "乡镇(街道)": Role.TOWNSHIP,
+    "县级民政部门": Role.COUNTY,
+    "县人民政府": Role.COUNTY_GOV,
+    "县级协调机制": Role.COORDINATION,
+}
+
+# Whose turn a task is, as pages name it: the lane of a case-working role, the title of the others.
+ROLE_LABELS: dict[str, str] = {
+    **{role.value: lane for lane, role in LANE_ROLES.items()},
+    Role.PROCESS_OWNER.value: ROLE_TITLES[Role.PROCESS_OWNER],
+    Role.AUDITOR.value: ROLE_TITLES[Role.AUDITOR],
+}
+
+# Roles that work cases (hold lanes); the others only read or administer.
+CASE_WORKER_ROLES = frozenset(LANE_ROLES.values())
+
+
+def role_for_lane(lane: str | None) -> Role | None:
+    if lane is None:
+        return None
+    lane = lane.strip().replace("（", "(").replace("）", ")")
+    if lane in LANE_ROLES:
+        return LANE_ROLES[lane]
+    try:
+        role = Role(lane)
+    except ValueError:
+        return None
+    return role if role in CASE_WORKER_ROLES else None
+
+
+# 救助类别, set by the classification decision (000 §二).
+CATEGORIES = {"emergency": "急难型", "expenditure": "支出型", "major": "重大生活困难"}
+# Reports group cases not yet classified under this code.
+UNCLASSIFIED = "unclassified"
+CATEGORIES_WITH_UNCLASSIFIED = {**CATEGORIES, UNCLASSIFIED: "未分类"}
+
+# How an application came in.
+CHANNELS = {
+    "window": "窗口申请",
+    "proxy": "代为申请",
+    "online": "网上申请",
+    "visit": "主动发现（走访）",
+    "warning": "主动发现（监测预警）",
+}
+
+# A case's state, as clerks read it.
+STATUSES = {
+    "running": "办理中",
+    "completed": "已办结",
+    "needs_attention": "需处理异常",
+    "cancelled": "已撤销",
+}
+# The same states as a resident reads them on the status lookup: an internal incident is the
+# office's business, so it shows as still in progress.
+PUBLIC_STATUSES = {**STATUSES, "needs_attention": "办理中（待处理）"}
+
+# What a case decided (set_outcome in the diagrams).
+OUTCOMES = {
+    "approved": "已批准救助",
+    "refused": "不予救助",
+    "referred": "已转介",
+    "withdrawn": "已终止",
+    "escalated": "已报上级",
+}
+
+# How aid was given (record_payment in the diagrams; the ledger's 救助方式).
+PAYMENT_WAYS = {"cash": "现金", "in_kind": "实物", "referral": "转介", "bank": "银行转账"}
+# Ways that put money or goods in the household's hands (a referral does not).
+PAID_WAYS = ("cash", "in_kind", "bank")
