@@ -145,6 +145,9 @@ class FormData:
     def draw(self, data, form: str, ctx: Ctx, label: str) -> dict:
         schema = self.schema(form)
         validator = self._validators[form]
+        if BIND in json.dumps(schema):
+            schema = bind(schema, ctx.case_data)
+            validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         obj = self._object(data, schema, ctx, label, required_only=True)
         for _round in range(6):
             errors = list(validator.iter_errors(obj))
@@ -275,6 +278,23 @@ class FormData:
             raise GeneratorGap(f"表单数据 {path}：{error.message}")
 
 
+BIND = "x-bind"
+
+
+def bind(node, data: dict):
+    """The schema as the clerk's form has it: each `x-bind` keyword ({"maximum": "authority_limit"})
+    takes its value from the case data (docs/modelling.md); a keyword whose value is missing is left out."""
+    if isinstance(node, list):
+        return [bind(item, data) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: bind(v, data) for k, v in node.items() if k != BIND}
+    for keyword, key in (node.get(BIND) or {}).items():
+        if data.get(key) is not None:
+            out[keyword] = data[key]
+    return out
+
+
 def _property_schema(schema: dict, path: list, name: str) -> dict:
     """The schema of property `name` of the object at `path`, with any then-branch constraints."""
     node = schema
@@ -299,6 +319,7 @@ class Ctx:
     params: dict
     now: datetime
     suggested: int | None
+    case_data: dict = field(default_factory=dict)
     optional_fields: tuple[str, ...] = ()
     repeat: bool = False
     memo: dict = field(default_factory=dict)
@@ -606,8 +627,11 @@ class Explorer:
             if not workable:
                 if not snap.pending_timers and not tasks:
                     return
-                move = pick(data, ["wait", "object"], "during 公示", usual=4) if tasks else "wait"
-                if move == "object" and self.on_notice(snap):
+                on_notice = self.on_notice(snap)
+                move = (
+                    pick(data, ["wait", "object"], "during 公示", usual=4) if tasks or on_notice else "wait"
+                )
+                if move == "object" and on_notice:
                     self.object(story, data, case)
                 elif snap.pending_timers:
                     self.advance_to(story, min(snap.pending_timers) + timedelta(minutes=1), why="等待计时器")
@@ -646,6 +670,7 @@ class Explorer:
             self.params,
             self.eng.now(),
             case.last.data.get("suggested_amount"),
+            case_data=case.last.data,
             optional_fields=("new_circumstance",) if case.earlier and task.kind == "intake" else (),
         )
         values = self.forms.draw(data, task.form, ctx, task.name) if task.form else {}

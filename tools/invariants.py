@@ -37,9 +37,11 @@ FORM_KIND = {
     "neighbour-visit.schema.json": "neighbour_visit",
     "democratic-review.schema.json": "review",
     "objection.schema.json": "objection",
+    "objection-review.schema.json": "objection_review",
     "pay-first.schema.json": "decision",
     "county-emergency-approval.schema.json": "decision",
     "township-review.schema.json": "decision",
+    "township-approval.schema.json": "decision",
     "county-approval.schema.json": "decision",
     "major-investigation.schema.json": "investigation",
     "major-county-review.schema.json": "county_review",
@@ -62,6 +64,7 @@ KIND_ROLES = {
     "neighbour_visit": {"village", "township"},  # 002 §三 邻里走访
     "review": {"village"},  # 002 §三 民主评议（村(居)委会组织）
     "objection": {"township"},  # 002 §三 信息公示（乡镇受理异议）
+    "objection_review": {"township"},  # 002 §三 信息公示：乡镇核实异议，登记或驳回
     "decision": {"township", "county", "coordination"},  # 002 §三 分级审批；000 §二(二) 一事一议
     "investigation": {"township", "county"},  # 002 §四 调查
     "county_review": {"county"},  # 002 §四 旗县民政部门研究
@@ -776,6 +779,15 @@ def objection_handled_by_township(h: CaseHistory):
             yield "异议未经乡镇处理即发放"
 
 
+@invariant("INV-24", "民主评议不同意的，不予救助（除非重新调查后再次评议同意）", "C-002-17")
+def review_verdict_counts(h: CaseHistory):
+    for p in h.money:
+        reviews = [a for a in h.completions("review") if a.step <= p.step]
+        if reviews and reviews[-1].data.get("review_opinion") == "disagree":
+            yield f"民主评议不同意救助，仍发放 {p.amount} 元"
+            return
+
+
 def by_id() -> dict[str, Invariant]:
     return {inv.id: inv for inv in INVARIANTS}
 
@@ -795,5 +807,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "INV-15": "审核、审批、核实等期限只是待办期限，没有计时器升级（F-15）",
     "INV-17": "急难申请被标为复杂时要求暂住说明；非重点对象的非本地支出型申请人不要求暂住说明（F-17）",
     "INV-19": "支出型、重大案件以现金发放，没有社会化发放（F-19）",
+    "INV-24": "民主评议的结论只是记录，不同意也照常审核、审批、发放（F-24）",
     "INV-23": "居民异议直接完成乡镇待办、撤下公示并退回调查，乡镇未处理（F-23）",
 }
