@@ -398,6 +398,10 @@ class Explorer:
             self.eng.add_area(code, name, parent)
         for username, display, role, area in demo.USERS:  # no passwords: nobody signs in here
             self.eng.add_user(username, display, role, area)
+        top_up = getattr(self.eng, "top_up_reserve", None)
+        if top_up is not None:  # the county funds each township's reserve (备用金) well ahead
+            for village in VILLAGES:
+                top_up("county_mz", village[:9], 10_000_000, note="探索：备用金")
         self.params = dict(self.eng.parameters(COUNTY).values)
         self.forms = FormData(FORMS_DIR)
         self.invariants = [i for i in inv.INVARIANTS if not only or i.id in only]
@@ -482,6 +486,7 @@ class Explorer:
             if needed == "any":
                 needed = data.draw(st.integers(0, 5 * cap), label="needed amount (any)")
             applying = pick(data, [False, True], "applying for 低保/特困", usual=4)
+            fanpin = pick(data, [False, True], "on the 返贫 list", usual=6)
             name = NAMES[len(story.cases) % len(NAMES)]
         else:
             hh0 = earlier.household
@@ -505,9 +510,21 @@ class Explorer:
                 False,
             )
             name = story.names[hh0.applicant_id] if applicant_id == hh0.applicant_id else "王小明"
+            fanpin = hh0.returned_to_poverty
         confirmed = self.import_roster(story, applicant_id, name, confirmed)
+        fanpin = bool(fanpin and self.import_roster(story, applicant_id, name, ["fanpin"]))
         household = inv.Household(
-            applicant_id, member_ids, declared, confirmed, hukou_local, permit, reason, needed, applying, name
+            applicant_id,
+            member_ids,
+            declared,
+            confirmed,
+            hukou_local,
+            permit,
+            reason,
+            needed,
+            applying,
+            name,
+            fanpin,
         )
         village = (
             data.draw(st.sampled_from(list(VILLAGES)), label="village")
@@ -554,8 +571,9 @@ class Explorer:
         return case
 
     def import_roster(self, story: Story, applicant_id: str, name: str, confirmed: list[str]) -> list[str]:
-        """Put the household on the county rosters that confirm its status. Until the engine can
-        import rosters, no status is confirmed (a declared status is only declared)."""
+        """Put the applicant on the county rosters (低保, 特困, 建档立卡, the 返贫 list) that confirm the
+        status. Until the engine can import rosters, no status is confirmed: a declared status is
+        only declared."""
         importer = getattr(self.eng, "import_roster", None)
         if importer is None or not confirmed:
             return []
@@ -676,7 +694,16 @@ class Explorer:
         values = self.forms.draw(data, task.form, ctx, task.name) if task.form else {}
         story.step += 1
         story.say(f"{username} 办理“{task.name}”：{json.dumps(brief(values), ensure_ascii=False)}")
-        act = inv.Act(story.step, self.eng.now(), "complete", username, role_of(username), task, values)
+        act = inv.Act(
+            story.step,
+            self.eng.now(),
+            "complete",
+            username,
+            role_of(username),
+            task,
+            values,
+            seen=dict(case.last.data),
+        )
         try:
             self.eng.complete(username, task.task_id, values)
         except ValidationFailed as err:
@@ -770,9 +797,25 @@ class Explorer:
                     tasks,
                     pending,
                     tuple(public),
+                    watched=self.watched(case),
+                    reserve=self.reserve_balance(case),
                 )
             )
             self.check(story, case)
+
+    def watched(self, case: inv.CaseHistory) -> bool | None:
+        """Whether the case is on the county's 备案 watch list (None when the engine keeps none)."""
+        reader = getattr(self.eng, "watch_list", None)
+        if reader is None:
+            return None
+        return any(e.get("case_no") == case.case_no for e in reader("county_mz"))
+
+    def reserve_balance(self, case: inv.CaseHistory) -> int | None:
+        reader = getattr(self.eng, "reserve", None)
+        if reader is None:
+            return None
+        township = case.area_code[:9]
+        return int(reader(user_for("township", township), township)["balance"])
 
     def check(self, story: Story, case: inv.CaseHistory) -> None:
         for invariant in self.invariants:

@@ -126,6 +126,8 @@ class Snapshot:
     open_tasks: tuple[Task, ...]
     pending_timers: tuple[datetime, ...]
     public: tuple[dict, ...]  # this case's entries on the public notice and results, as shown now
+    watched: bool | None = None  # on the county's 备案 watch list (None: the engine keeps none)
+    reserve: int | None = None  # the balance of the case's township reserve fund (备用金), if kept
 
     @property
     def flagged(self) -> bool:
@@ -150,6 +152,7 @@ class Act:
     role: str | None
     task: Task | None
     data: dict
+    seen: dict = field(default_factory=dict)  # the case data the clerk had in front of them
 
     @property
     def task_kind(self) -> str | None:
@@ -170,6 +173,7 @@ class Household:
     needed_amount: int
     applying_dibao_tekun: bool
     applicant_name: str = ""
+    returned_to_poverty: bool = False  # on the 返贫 list the poverty-alleviation department supplied
 
     @property
     def ids(self) -> set[str]:
@@ -248,6 +252,11 @@ class CaseHistory:
     def emergency(self) -> bool:
         """An accepted application whose reason is 急难型 (002 §二(一) cases 1–2)."""
         return self.accepted and self.household.reason in EMERGENCY_REASONS
+
+    @property
+    def pay_first(self) -> bool:
+        """Aid is given first and the paperwork after: 急难 (002 §三) and 返贫 households (000 §二(三))."""
+        return self.emergency or (self.accepted and self.household.returned_to_poverty)
 
     @property
     def transitional(self) -> bool:
@@ -375,10 +384,16 @@ def paid_within_authority(h: CaseHistory):
 
 
 @invariant(
-    "INV-02", "急难型先行救助：首笔发放前不经核对、评议、公示", "C-002-09", "C-002-01", "C-002-02", "C-004-02"
+    "INV-02",
+    "急难型（及返贫人口）先行救助：首笔发放前不经核对、评议、公示",
+    "C-002-09",
+    "C-002-01",
+    "C-002-02",
+    "C-004-02",
+    "C-000-11",
 )
 def emergency_paid_first(h: CaseHistory):
-    if not h.emergency:
+    if not h.pay_first:
         return
     first = h.money[0].step if h.money else None
     before = [
@@ -655,7 +670,7 @@ def deadlines_escalate(h: CaseHistory):
 
 @invariant("INV-16", "先行救助发放后补办手续，补办完成前不办结", "C-002-09", "C-002-10", "C-004-02")
 def supplement_after_pay_first(h: CaseHistory):
-    if not h.emergency or not h.money:
+    if not h.pay_first or not h.money:
         return
     first = h.money[0]
     if reviewed_by(h, first.step):
@@ -788,6 +803,70 @@ def review_verdict_counts(h: CaseHistory):
             return
 
 
+@invariant("INV-25", "核对或评议不符合条件而不予救助的家庭登记备案", "C-003-02")
+def watch_list(h: CaseHistory):
+    snap = h.last
+    if snap.outcome != "refused" or snap.watched is None:
+        return
+    checks = h.completions("economic_check")
+    failed_check = checks and (
+        checks[-1].data.get("property_within_rules") is False
+        or (checks[-1].data.get("household_annual_income") or 0)
+        >= h.params["prior_year_income_per_capita"] * h.household.size
+    )
+    reviews = h.completions("review")
+    failed_review = reviews and reviews[-1].data.get("review_opinion") == "disagree"
+    if (failed_check or failed_review) and not snap.watched:
+        yield "经核对或评议不符合条件、不予救助的家庭没有登记备案"
+
+
+@invariant("INV-26", "乡镇先行救助从备用金支出，备用金余额相应减少", "C-002-30")
+def reserve_fund(h: CaseHistory):
+    if not h.pay_first:
+        return
+    for p in h.money:
+        if reviewed_by(h, p.step):
+            continue
+        before = [s for s in h.snapshots if s.step < p.step and s.reserve is not None]
+        after = [s for s in h.snapshots if s.step == p.step and s.reserve is not None]
+        if not before or not after:
+            return
+        granted_by_township = any(
+            a.role == "township" for a in h.approvals() if a.step <= p.step
+        ) and not any(a.role != "township" for a in h.approvals() if a.step <= p.step)
+        if (
+            granted_by_township
+            and before[-1].reserve >= p.amount
+            and after[0].reserve != before[-1].reserve - p.amount
+        ):
+            yield (
+                f"乡镇先行救助 {p.amount} 元，备用金余额由 {before[-1].reserve} 元变为 {after[0].reserve} 元"
+                "（应从备用金支出）"
+            )
+        return
+
+
+AMOUNT_FIELDS = ("amount", "decided_amount", "proposed_amount")
+STANDARD_FIELDS = ("computed_amount", "suggested_amount")
+
+
+@invariant("INV-27", "决定金额与按标准测算的金额不同的，须记录理由", "C-002-21", "C-000-08")
+def amount_bound_to_standard(h: CaseHistory):
+    for act in h.approvals():
+        decided = next((act.data[k] for k in AMOUNT_FIELDS if isinstance(act.data.get(k), int)), None)
+        standard = next((act.seen[k] for k in STANDARD_FIELDS if isinstance(act.seen.get(k), int)), None)
+        if decided is None or standard is None or decided == standard or act.task_kind != "decision":
+            continue
+        reasons = [
+            v
+            for k, v in act.data.items()
+            if k.endswith("_reason") and k != "refusal_reason" and isinstance(v, str) and v.strip()
+        ]
+        if not reasons:
+            yield f"“{act.task.name}”决定 {decided} 元，按标准测算为 {standard} 元，没有记录理由"
+            return
+
+
 def by_id() -> dict[str, Invariant]:
     return {inv.id: inv for inv in INVARIANTS}
 
@@ -807,6 +886,7 @@ EXPECTED_FAILURES: dict[str, str] = {
     "INV-15": "审核、审批、核实等期限只是待办期限，没有计时器升级（F-15）",
     "INV-17": "急难申请被标为复杂时要求暂住说明；非重点对象的非本地支出型申请人不要求暂住说明（F-17）",
     "INV-19": "支出型、重大案件以现金发放，没有社会化发放（F-19）",
+    "INV-27": "决定表单不显示测算金额，也不要求偏离标准的理由（F-27）",
     "INV-24": "民主评议的结论只是记录，不同意也照常审核、审批、发放（F-24）",
     "INV-23": "居民异议直接完成乡镇待办、撤下公示并退回调查，乡镇未处理（F-23）",
 }

@@ -3,6 +3,7 @@ explorer's command prints its figures in the form CI reads."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import re
 import sys
@@ -333,3 +334,25 @@ def test_the_explorer_prints_its_figures_in_the_form_ci_reads(capsys):
     assert re.fullmatch(r"explored \d+ cases, \d+ invariants, \d+ violations", out[-1]), out[-1]
     assert out[-1].startswith("explored 3 cases")
     assert code == (0 if out[-1].endswith(" 0 violations") else 1)
+
+
+def test_an_amount_off_the_standard_needs_a_recorded_reason():
+    story = Story().done("intake-review.schema.json", "township", intake_decision="accept")
+    story.done("pay-first.schema.json", "township", amount=900)
+    story.h.acts[-1].seen.update(computed_amount=700)
+    assert problems("INV-27", story)
+    story.h.acts[-1].data["amount_reason"] = "房屋全毁，需临时租房"
+    assert not problems("INV-27", story)
+
+
+def test_a_household_refused_on_its_income_check_goes_on_the_watch_list():
+    story = Story(reason="medical_expense").done(
+        "intake-review.schema.json", "township", intake_decision="accept"
+    )
+    story.done(
+        "economic-check.schema.json", "township", household_annual_income=30000, property_within_rules=True
+    )
+    story.h.snapshots.append(dataclasses.replace(story.h.last, outcome="refused", watched=False))
+    assert problems("INV-25", story)
+    story.h.snapshots.append(dataclasses.replace(story.h.last, watched=True))
+    assert not problems("INV-25", story)
