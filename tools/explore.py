@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -758,6 +759,11 @@ class Explorer:
     # -- what an observer sees, and the invariants ---------------------------------------------
     def observe(self, story: Story) -> None:
         for case in story.cases:
+            if case.snapshots and case.last.status in ("completed", "cancelled"):
+                # A closed case no longer changes; only time passes for the invariants that wait.
+                case.snapshots.append(dataclasses.replace(case.last, step=story.step, at=self.eng.now()))
+                self.check(story, case)
+                continue
             view = self.eng.case_view(case.case_no)
             township = case.area_code[:9]
             public = [
