@@ -549,6 +549,7 @@ class Explorer:
             f"申请（{channel}，{VILLAGES[village]}）：{describe(household, name)}"
             + (f"；第二次申请：{repeat}" if repeat else "")
         )
+        attempts = self.try_invalid(data, application, village, who, channel)
         try:
             if channel == "online":
                 ref = self.eng.apply_online(application, village)
@@ -567,9 +568,36 @@ class Explorer:
             self.params,
             earlier=list(story.cases),
         )
+        case.channel = channel
+        case.invalid_attempts = attempts
         story.cases.append(case)
         self.observe(story)
         return case
+
+    def try_invalid(self, data, application: dict, village: str, who: str | None, channel: str) -> list[dict]:
+        """Sometimes the applicant first gets a field wrong (an ID check digit, a phone number): the
+        window must refuse it field by field and open no case (checked by INV-28)."""
+        broken = pick(data, [None, "id_number", "phone"], "a field wrong first", usual=10)
+        if broken is None:
+            return []
+        bad = copy.deepcopy(application)
+        number = bad["applicant"]["id_number"]
+        if broken == "id_number":
+            bad["applicant"]["id_number"] = number[:-1] + ("0" if number[-1] != "0" else "1")
+        else:
+            bad["applicant"]["phone"] = "2380000000"
+        before = len(self.eng.prior_cases(number))
+        paths: list[str] = []
+        try:
+            if channel == "online":
+                self.eng.apply_online(bad, village)
+            else:
+                self.eng.start_case(bad, village, by=who, channel={"agent": "window"}.get(channel, channel))
+        except ValidationFailed as err:
+            paths = [e.path for e in err.errors]
+        created = len(self.eng.prior_cases(number)) > before or (broken == "id_number" and not paths)
+        title = {"id_number": "身份证号校验位", "phone": "手机号码"}[broken]
+        return [{"broken": title, "broken_path": broken, "error_paths": paths, "created": created}]
 
     def import_roster(self, story: Story, applicant_id: str, name: str, confirmed: list[str]) -> list[str]:
         """Put the applicant on the county rosters (低保, 特困, 建档立卡, the 返贫 list) that confirm the

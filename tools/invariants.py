@@ -199,6 +199,8 @@ class CaseHistory:
     notices: list[dict] = field(default_factory=list)  # written notices: kind, fields, issued_at, step
     opened: dict[str, tuple[Task, int]] = field(default_factory=dict)  # task_id → (task, first step seen)
     public_seen: list[tuple[int, dict]] = field(default_factory=list)  # (step, entry) every time shown
+    channel: str = "window"
+    invalid_attempts: list[dict] = field(default_factory=list)  # bad applications tried before this one
 
     # -- derived facts -------------------------------------------------------------------------
     @property
@@ -744,7 +746,13 @@ def within_approval(h: CaseHistory):
         yield f"发放 {len(h.money)} 期，超过批准的最多期数 {most}"
 
 
-@invariant("INV-21", "案件不会卡住：脚本不出错，运行中总有待办或计时，办结有结果", "C-002-29")
+@invariant(
+    "INV-21",
+    "案件不会卡住：脚本不出错，立案即有人跟进，运行中总有待办或计时，办结有结果",
+    "C-002-29",
+    "C-000-09",
+    "C-003-03",
+)
 def never_stuck(h: CaseHistory):
     snap = h.last
     if snap.script_error:
@@ -753,6 +761,9 @@ def never_stuck(h: CaseHistory):
         yield "案件运行中，却没有任何待办或计时器（无人可办）"
     if snap.status == "completed" and not snap.outcome:
         yield "案件已办结，却没有记录办理结果"
+    first = h.snapshots[0] if h.snapshots else None
+    if first is not None and first.status == "running" and not first.open_tasks:
+        yield "案件立案后没有打开任何待办（无人跟进）"
 
 
 @invariant("INV-22", "家庭人均收入不低于当地上年度人均可支配收入或财产不符的，不予支出型救助", "C-002-03")
@@ -865,6 +876,46 @@ def amount_bound_to_standard(h: CaseHistory):
         if not reasons:
             yield f"“{act.task.name}”决定 {decided} 元，按标准测算为 {standard} 元，没有记录理由"
             return
+
+
+@invariant("INV-28", "申请书身份证号、手机号不合规的，逐项退回且不立案", "C-002-14")
+def invalid_application_rejected(h: CaseHistory):
+    for attempt in h.invalid_attempts:
+        if attempt["created"]:
+            yield f"{attempt['broken']}不合规的申请被受理立案"
+        elif not any(attempt["broken_path"] in path for path in attempt["error_paths"]):
+            yield f"{attempt['broken']}不合规的申请被退回，但没有指出该字段（{attempt['error_paths']}）"
+
+
+@invariant("INV-29", "决定需要转介的，发放后提供转介服务并登记", "C-000-13", "C-002-23")
+def referral_given(h: CaseHistory):
+    if h.last.status != "completed" or not h.money:
+        return
+    previous = None
+    for p in h.money:
+        window = [
+            a
+            for a in h.approvals()
+            if (previous is None or a.step > previous) and a.step <= p.step and "referral_needed" in a.data
+        ]
+        previous = p.step
+        wanted = window and window[-1].data["referral_needed"] is True  # the last decision before paying
+        if wanted and not [t for t, step in h.ever_opened("referral") if step >= p.step]:
+            yield f"“{window[-1].task.name}”决定需要转介，案件办结前没有转介服务"
+            return
+
+
+@invariant("INV-30", "过渡救助或长期困难的，转入低保/特困审核审批", "C-000-01", "C-001-03")
+def into_dibao(h: CaseHistory):
+    if h.last.status != "completed":
+        return
+    persisting = [
+        a for a in h.completions("follow_up") if a.data.get("hardship_status") == "refer_dibao_tekun"
+    ]
+    bridged = h.transitional and h.money
+    if (persisting or bridged) and not h.ever_opened("refer_dibao"):
+        why = "跟进评估认定长期困难" if persisting else "正在申请低保/特困的先行给予了临时救助"
+        yield f"{why}，案件办结前没有转入低保/特困审核审批"
 
 
 def by_id() -> dict[str, Invariant]:

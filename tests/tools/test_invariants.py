@@ -356,3 +356,14 @@ def test_a_household_refused_on_its_income_check_goes_on_the_watch_list():
     assert problems("INV-25", story)
     story.h.snapshots.append(dataclasses.replace(story.h.last, watched=True))
     assert not problems("INV-25", story)
+
+
+def test_a_decided_referral_must_be_given_and_a_bad_id_number_must_not_open_a_case():
+    story = Story().done("intake-review.schema.json", "township", intake_decision="accept")
+    story.done("pay-first.schema.json", "township", amount=700, referral_needed=True).pay(700)
+    story.snapshot(status="completed", outcome="approved")
+    assert problems("INV-29", story)
+    story.h.invalid_attempts.append(
+        {"broken": "身份证号校验位", "broken_path": "id_number", "error_paths": [], "created": True}
+    )
+    assert problems("INV-28", story)
