@@ -196,7 +196,8 @@ class FormData:
         raise GeneratorGap(f"字段 {name} 的类型 {kind} 不会生成")
 
     def _integer(self, data, name: str, schema: dict, ctx: Ctx, label: str) -> int:
-        low = int(schema.get("minimum", 0))
+        low = int(schema.get("minimum", schema.get("exclusiveMinimum", -1) + 1))
+        high = schema.get("maximum", schema.get("exclusiveMaximum", 10**12 + 1) - 1)
         if name == "instalments":
             strategy = st.integers(1, int(ctx.params["max_instalments"]) + 2)
         elif name == "household_annual_income":
@@ -212,8 +213,9 @@ class FormData:
         elif name == "quantity":
             return 2
         else:
-            strategy = st.integers(low, low + 30)
-        return max(low, data.draw(strategy, label=f"{label}.{name}"))
+            strategy = st.integers(max(low, 0), max(low, 0) + 30)
+        # a value outside the form's bounds (a bound limit, a minimum) becomes the bound: the edge
+        return int(min(max(low, data.draw(strategy, label=f"{label}.{name}")), high))
 
     def _string(self, name: str, schema: dict, ctx: Ctx) -> str:
         fmt, pattern = schema.get("format"), schema.get("pattern", "")
@@ -271,6 +273,11 @@ class FormData:
             target[missing] = self._value(data, missing, prop, ctx, label)
         elif error.validator == "const":
             target[list(error.path)[-1]] = error.validator_value
+        elif error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            bound = error.validator_value + {"exclusiveMinimum": 1, "exclusiveMaximum": -1}.get(
+                error.validator, 0
+            )
+            target[list(error.path)[-1]] = int(bound)
         elif error.validator == "minItems" and isinstance(error.instance, list):
             while len(error.instance) < error.validator_value:
                 error.instance.append(copy.deepcopy(error.instance[-1]))
@@ -882,6 +889,8 @@ def describe(hh: inv.Household, name: str) -> str:
         parts.append("非本地户籍" + ("，有居住证" if hh.residence_permit else "，无居住证"))
     if hh.applying_dibao_tekun:
         parts.append("正在申请低保/特困")
+    if hh.returned_to_poverty:
+        parts.append("在返贫人口名单中")
     return "，".join(parts)
 
 

@@ -262,12 +262,22 @@ class CaseHistory:
 
     @property
     def transitional(self) -> bool:
-        return self.household.applying_dibao_tekun and self.household.reason not in EMERGENCY_REASONS
+        return (
+            self.household.applying_dibao_tekun
+            and self.household.reason not in EMERGENCY_REASONS
+            and not self.household.returned_to_poverty
+        )
 
     @property
     def expenditure(self) -> bool:
-        """An accepted 支出型 application (002 §二(二) cases 3–6), not a bridge for a 低保 application."""
-        return self.accepted and self.household.reason not in EMERGENCY_REASONS and not self.transitional
+        """An accepted 支出型 application (002 §二(二) cases 3–6), neither a bridge for a 低保
+        application nor a household on the 返贫 list (both are aided first)."""
+        return (
+            self.accepted
+            and self.household.reason not in EMERGENCY_REASONS
+            and not self.transitional
+            and not self.household.returned_to_poverty
+        )
 
     @property
     def cap(self) -> int:
@@ -900,7 +910,7 @@ def referral_given(h: CaseHistory):
         ]
         previous = p.step
         wanted = window and window[-1].data["referral_needed"] is True  # the last decision before paying
-        if wanted and not [t for t, step in h.ever_opened("referral") if step >= p.step]:
+        if wanted and not [t for t, step in h.ever_opened("referral") if step >= window[-1].step]:
             yield f"“{window[-1].task.name}”决定需要转介，案件办结前没有转介服务"
             return
 
@@ -938,6 +948,7 @@ EXPECTED_FAILURES: dict[str, str] = {
     "INV-17": "急难申请被标为复杂时要求暂住说明；非重点对象的非本地支出型申请人不要求暂住说明（F-17）",
     "INV-19": "支出型、重大案件以现金发放，没有社会化发放（F-19）",
     "INV-27": "决定表单不显示测算金额，也不要求偏离标准的理由（F-27）",
+    "INV-30": "过渡救助发放后又走跟进救助被拒的，不再转入低保/特困程序（F-30）",
     "INV-24": "民主评议的结论只是记录，不同意也照常审核、审批、发放（F-24）",
     "INV-23": "居民异议直接完成乡镇待办、撤下公示并退回调查，乡镇未处理（F-23）",
 }
