@@ -243,12 +243,14 @@ def set_path(target: dict, dotted: str, value) -> None:
         target[keys[-1]] = value
 
 
-def element_names() -> dict[str, set[str]]:
-    """Element name -> ids in all diagrams, so scenarios can say which step a case went through."""
-    names: dict[str, set[str]] = {}
+def element_names() -> dict[str, set[tuple[str, str]]]:
+    """Element name -> (process id, element id) pairs in all diagrams, so a scenario can say which
+    step a case went through: the same id (Script_Refuse, Rule_Amount) recurs in several processes."""
+    names: dict[str, set[tuple[str, str]]] = {}
     for path in BPMN_DIR.glob("*.bpmn"):
         root = etree.parse(str(path)).getroot()
-        for node in root.iter():
-            if isinstance(node.tag, str) and node.get("id") and node.get("name") is not None:
-                names.setdefault(node.get("name"), set()).add(node.get("id"))
+        for process in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
+            for node in process.iter():
+                if isinstance(node.tag, str) and node.get("id") and node.get("name") is not None:
+                    names.setdefault(node.get("name"), set()).add((process.get("id"), node.get("id")))
     return names

@@ -314,16 +314,20 @@ def no_open_tasks(world):
     assert world.view().open_tasks == []
 
 
+def _reached_pairs(world) -> set[tuple[str, str]]:
+    return {(process, element) for process, element in world.view().reached.get("nodes", [])}
+
+
 @then(parsers.parse('流程经过"{name}"'))
 def reached(world, name):
-    ids = s.element_names()[name]
-    assert ids & set(world.view().reached_elements), f"未经过“{name}”"
+    elements = s.element_names()[name]  # (process, element): the process must match as well as the id
+    assert elements & _reached_pairs(world), f"未经过“{name}”"
 
 
 @then(parsers.parse('流程未经过"{name}"'))
 def not_reached(world, name):
-    ids = s.element_names()[name]
-    assert not ids & set(world.view().reached_elements), f"不应经过“{name}”"
+    elements = s.element_names()[name]
+    assert not elements & _reached_pairs(world), f"不应经过“{name}”"
 
 
 @then(parsers.parse("台账共{n:d}笔记录"))

@@ -19,9 +19,28 @@ fi
 scripts/setup.sh --test
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 if [ $# -eq 0 ]; then
-  # Traceability (policy clause -> diagram elements -> scenarios) and process coverage of the
-  # scenarios just run; each fails the build below its bar.
   mkdir -p test-artifacts
-  .venv/bin/python tools/trace.py > test-artifacts/trace.txt || { cat test-artifacts/trace.txt; exit 1; }
+  # Traceability: each clause of ../shared/policy/clauses.json -> the elements implementing it -> the
+  # scenarios and invariants checking it. Exit 2 (unreadable catalogue, unknown clause id) fails the
+  # build. TRACE_GATE=report prints the clauses still marked ✗ without failing, until every clause
+  # is implemented and checked (issue 10); then it becomes "fail".
+  TRACE_GATE=${TRACE_GATE:-report}
+  trace_status=0
+  .venv/bin/python tools/trace.py > test-artifacts/trace.txt || trace_status=$?
+  tail -n 1 test-artifacts/trace.txt
+  if [ "$trace_status" -ne 0 ]; then
+    if [ "$trace_status" -eq 1 ] && [ "$TRACE_GATE" = report ]; then
+      echo "!!! trace: $(grep -c '^✗' test-artifacts/trace.txt) clauses not yet implemented and checked (test-artifacts/trace.txt)"
+    else
+      cat test-artifacts/trace.txt; exit 1
+    fi
+  fi
+  # Process coverage of the scenarios just run; fails below tools/coverage.json.
   .venv/bin/python tools/coverage_report.py
+  # Invariants over generated cases (tools/explore.py): any violation fails the build; invariants
+  # known to fail (EXPECTED_FAILURES in tools/invariants.py) are printed with !!! and not counted.
+  .venv/bin/python tools/explore.py --cases "${EXPLORE_CASES:-2000}" --seed 1 > test-artifacts/explore.txt 2>&1 \
+    || { cat test-artifacts/explore.txt; exit 1; }
+  grep -E '^(探索 |!!! INV|!!! 列为)' test-artifacts/explore.txt || true
+  tail -n 1 test-artifacts/explore.txt
 fi
