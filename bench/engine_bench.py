@@ -33,8 +33,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, insert, select, text
 
 from engine import Engine
-from engine.workflow.specs import SpecFiles, parse
 from engine.store.models import AuditEvent, Case, CaseState, OpenTask
+from engine.workflow.specs import SpecFiles, parse
 
 SPECS = ROOT / "bench" / "specs"
 PG_ADMIN_URL = os.environ.get("JIUZHU_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -46,7 +46,7 @@ APPLICATION = {"applicant": {"name": "张三", "id_number": ID_NUMBER}, "reason"
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def summary(label: str, ms: list[float]) -> str:
@@ -153,20 +153,51 @@ def bulk_cases(eng: Engine, total: int, chunk: int = 5000) -> None:
             township = TOWNSHIPS[(case_id // 10) % len(TOWNSHIPS)]  # independent of is_open below
             is_open = case_id % 10 == 0
             started = now - timedelta(minutes=case_id % 50000)
-            cases.append(dict(id=case_id, case_no=f"639001-2025-{case_id:07d}", spec_version_id=1,
-                              process_id="temporary_assistance", area_code=township + "001", county_code="639001",
-                              channel="window", status="running" if is_open else "completed",
-                              category="expenditure", applicant_name="张三", applicant_id_number=ID_NUMBER,
-                              reason="illness", started_at=started, updated_at=started, version=1))
-            states.append(dict(case_id=case_id, workflow=workflow, reached={"nodes": [], "flows": []}))
-            events.append(dict(at=started, actor="bench", action="case_started", case_id=case_id, data={}))
+            cases.append(
+                {
+                    "id": case_id,
+                    "case_no": f"639001-2025-{case_id:07d}",
+                    "spec_version_id": 1,
+                    "process_id": "temporary_assistance",
+                    "area_code": township + "001",
+                    "county_code": "639001",
+                    "channel": "window",
+                    "status": "running" if is_open else "completed",
+                    "category": "expenditure",
+                    "applicant_name": "张三",
+                    "applicant_id_number": ID_NUMBER,
+                    "reason": "illness",
+                    "started_at": started,
+                    "updated_at": started,
+                    "version": 1,
+                }
+            )
+            states.append({"case_id": case_id, "workflow": workflow, "reached": {"nodes": [], "flows": []}})
+            events.append(
+                {"at": started, "actor": "bench", "action": "case_started", "case_id": case_id, "data": {}}
+            )
             if is_open:
                 role = "township" if case_id % 20 == 0 else "county"
-                tasks.append(dict(task_id=str(uuid.uuid4()), case_id=case_id, case_no=f"639001-2025-{case_id:07d}",
-                                  element_id="Step_03", name=f"第{case_id % 5 + 1}步", process_id="temporary_assistance",
-                                  lane="乡镇(街道)", role=role, area_code=township + "001", category="expenditure",
-                                  applicant_name="张三", form="step.schema.json", ui_form=None, created_at=started,
-                                  due_at=started + timedelta(days=case_id % 30), claimed_by=None))
+                tasks.append(
+                    {
+                        "task_id": str(uuid.uuid4()),
+                        "case_id": case_id,
+                        "case_no": f"639001-2025-{case_id:07d}",
+                        "element_id": "Step_03",
+                        "name": f"第{case_id % 5 + 1}步",
+                        "process_id": "temporary_assistance",
+                        "lane": "乡镇(街道)",
+                        "role": role,
+                        "area_code": township + "001",
+                        "category": "expenditure",
+                        "applicant_name": "张三",
+                        "form": "step.schema.json",
+                        "ui_form": None,
+                        "created_at": started,
+                        "due_at": started + timedelta(days=case_id % 30),
+                        "claimed_by": None,
+                    }
+                )
         with eng.db.write() as session:
             session.execute(insert(Case), cases)
             session.execute(insert(CaseState), states)
@@ -211,8 +242,12 @@ def run_backend(label: str, url: str, args, raw_p50: float, raw_p95: float) -> d
     engine_steps(eng, 2)  # warm-up: parse the version once, warm caches
     steps = engine_steps(eng, args.cases_per_run)
     print(summary(f"(b) engine/ on {label}, per step", steps))
-    result = {"step_p50": pct(steps, 50), "step_p95": pct(steps, 95),
-              "ratio_p50": pct(steps, 50) / raw_p50, "ratio_p95": pct(steps, 95) / raw_p95}
+    result = {
+        "step_p50": pct(steps, 50),
+        "step_p95": pct(steps, 95),
+        "ratio_p50": pct(steps, 50) / raw_p50,
+        "ratio_p95": pct(steps, 95) / raw_p95,
+    }
     print(f"    ratio b/a: p50 {result['ratio_p50']:.2f}  p95 {result['ratio_p95']:.2f}")
     result["bytes_per_case"] = bytes_per_case(eng)
     print(f"    database size per completed 10-step case: {result['bytes_per_case'] / 1024:.1f} KiB")

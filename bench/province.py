@@ -50,9 +50,11 @@ TOWNSHIPS = 10
 VILLAGES = 3
 YEAR = LedgerFilter(date_from=date(2026, 1, 1), date_to=date(2026, 12, 31))
 START = datetime(2026, 1, 1, tzinfo=UTC)
-STEPS = {"emergency": ["受理审查", "先行救助决定", "发放"],
-         "expenditure": ["受理审查", "家庭经济状况核对", "入户调查", "乡镇审核", "发放"],
-         "major": ["受理审查", "县级审核", "发放"]}
+STEPS = {
+    "emergency": ["受理审查", "先行救助决定", "发放"],
+    "expenditure": ["受理审查", "家庭经济状况核对", "入户调查", "乡镇审核", "发放"],
+    "major": ["受理审查", "县级审核", "发放"],
+}
 WAYS = ["cash", "cash", "cash", "in_kind", "referral"]
 
 
@@ -155,37 +157,100 @@ def load(eng: Engine, villages: list[str], count: int, seed: int = 11, batch: in
         amount = rng.randrange(300, 9000, 50) if outcome == "approved" else None
         case_no = f"{village[:6]}-2026-{number:07d}"
         closed = steps[-1] if status == "completed" else None
-        cases.add({"id": case_id, "case_no": case_no, "spec_version_id": version_id,
-                   "process_id": "temporary_assistance", "area_code": village, "county_code": village[:6],
-                   "channel": "window", "status": status, "category": category, "applicant_name": f"申请人{number}",
-                   "applicant_id_number": f"63{number:015d}X"[:18], "reason": "disaster_accident",
-                   "outcome": outcome, "outcome_reason": None, "amount": amount, "current_step": None,
-                   "attention": None, "started_at": started, "updated_at": closed or started, "closed_at": closed,
-                   "started_by": f"town_{village[:9]}", "version": 1})
+        cases.add(
+            {
+                "id": case_id,
+                "case_no": case_no,
+                "spec_version_id": version_id,
+                "process_id": "temporary_assistance",
+                "area_code": village,
+                "county_code": village[:6],
+                "channel": "window",
+                "status": status,
+                "category": category,
+                "applicant_name": f"申请人{number}",
+                "applicant_id_number": f"63{number:015d}X"[:18],
+                "reason": "disaster_accident",
+                "outcome": outcome,
+                "outcome_reason": None,
+                "amount": amount,
+                "current_step": None,
+                "attention": None,
+                "started_at": started,
+                "updated_at": closed or started,
+                "closed_at": closed,
+                "started_by": f"town_{village[:9]}",
+                "version": 1,
+            }
+        )
         clerk = f"town_{village[:9]}"
-        events.add({"at": started, "actor": clerk, "action": "case_started", "case_id": case_id,
-                    "spec_version_id": version_id, "parameter_version": 0})
+        events.add(
+            {
+                "at": started,
+                "actor": clerk,
+                "action": "case_started",
+                "case_id": case_id,
+                "spec_version_id": version_id,
+                "parameter_version": 0,
+            }
+        )
         done = names if status == "completed" else names[:-1]
         opened = started
         for name, at in zip(done, steps, strict=False):
-            events.add({"at": at, "actor": clerk, "action": "task_completed", "case_id": case_id,
-                        "element_name": name, "spec_version_id": version_id, "parameter_version": 0,
-                        "opened_at": opened})
+            events.add(
+                {
+                    "at": at,
+                    "actor": clerk,
+                    "action": "task_completed",
+                    "case_id": case_id,
+                    "element_name": name,
+                    "spec_version_id": version_id,
+                    "parameter_version": 0,
+                    "opened_at": opened,
+                }
+            )
             opened = at
         if status == "running":
-            open_tasks.add({"task_id": f"b{case_id:035d}", "case_id": case_id, "case_no": case_no,
-                            "element_id": "Task", "name": names[len(done)], "process_id": "p", "lane": None,
-                            "role": "township", "area_code": village, "category": category,
-                            "applicant_name": f"申请人{number}", "form": None, "ui_form": None,
-                            "created_at": opened, "due_at": min(steps[-1], now), "claimed_by": None})
+            open_tasks.add(
+                {
+                    "task_id": f"b{case_id:035d}",
+                    "case_id": case_id,
+                    "case_no": case_no,
+                    "element_id": "Task",
+                    "name": names[len(done)],
+                    "process_id": "p",
+                    "lane": None,
+                    "role": "township",
+                    "area_code": village,
+                    "category": category,
+                    "applicant_name": f"申请人{number}",
+                    "form": None,
+                    "ui_form": None,
+                    "created_at": opened,
+                    "due_at": min(steps[-1], now),
+                    "claimed_by": None,
+                }
+            )
         if amount:
             stages = 2 if category == "emergency" and rng.random() < 0.3 else 1
             for stage in range(1, stages + 1):
                 way = rng.choice(WAYS)
-                ledger.add({"case_id": case_id, "case_no": case_no, "area_code": village,
-                            "county_code": village[:6], "category": category, "applicant_name": f"申请人{number}",
-                            "amount": 0 if way == "referral" else amount // stages, "way": way, "stage": stage,
-                            "note": "", "approver": clerk, "recorded_at": steps[-1] + timedelta(days=30 * (stage - 1))})
+                ledger.add(
+                    {
+                        "case_id": case_id,
+                        "case_no": case_no,
+                        "area_code": village,
+                        "county_code": village[:6],
+                        "category": category,
+                        "applicant_name": f"申请人{number}",
+                        "amount": 0 if way == "referral" else amount // stages,
+                        "way": way,
+                        "stage": stage,
+                        "note": "",
+                        "approver": clerk,
+                        "recorded_at": steps[-1] + timedelta(days=30 * (stage - 1)),
+                    }
+                )
         if any(w.full for w in writers):  # cases first: the other rows refer to them
             for writer in writers:
                 writer.flush()
@@ -199,9 +264,15 @@ def load(eng: Engine, villages: list[str], count: int, seed: int = 11, batch: in
         with eng.db.writer.connect() as connection:
             for table in ("cases", "audit_events", "ledger_entries"):
                 connection.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
             connection.commit()
-    return {"cases": cases.written, "events": events.written, "ledger": ledger.written, "open": open_tasks.written}
+    return {
+        "cases": cases.written,
+        "events": events.written,
+        "ledger": ledger.written,
+        "open": open_tasks.written,
+    }
 
 
 def pct(values: list[float], p: float) -> float:
@@ -237,12 +308,19 @@ def measure(eng: Engine, counties: list[str], runs: int, exports: int, folder: P
     reports = eng.reports()
     inbox = eng.inbox(f"town_{township}")
     board = reports.dashboard(f"county_{county}", YEAR)
-    print(f"  township {township}: {inbox.total} open tasks; county {county}: "
-          f"{board.total('applications')} applications in 2026", flush=True)
+    print(
+        f"  township {township}: {inbox.total} open tasks; county {county}: "
+        f"{board.total('applications')} applications in 2026",
+        flush=True,
+    )
     timed(f"township clerk's inbox ({inbox.total} open)", runs, lambda: eng.inbox(f"town_{township}"))
     timed("county dashboard, 2026", runs, lambda: reports.dashboard(f"county_{county}", YEAR))
     timed("province dashboard, 2026", max(3, runs // 4), lambda: reports.dashboard("province_reader", YEAR))
-    timed("county ledger page (50 rows, total, sum)", runs, lambda: reports.ledger(f"county_{county}", LedgerFilter()))
+    timed(
+        "county ledger page (50 rows, total, sum)",
+        runs,
+        lambda: reports.ledger(f"county_{county}", LedgerFilter()),
+    )
 
     def export():
         job = _Progress()
@@ -275,9 +353,11 @@ def main() -> int:
         if not eng.db.sqlite:
             with eng.db.writer.connect() as connection:
                 connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-        print(f"  loaded {loaded['cases']} cases, {loaded['events']} audit events, {loaded['ledger']} ledger rows, "
-              f"{loaded['open']} open tasks over {len(counties)} counties in {time.perf_counter() - started:.0f} s",
-              flush=True)
+        print(
+            f"  loaded {loaded['cases']} cases, {loaded['events']} audit events, {loaded['ledger']} ledger rows, "
+            f"{loaded['open']} open tasks over {len(counties)} counties in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
     with tempfile.TemporaryDirectory() as folder:
         measure(eng, counties, args.runs, args.exports, Path(folder))
     eng.close()

@@ -42,7 +42,7 @@ DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -60,13 +60,23 @@ def main() -> None:
         eng.deploy(specs / "bpmn", specs / "forms")
         eng.add_area("639001", "示范县")
         stop = threading.Event()
-        workers = [threading.Thread(target=Engine.open(eng.db.url, migrate=False).run_timer_worker,
-                                    args=(stop.is_set,), daemon=True) for _ in range(args.workers)]
+        workers = [
+            threading.Thread(
+                target=Engine.open(eng.db.url, migrate=False).run_timer_worker,
+                args=(stop.is_set,),
+                daemon=True,
+            )
+            for _ in range(args.workers)
+        ]
         for worker in workers:
             worker.start()
         for i in range(args.timers):
-            eng.start_case({"applicant": {"name": "张三", "id_number": "110101199003074514"}}, "639001", by=None,
-                           channel="online")
+            eng.start_case(
+                {"applicant": {"name": "张三", "id_number": "110101199003074514"}},
+                "639001",
+                by=None,
+                channel="online",
+            )
             time.sleep(0.05)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -82,9 +92,13 @@ def main() -> None:
             rows = session.execute(select(Timer.due_at, Timer.fired_at).where(Timer.status == "fired")).all()
             fired_events = session.scalar(select(func.count()).where(AuditEvent.action == "timer_fired"))
         late = [(fired - due).total_seconds() for due, fired in rows]
-        print(f"timers fired: {len(rows)} of {args.timers}, timer_fired events: {fired_events} "
-              f"(fired twice: {fired_events - len(rows)}), workers: {args.workers}")
-        print(f"fired after due time: p50 {pct(late, 50):.2f} s  p95 {pct(late, 95):.2f} s  max {max(late):.2f} s")
+        print(
+            f"timers fired: {len(rows)} of {args.timers}, timer_fired events: {fired_events} "
+            f"(fired twice: {fired_events - len(rows)}), workers: {args.workers}"
+        )
+        print(
+            f"fired after due time: p50 {pct(late, 50):.2f} s  p95 {pct(late, 95):.2f} s  max {max(late):.2f} s"
+        )
         print(json.dumps({"p50_s": pct(late, 50), "p95_s": pct(late, 95), "max_s": max(late)}))
 
 

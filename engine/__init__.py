@@ -4,23 +4,23 @@ Nothing in this package imports Flask. Start with `Engine.open(url)`; see README
 """
 
 from engine.errors import (
-           Conflict,
-           DomainError,
-           FieldError,
-           LintFailed,
-           NotFound,
-           NotPermitted,
-           ValidationFailed,
+    Conflict,
+    DomainError,
+    FieldError,
+    LintFailed,
+    NotFound,
+    NotPermitted,
+    ValidationFailed,
 )
 from engine.facade import Engine
 
 __all__ = [
-           "Conflict",
-           "DomainError",
-           "Engine",
-           "FieldError",
-           "LintFailed",
-           "NotFound",
-           "NotPermitted",
-           "ValidationFailed",
+    "Conflict",
+    "DomainError",
+    "Engine",
+    "FieldError",
+    "LintFailed",
+    "NotFound",
+    "NotPermitted",
+    "ValidationFailed",
 ]

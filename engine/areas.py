@@ -3,7 +3,6 @@ statistical division codes), each a prefix of its children's codes."""
 
 from __future__ import annotations
 
-
 LEVELS = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
 LEVEL_NAMES = {"province": "省", "city": "市", "county": "县", "township": "乡镇", "village": "村"}
 

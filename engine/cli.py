@@ -35,8 +35,12 @@ def _engine(ctx: click.Context) -> Engine:
 
 
 @click.group()
-@click.option("--database-url", envvar="DATABASE_URL", default=None,
-              help="SQLAlchemy URL; default: the SQLite file instance/jiuzhu.sqlite3")
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    default=None,
+    help="SQLAlchemy URL; default: the SQLite file instance/jiuzhu.sqlite3",
+)
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """救助 Jiuzhu — 临时救助 cases on SpiffWorkflow."""
@@ -63,10 +67,8 @@ def init_db(ctx):
 
 
 @main.command()
-@click.option("--bpmn", "bpmn_dir", default=None,
-              help="default: bpmn/ of the release ($JIUZHU_HOME)")
-@click.option("--forms", "forms_dir", default=None,
-              help="default: forms/ of the release ($JIUZHU_HOME)")
+@click.option("--bpmn", "bpmn_dir", default=None, help="default: bpmn/ of the release ($JIUZHU_HOME)")
+@click.option("--forms", "forms_dir", default=None, help="default: forms/ of the release ($JIUZHU_HOME)")
 @click.option("--by", default="system")
 @click.option("--note", default=None)
 @click.pass_context
@@ -81,10 +83,8 @@ def deploy(ctx, bpmn_dir, forms_dir, by, note):
 
 
 @main.command()
-@click.option("--bpmn", "bpmn_dir", default=None,
-              help="default: bpmn/ of the release ($JIUZHU_HOME)")
-@click.option("--forms", "forms_dir", default=None,
-              help="default: forms/ of the release ($JIUZHU_HOME)")
+@click.option("--bpmn", "bpmn_dir", default=None, help="default: bpmn/ of the release ($JIUZHU_HOME)")
+@click.option("--forms", "forms_dir", default=None, help="default: forms/ of the release ($JIUZHU_HOME)")
 def lint(bpmn_dir, forms_dir):
     """Check the files as deploy would, without deploying."""
     problems = lint_files(SpecFiles.from_dirs(bpmn_dir or paths.bpmn_dir(), forms_dir or paths.forms_dir()))
@@ -98,17 +98,18 @@ def lint(bpmn_dir, forms_dir):
 @main.command("export-draft")
 @click.argument("draft_id", type=int)
 @click.option("--by", required=True, help="the process owner exporting it")
-@click.option("--bpmn", "bpmn_dir", default=None,
-              help="default: bpmn/ of the release ($JIUZHU_HOME)")
-@click.option("--forms", "forms_dir", default=None,
-              help="default: forms/ of the release ($JIUZHU_HOME)")
+@click.option("--bpmn", "bpmn_dir", default=None, help="default: bpmn/ of the release ($JIUZHU_HOME)")
+@click.option("--forms", "forms_dir", default=None, help="default: forms/ of the release ($JIUZHU_HOME)")
 @click.pass_context
 def export_draft(ctx, draft_id, by, bpmn_dir, forms_dir):
     """Write a studio draft back into bpmn/ + forms/, the files under version control (unchanged
     files are left as they are, byte for byte)."""
     try:
-        touched = _engine(ctx).studio().export_folders(by, draft_id, bpmn_dir or paths.bpmn_dir(),
-                                                            forms_dir or paths.forms_dir())
+        touched = (
+            _engine(ctx)
+            .studio()
+            .export_folders(by, draft_id, bpmn_dir or paths.bpmn_dir(), forms_dir or paths.forms_dir())
+        )
     except DomainError as err:
         _fail(err)
     click.echo(f"写入 {len(touched)} 个文件" + ("：" + "、".join(touched) if touched else "（无变化）"))
@@ -117,16 +118,17 @@ def export_draft(ctx, draft_id, by, bpmn_dir, forms_dir):
 @main.command("import-draft")
 @click.argument("name")
 @click.option("--by", required=True, help="the process owner importing it")
-@click.option("--bpmn", "bpmn_dir", default=None,
-              help="default: bpmn/ of the release ($JIUZHU_HOME)")
-@click.option("--forms", "forms_dir", default=None,
-              help="default: forms/ of the release ($JIUZHU_HOME)")
+@click.option("--bpmn", "bpmn_dir", default=None, help="default: bpmn/ of the release ($JIUZHU_HOME)")
+@click.option("--forms", "forms_dir", default=None, help="default: forms/ of the release ($JIUZHU_HOME)")
 @click.pass_context
 def import_draft(ctx, name, by, bpmn_dir, forms_dir):
     """Start a studio draft from bpmn/ + forms/ (e.g. after a change reviewed in version control)."""
     try:
-        draft_id = _engine(ctx).studio().import_folders(by, name, bpmn_dir or paths.bpmn_dir(),
-                                                          forms_dir or paths.forms_dir())
+        draft_id = (
+            _engine(ctx)
+            .studio()
+            .import_folders(by, name, bpmn_dir or paths.bpmn_dir(), forms_dir or paths.forms_dir())
+        )
     except DomainError as err:
         _fail(err)
     click.echo(f"草稿 {draft_id} 已创建")
@@ -191,14 +193,17 @@ def seed_demo(ctx, no_cases):
     eng = _engine(ctx)
     eng.deploy(by="seed-demo")
     result = demo.seed(eng, with_cases=not no_cases)
-    click.echo(f"演示用户新增 {result['users_added']} 个，演示案件 {len(result['cases_started'])} 件；"
-               f"密码 {demo.DEMO_PASSWORD}")
+    click.echo(
+        f"演示用户新增 {result['users_added']} 个，演示案件 {len(result['cases_started'])} 件；"
+        f"密码 {demo.DEMO_PASSWORD}"
+    )
 
 
 @main.command("import-warnings")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
-              help="default: from the file name")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default=None, help="default: from the file name"
+)
 @click.option("--by", default=None, help="the importing clerk (default: the system)")
 @click.pass_context
 def import_warnings(ctx, path, fmt, by):
@@ -210,7 +215,9 @@ def import_warnings(ctx, path, fmt, by):
         result = monitoring.import_warnings(_engine(ctx), Path(path).read_text(encoding="utf-8"), fmt, by)
     except DomainError as err:
         _fail(err)
-    click.echo(f"新建案件 {len(result.started)} 件，已导入过 {len(result.skipped)} 条，错误 {len(result.errors)} 条")
+    click.echo(
+        f"新建案件 {len(result.started)} 件，已导入过 {len(result.skipped)} 条，错误 {len(result.errors)} 条"
+    )
     for problem in result.errors:
         messages = "；".join(e["message"] for e in problem["errors"])
         click.echo(f"  第 {problem['record']} 条（{problem['warning_id'] or '无编号'}）：{messages}")
@@ -229,8 +236,13 @@ def fire_timers(ctx, loop):
 
 
 @main.command()
-@click.option("--job-threads", type=int, default=1, show_default=True,
-              help="jobs (scenario runs, exports, migrations) done at once by this worker")
+@click.option(
+    "--job-threads",
+    type=int,
+    default=1,
+    show_default=True,
+    help="jobs (scenario runs, exports, migrations) done at once by this worker",
+)
 @click.pass_context
 def worker(ctx, job_threads):
     """The worker: fires timers within a second of their due time and does queued jobs. Run one or
@@ -255,7 +267,9 @@ def worker(ctx, job_threads):
 @main.command()
 @click.option("--bind", default=None, help="host:port or unix:/path (default $JIUZHU_BIND or 127.0.0.1:5000)")
 @click.option("--workers", type=int, default=None, help="web worker processes (default $JIUZHU_WEB_WORKERS)")
-@click.option("--threads", type=int, default=None, help="threads per worker (default $JIUZHU_WEB_THREADS or 4)")
+@click.option(
+    "--threads", type=int, default=None, help="threads per worker (default $JIUZHU_WEB_THREADS or 4)"
+)
 @click.pass_context
 def serve(ctx, bind, workers, threads):
     """The production web server: gunicorn, several worker processes (docs/deploy.md). Checks the

@@ -53,8 +53,12 @@ def seed(eng: Engine, with_cases: bool = True) -> dict:
     if with_cases and added:
         for item in json.loads(APPLICATIONS_FILE.read_text(encoding="utf-8")):
             try:
-                ref = eng.start_case(item["application"], item["area_code"], by=item.get("by"),
-                                     channel=item.get("channel", "window"))
+                ref = eng.start_case(
+                    item["application"],
+                    item["area_code"],
+                    by=item.get("by"),
+                    channel=item.get("channel", "window"),
+                )
                 _advance(eng, ref.case_no, item.get("steps", []))
                 started.append(ref.case_no)
             except DomainError as err:
@@ -66,6 +70,7 @@ def _advance(eng: Engine, case_no: str, steps: list) -> None:
     """Complete the named tasks as the demo user of the task's role whose area holds the case."""
     for task_name, data in steps:
         task = next(t for t in eng.open_tasks(case_no) if t.name == task_name)
-        username = next(u for u, _name, role, area in USERS
-                        if role == task.role and task.area_code.startswith(area))
+        username = next(
+            u for u, _name, role, area in USERS if role == task.role and task.area_code.startswith(area)
+        )
         eng.complete(username, task.task_id, data)

@@ -45,8 +45,9 @@ class Engine:
         self.specs = SpecRegistry()
 
     @classmethod
-    def open(cls, url: str | None = None, clock: Callable[[], datetime] | None = None,
-             migrate: bool = True) -> Engine:
+    def open(
+        cls, url: str | None = None, clock: Callable[[], datetime] | None = None, migrate: bool = True
+    ) -> Engine:
         db = Database(url)
         if migrate:
             schema.upgrade(db)
@@ -63,13 +64,20 @@ class Engine:
         self.db.dispose()
 
     # -- specs -----------------------------------------------------------------------------------
-    def deploy(self, bpmn_dir: str | Path | None = None, forms_dir: str | Path | None = None,
-               by: str = "system", note: str | None = None) -> deploy.Deployment:
+    def deploy(
+        self,
+        bpmn_dir: str | Path | None = None,
+        forms_dir: str | Path | None = None,
+        by: str = "system",
+        note: str | None = None,
+    ) -> deploy.Deployment:
         """Deploy the given folders, by default the release's bpmn/ and forms/ (engine.paths)."""
         files = SpecFiles.from_dirs(bpmn_dir or paths.bpmn_dir(), forms_dir or paths.forms_dir())
         return self.deploy_files(files, by=by, note=note)
 
-    def deploy_files(self, files: SpecFiles, by: str = "system", note: str | None = None) -> deploy.Deployment:
+    def deploy_files(
+        self, files: SpecFiles, by: str = "system", note: str | None = None
+    ) -> deploy.Deployment:
         with self.db.write() as session:
             return deploy.deploy(session, self.specs, files, by, self.now(), note)
 
@@ -81,24 +89,56 @@ class Engine:
     def add_area(self, code: str, name: str, parent_code: str | None = None, by: str = "system") -> None:
         with self.db.write() as session:
             people.add_area(session, code, name, parent_code)
-            session.add(AuditEvent(at=self.now(), actor=by, action="area_saved", data={"code": code, "name": name}))
+            session.add(
+                AuditEvent(at=self.now(), actor=by, action="area_saved", data={"code": code, "name": name})
+            )
 
-    def add_user(self, username: str, display_name: str, role: str, area_code: str,
-                 password: str | None = None, by: str = "system") -> None:
+    def add_user(
+        self,
+        username: str,
+        display_name: str,
+        role: str,
+        area_code: str,
+        password: str | None = None,
+        by: str = "system",
+    ) -> None:
         with self.db.write() as session:
             people.add_user(session, username, display_name, role, area_code, self.now(), password)
-            session.add(AuditEvent(at=self.now(), actor=by, action="user_added",
-                                   data={"username": username, "role": role, "area_code": area_code}))
+            session.add(
+                AuditEvent(
+                    at=self.now(),
+                    actor=by,
+                    action="user_added",
+                    data={"username": username, "role": role, "area_code": area_code},
+                )
+            )
 
     # -- parameters -----------------------------------------------------------------------------
-    def set_parameters(self, county_code: str, values: dict, by: str, effective_from: datetime | None = None,
-                       reason: str | None = None) -> int:
+    def set_parameters(
+        self,
+        county_code: str,
+        values: dict,
+        by: str,
+        effective_from: datetime | None = None,
+        reason: str | None = None,
+    ) -> int:
         with self.db.write() as session:
             row = parameters.new_version(session, county_code, values, by, self.now(), effective_from, reason)
-            session.add(AuditEvent(at=self.now(), actor=by, action="parameters_changed",
-                                   data={"county_code": county_code, "version": row.version, "changed": values,
-                                         "effective_from": row.effective_from.isoformat(), "reason": reason},
-                                   parameter_version=row.version))
+            session.add(
+                AuditEvent(
+                    at=self.now(),
+                    actor=by,
+                    action="parameters_changed",
+                    data={
+                        "county_code": county_code,
+                        "version": row.version,
+                        "changed": values,
+                        "effective_from": row.effective_from.isoformat(),
+                        "reason": reason,
+                    },
+                    parameter_version=row.version,
+                )
+            )
             return row.version
 
     def parameters(self, county_code: str, at: datetime | None = None) -> parameters.ParametersInForce:
@@ -106,8 +146,14 @@ class Engine:
             return parameters.in_force(session, county_code, at or self.now())
 
     # -- cases ----------------------------------------------------------------------------------
-    def start_case(self, application: dict, area_code: str, by: str | None = None, channel: str = "window",
-                   idempotency_key: str | None = None) -> cases.CaseRef:
+    def start_case(
+        self,
+        application: dict,
+        area_code: str,
+        by: str | None = None,
+        channel: str = "window",
+        idempotency_key: str | None = None,
+    ) -> cases.CaseRef:
         return cases.start_case(self, application, area_code, by, channel, idempotency_key)
 
     def claim(self, username: str, task_id: str) -> None:
@@ -170,17 +216,22 @@ class Engine:
     def account_for_token(self, token: str) -> signin.Account:
         return signin.account_for_token(self, token)
 
-    def case_access(self, username: str, case_no: str, what: str, remote_addr: str | None = None,
-                    audit_view: bool = True) -> None:
+    def case_access(
+        self, username: str, case_no: str, what: str, remote_addr: str | None = None, audit_view: bool = True
+    ) -> None:
         access.case_access(self, username, case_no, what, remote_addr, audit_view)
 
-    def task_access(self, username: str, task_id: str, what: str, remote_addr: str | None = None) -> inbox.InboxRow:
+    def task_access(
+        self, username: str, task_id: str, what: str, remote_addr: str | None = None
+    ) -> inbox.InboxRow:
         return access.task_access(self, username, task_id, what, remote_addr)
 
     def task_page(self, username: str, task_id: str, remote_addr: str | None = None) -> task_page.TaskPage:
         return task_page.task_page(self, username, task_id, remote_addr)
 
-    def task_form(self, username: str, task_id: str, remote_addr: str | None = None) -> tuple[inbox.InboxRow, dict]:
+    def task_form(
+        self, username: str, task_id: str, remote_addr: str | None = None
+    ) -> tuple[inbox.InboxRow, dict]:
         return task_page.task_form(self, username, task_id, remote_addr)
 
     def submission_seen(self, username: str, idempotency_key: str) -> bool:
@@ -189,17 +240,22 @@ class Engine:
     def start_form(self) -> dict:
         return intake.start_form(self)
 
-    def start_application(self, username: str, application: dict, area_code: str,
-                          idempotency_key: str | None = None) -> cases.CaseRef:
+    def start_application(
+        self, username: str, application: dict, area_code: str, idempotency_key: str | None = None
+    ) -> cases.CaseRef:
         return intake.start_application(self, username, application, area_code, idempotency_key)
 
     def attachments(self, root: str | Path) -> attachments.AttachmentStore:
         return attachments.AttachmentStore(self, root)
 
-    def apply_online(self, application: dict, area_code: str, idempotency_key: str | None = None) -> cases.CaseRef:
+    def apply_online(
+        self, application: dict, area_code: str, idempotency_key: str | None = None
+    ) -> cases.CaseRef:
         return residents.apply_online(self, application, area_code, idempotency_key)
 
-    def public_status(self, case_no: str, id_number: str, remote_addr: str | None = None) -> residents.PublicStatus:
+    def public_status(
+        self, case_no: str, id_number: str, remote_addr: str | None = None
+    ) -> residents.PublicStatus:
         return residents.status(self, case_no, id_number, remote_addr)
 
     def objection_schema(self, case_no: str) -> dict:
@@ -247,8 +303,9 @@ class Reports:
     def __init__(self, eng: Engine):
         self._eng = eng
 
-    def ledger(self, username: str, filters: report_views.LedgerFilter, limit: int = 50,
-               offset: int = 0) -> report_views.LedgerPage:
+    def ledger(
+        self, username: str, filters: report_views.LedgerFilter, limit: int = 50, offset: int = 0
+    ) -> report_views.LedgerPage:
         return report_views.ledger(self._eng.uow(readonly=True), username, filters, limit, offset)
 
     def dashboard(self, username: str, filters: report_views.LedgerFilter) -> report_views.Dashboard:
@@ -257,12 +314,18 @@ class Reports:
     def export_csv(self, username: str, filters: report_views.LedgerFilter, remote_addr: str | None = None):
         return report_views.export_csv(self._eng.uow(), username, filters, remote_addr)
 
-    def export_xlsx(self, username: str, filters: report_views.LedgerFilter, target,
-                    remote_addr: str | None = None) -> int:
+    def export_xlsx(
+        self, username: str, filters: report_views.LedgerFilter, target, remote_addr: str | None = None
+    ) -> int:
         return report_views.export_xlsx(self._eng.uow(), username, filters, target, remote_addr)
 
-    def start_export(self, username: str, filters: report_views.LedgerFilter, export_format: str = "xlsx",
-                     remote_addr: str | None = None) -> int:
+    def start_export(
+        self,
+        username: str,
+        filters: report_views.LedgerFilter,
+        export_format: str = "xlsx",
+        remote_addr: str | None = None,
+    ) -> int:
         """Queue an export for `jiuzhu worker`; returns the job id (its page shows the progress)."""
         from engine.views.reports.exports import start_export
 

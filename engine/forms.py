@@ -19,10 +19,22 @@ from stdnum.cn import ric
 from engine.errors import FieldError, ValidationFailed
 
 ID_NUMBER_KEYWORD = "x-id-number"
-TYPE_NAMES = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "是/否", "array": "列表",
-              "object": "对象", "null": "空值"}
-FORMAT_NAMES = {"date": "日期（年-月-日）", "date-time": "日期时间", "email": "电子邮箱", "uri": "网址",
-                "time": "时间"}
+TYPE_NAMES = {
+    "string": "文本",
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "是/否",
+    "array": "列表",
+    "object": "对象",
+    "null": "空值",
+}
+FORMAT_NAMES = {
+    "date": "日期（年-月-日）",
+    "date-time": "日期时间",
+    "email": "电子邮箱",
+    "uri": "网址",
+    "time": "时间",
+}
 
 
 def id_number_problem(value: str) -> str | None:
@@ -54,11 +66,19 @@ def _properties_with_id_numbers(validator, properties, instance, schema):
     if not validator.is_type(instance, "object"):
         return
     value = instance.get("id_number")
-    if isinstance(value, str) and "id_number" in properties and not properties["id_number"].get(ID_NUMBER_KEYWORD):
+    if (
+        isinstance(value, str)
+        and "id_number" in properties
+        and not properties["id_number"].get(ID_NUMBER_KEYWORD)
+    ):
         problem = id_number_problem(value)
         if problem:
-            yield ValidationError(f"身份证号{problem}", validator="x-id-number", path=["id_number"],
-                                  schema=properties["id_number"])
+            yield ValidationError(
+                f"身份证号{problem}",
+                validator="x-id-number",
+                path=["id_number"],
+                schema=properties["id_number"],
+            )
 
 
 TaskSchemaValidator = validators.extend(
@@ -121,7 +141,9 @@ def _explain(error: ValidationError, root_schema: dict) -> list[FieldError]:
         sub = sub or _subschema(root_schema, path + [missing])
         return [FieldError(".".join(path + [missing]), f"{_title(sub, missing)}：必填")]
     if kind == "additionalProperties" or kind == "unevaluatedProperties":
-        return [FieldError(".".join(path), f"{_title(_subschema(root_schema, path), '表单')}：含有未定义的字段")]
+        return [
+            FieldError(".".join(path), f"{_title(_subschema(root_schema, path), '表单')}：含有未定义的字段")
+        ]
     if kind in ("if", "allOf", "anyOf") and error.context:
         return [fe for sub in error.context for fe in _explain(sub, root_schema)]
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -133,13 +155,21 @@ def _explain(error: ValidationError, root_schema: dict) -> list[FieldError]:
 
 # Chinese message per JSON Schema keyword; {value} is the keyword's value in the schema.
 MESSAGES = {
-    "minimum": "不能小于 {value}", "maximum": "不能大于 {value}",
-    "exclusiveMinimum": "应大于 {value}", "exclusiveMaximum": "应小于 {value}",
-    "maxLength": "最多 {value} 个字符", "pattern": "格式不正确",
-    "enum": "取值不在可选范围内", "const": "取值不在可选范围内",
-    "oneOf": "取值不在可选范围内", "anyOf": "取值不在可选范围内",
-    "minItems": "至少填写 {value} 项", "maxItems": "最多 {value} 项", "uniqueItems": "有重复的项",
-    "multipleOf": "应为 {value} 的整数倍", "not": "取值不被允许",
+    "minimum": "不能小于 {value}",
+    "maximum": "不能大于 {value}",
+    "exclusiveMinimum": "应大于 {value}",
+    "exclusiveMaximum": "应小于 {value}",
+    "maxLength": "最多 {value} 个字符",
+    "pattern": "格式不正确",
+    "enum": "取值不在可选范围内",
+    "const": "取值不在可选范围内",
+    "oneOf": "取值不在可选范围内",
+    "anyOf": "取值不在可选范围内",
+    "minItems": "至少填写 {value} 项",
+    "maxItems": "最多 {value} 项",
+    "uniqueItems": "有重复的项",
+    "multipleOf": "应为 {value} 的整数倍",
+    "not": "取值不被允许",
 }
 
 

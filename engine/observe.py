@@ -92,6 +92,11 @@ def figures(eng: Engine) -> Figures:
 
 
 def _jobs(session) -> dict[tuple[str, str], int]:
-    return {(kind, status): int(count) for kind, status, count in session.execute(
-        select(Job.kind, Job.status, func.count()).where(Job.status.in_(("queued", "running")))
-        .group_by(Job.kind, Job.status))}
+    return {
+        (kind, status): int(count)
+        for kind, status, count in session.execute(
+            select(Job.kind, Job.status, func.count())
+            .where(Job.status.in_(("queued", "running")))
+            .group_by(Job.kind, Job.status)
+        )
+    }

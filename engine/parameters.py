@@ -41,9 +41,12 @@ class ParametersInForce:
 
 _SETS = ParameterSet.__table__
 # Built once: every decision that reads a parameter runs it (see engine/store/rows.py on why).
-_IN_FORCE = (select(_SETS.c.version, _SETS.c["values"])
-             .where(_SETS.c.county_code == bindparam("county"), _SETS.c.effective_from <= bindparam("at"))
-             .order_by(_SETS.c.effective_from.desc(), _SETS.c.version.desc()).limit(1))
+_IN_FORCE = (
+    select(_SETS.c.version, _SETS.c["values"])
+    .where(_SETS.c.county_code == bindparam("county"), _SETS.c.effective_from <= bindparam("at"))
+    .order_by(_SETS.c.effective_from.desc(), _SETS.c.version.desc())
+    .limit(1)
+)
 
 
 def in_force(session: Session, county_code: str, at: datetime) -> ParametersInForce:
@@ -69,16 +72,32 @@ def check_values(values: dict) -> list[FieldError]:
     return errors
 
 
-def new_version(session: Session, county_code: str, values: dict, by: str, now: datetime,
-                effective_from: datetime | None = None, reason: str | None = None) -> ParameterSet:
+def new_version(
+    session: Session,
+    county_code: str,
+    values: dict,
+    by: str,
+    now: datetime,
+    effective_from: datetime | None = None,
+    reason: str | None = None,
+) -> ParameterSet:
     errors = check_values(values)
     if errors:
         raise ValidationFailed(errors)
     current = in_force(session, county_code, effective_from or now)
-    last = session.scalar(select(func.max(ParameterSet.version)).where(ParameterSet.county_code == county_code))
+    last = session.scalar(
+        select(func.max(ParameterSet.version)).where(ParameterSet.county_code == county_code)
+    )
     merged = {k: v for k, v in {**current.values, **values}.items() if k in catalogue()}
-    row = ParameterSet(county_code=county_code, version=(last or 0) + 1, values=merged,
-                       effective_from=effective_from or now, created_at=now, created_by=by, reason=reason)
+    row = ParameterSet(
+        county_code=county_code,
+        version=(last or 0) + 1,
+        values=merged,
+        effective_from=effective_from or now,
+        created_at=now,
+        created_by=by,
+        reason=reason,
+    )
     session.add(row)
     session.flush()
     return row

@@ -18,4 +18,3 @@ def mask_id_number(id_number: str) -> str:
     if len(value) < 8:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 8) + value[-2:]
-

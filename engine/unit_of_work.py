@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
+from typing import Self
 
 from sqlalchemy.orm import Session
 
@@ -29,18 +30,21 @@ class UnitOfWork:
 
     session: Session
 
-    def __init__(self, db: Database, clock: Callable[[], datetime], specs: SpecRegistry, readonly: bool = False):
+    def __init__(
+        self, db: Database, clock: Callable[[], datetime], specs: SpecRegistry, readonly: bool = False
+    ):
         self.db = db
         self.clock = clock
         self.specs = specs
         self.readonly = readonly
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> Self:
         self.session = self.db.session(write=not self.readonly)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.rollback()  # a no-op after commit()
         self.session.close()
 

@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 
 
 def run(eng: Engine, stop: Callable[[], bool], job_threads: int = 1) -> None:
-    workers = [threading.Thread(target=jobs.work, args=(eng, stop), name=f"jobs-{n}", daemon=True)
-               for n in range(job_threads)]
+    workers = [
+        threading.Thread(target=jobs.work, args=(eng, stop), name=f"jobs-{n}", daemon=True)
+        for n in range(job_threads)
+    ]
     for thread in workers:
         thread.start()
     log.info("worker started", extra={"fields": {"event": "worker_started", "job_threads": job_threads}})

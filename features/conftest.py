@@ -239,7 +239,9 @@ def warning_csv_reimport(world):
 @then(parsers.parse("导入新建案件{started:d}件，跳过{skipped:d}条，错误{errors:d}条"))
 def import_counts(world, started, skipped, errors):
     result = world.import_result
-    assert (len(result.started), len(result.skipped), len(result.errors)) == (started, skipped, errors), result
+    assert (len(result.started), len(result.skipped), len(result.errors)) == (started, skipped, errors), (
+        result
+    )
 
 
 @then(parsers.parse('第{record:d}条预警的错误包括"{message}"'))

@@ -17,6 +17,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 scripts/setup.sh --test
+# Lint and format first: cheap, and a failure here says exactly what to fix.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 if [ $# -eq 0 ]; then
   mkdir -p test-artifacts

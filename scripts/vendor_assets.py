@@ -14,8 +14,12 @@ ASSETS = [
     # The navigated viewer for case pages; the plain viewer for tools/coverage_report.py's pages.
     (
         "bpmn-js",
-        ["dist/bpmn-navigated-viewer.production.min.js", "dist/bpmn-viewer.production.min.js",
-         "dist/bpmn-modeler.production.min.js", "dist/assets"],
+        [
+            "dist/bpmn-navigated-viewer.production.min.js",
+            "dist/bpmn-viewer.production.min.js",
+            "dist/bpmn-modeler.production.min.js",
+            "dist/assets",
+        ],
         "bpmn-js",
     ),
     # The studio's decision-table editor and the reports' charts.

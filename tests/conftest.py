@@ -25,12 +25,22 @@ def make_id_number(first17: str) -> str:
 
 
 def seed_people(eng: Engine) -> None:
-    for code, name in ((COUNTY, "示范县"), (TOWN_A, "城关镇"), (TOWN_B, "青山乡"), (VILLAGE_A1, "东村"),
-                       (VILLAGE_B1, "南村")):
+    for code, name in (
+        (COUNTY, "示范县"),
+        (TOWN_A, "城关镇"),
+        (TOWN_B, "青山乡"),
+        (VILLAGE_A1, "东村"),
+        (VILLAGE_B1, "南村"),
+    ):
         eng.add_area(code, name)
-    for username, role, area in (("town_a", "township", TOWN_A), ("town_a2", "township", TOWN_A),
-                                 ("town_b", "township", TOWN_B), ("county", "county", COUNTY),
-                                 ("village_a", "village", VILLAGE_A1), ("auditor", "auditor", COUNTY)):
+    for username, role, area in (
+        ("town_a", "township", TOWN_A),
+        ("town_a2", "township", TOWN_A),
+        ("town_b", "township", TOWN_B),
+        ("county", "county", COUNTY),
+        ("village_a", "village", VILLAGE_A1),
+        ("auditor", "auditor", COUNTY),
+    ):
         eng.add_user(username, username, role, area)
 
 
@@ -66,8 +76,12 @@ def _reset_pg(url: str) -> None:
     import psycopg
 
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+            )
+        ]
         if tables:
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
 

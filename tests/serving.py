@@ -18,9 +18,15 @@ LISTENING = re.compile(r"Listening at: (http://[\d.]+:\d+)")
 
 def environment(database_url: str, instance: Path, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JIUZHU_", "PROMETHEUS_"))}
-    env.update({"DATABASE_URL": database_url, "JIUZHU_INSTANCE_DIR": str(instance),
-                "JIUZHU_SECRET_KEY": "test-secret", "JIUZHU_LOG_FORMAT": "json",
-                "PROMETHEUS_MULTIPROC_DIR": str(instance / "metrics")})
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "JIUZHU_INSTANCE_DIR": str(instance),
+            "JIUZHU_SECRET_KEY": "test-secret",
+            "JIUZHU_LOG_FORMAT": "json",
+            "PROMETHEUS_MULTIPROC_DIR": str(instance / "metrics"),
+        }
+    )
     env.update(extra)
     return env
 
@@ -32,8 +38,20 @@ def serving(database_url: str, instance: Path, workers: int = 2, threads: int = 
     log_path = instance / "serve.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(JIUZHU), "serve", "--bind", "127.0.0.1:0", "--workers", str(workers), "--threads", str(threads)],
-            env=environment(database_url, instance, **extra), stdout=log, stderr=subprocess.STDOUT)
+            [
+                str(JIUZHU),
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+            ],
+            env=environment(database_url, instance, **extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         base = _wait_until_listening(process, log_path)
         yield base, log_path
@@ -68,8 +86,12 @@ def working(database_url: str, instance: Path, **extra: str):
     """`jiuzhu worker` (timers) beside the server; yields the process."""
     instance.mkdir(parents=True, exist_ok=True)
     with open(instance / "worker.log", "ab") as log:
-        process = subprocess.Popen([str(JIUZHU), "worker"], env=environment(database_url, instance, **extra),
-                                   stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(JIUZHU), "worker"],
+            env=environment(database_url, instance, **extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         yield process
     finally:
@@ -87,5 +109,11 @@ def stop(process: subprocess.Popen, timeout: float = 20) -> None:
 
 
 def run_cli(database_url: str, instance: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(JIUZHU), *args], env=environment(database_url, instance, **extra),
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [str(JIUZHU), *args],
+        env=environment(database_url, instance, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -31,9 +31,16 @@ def _for_api() -> bool:
 def refused(error: NotPermitted) -> None:
     """A refused read or action: counted and logged for the operator (who, where, why)."""
     metrics.instruments().access_refused.labels("api" if _for_api() else "page").inc()
-    logs.event(log, "access_refused", logging.WARNING, error.message, method=request.method,
-               route=request.url_rule.rule if request.url_rule is not None else request.path,
-               user=observability.username(), remote=request.remote_addr)
+    logs.event(
+        log,
+        "access_refused",
+        logging.WARNING,
+        error.message,
+        method=request.method,
+        route=request.url_rule.rule if request.url_rule is not None else request.path,
+        user=observability.username(),
+        remote=request.remote_addr,
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from web.context import engine, me, remote
 from engine.vocabulary import CATEGORIES
+from web.context import engine, me, remote
 
 bp = Blueprint("inbox", __name__)
 

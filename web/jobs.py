@@ -42,7 +42,11 @@ def download(job_id: int):
     path = export_file(job.id, job.result["format"])
     if not path.exists():
         abort(404)
-    mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                if job.result["format"] == "xlsx" else "text/csv")
-    return send_file(path, as_attachment=True, download_name=f"ledger.{job.result['format']}", mimetype=mimetype,
-                     max_age=0)
+    mimetype = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if job.result["format"] == "xlsx"
+        else "text/csv"
+    )
+    return send_file(
+        path, as_attachment=True, download_name=f"ledger.{job.result['format']}", mimetype=mimetype, max_age=0
+    )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from flask import Flask
 
 from engine.vocabulary import (

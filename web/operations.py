@@ -9,8 +9,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from engine.errors import FieldError, ValidationFailed
-from engine.vocabulary import Role
 from engine.studio.operations import KIND_TITLES
+from engine.vocabulary import Role
 from web.context import engine, me
 
 bp = Blueprint("operations", __name__, url_prefix="/operations")

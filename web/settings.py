@@ -29,33 +29,61 @@ class Variable:
 # The one table of what the environment configures (docs/deploy.md repeats it; a test keeps them equal).
 ENVIRONMENT = [
     Variable("JIUZHU_ENV", "development", "`production` refuses to start without JIUZHU_SECRET_KEY"),
-    Variable("DATABASE_URL", "sqlite:///instance/jiuzhu.sqlite3",
-             "SQLAlchemy URL; `postgresql://user@host:5432/db` in production"),
-    Variable("JIUZHU_SECRET_KEY", "(development: generated once into instance/secret_key)",
-             "signs sessions and CSRF tokens; the same value on every host"),
+    Variable(
+        "DATABASE_URL",
+        "sqlite:///instance/jiuzhu.sqlite3",
+        "SQLAlchemy URL; `postgresql://user@host:5432/db` in production",
+    ),
+    Variable(
+        "JIUZHU_SECRET_KEY",
+        "(development: generated once into instance/secret_key)",
+        "signs sessions and CSRF tokens; the same value on every host",
+    ),
     Variable("JIUZHU_HOME", "the source checkout", "the release folder holding bpmn/, forms/ and features/"),
-    Variable("JIUZHU_INSTANCE_DIR", "instance/ of the source checkout",
-             "writable folder: SQLite file, development secret key, attachments, exports"),
-    Variable("JIUZHU_ATTACHMENTS_DIR", "$JIUZHU_INSTANCE_DIR/attachments", "uploaded files (shared by every host)"),
+    Variable(
+        "JIUZHU_INSTANCE_DIR",
+        "instance/ of the source checkout",
+        "writable folder: SQLite file, development secret key, attachments, exports",
+    ),
+    Variable(
+        "JIUZHU_ATTACHMENTS_DIR", "$JIUZHU_INSTANCE_DIR/attachments", "uploaded files (shared by every host)"
+    ),
     Variable("JIUZHU_EXPORTS_DIR", "$JIUZHU_INSTANCE_DIR/exports", "ledger exports written by the worker"),
     Variable("JIUZHU_BIND", "127.0.0.1:5000", "address of `jiuzhu serve` (host:port, or unix:/path)"),
     Variable("JIUZHU_WEB_WORKERS", "2 × cores + 1 (at most 9)", "web worker processes of `jiuzhu serve`"),
     Variable("JIUZHU_WEB_THREADS", "4", "threads per web worker"),
     Variable("JIUZHU_MAX_REQUESTS", "2000", "a web worker is replaced after this many requests (0: never)"),
     Variable("JIUZHU_DB_POOL_SIZE", "5", "PostgreSQL connections kept per process (plus as many on demand)"),
-    Variable("JIUZHU_TRUSTED_PROXIES", "0", "reverse proxies in front (1 behind nginx): X-Forwarded-For is believed"),
-    Variable("JIUZHU_METRICS_ALLOW", "127.0.0.1,::1",
-             "addresses or networks that may read /metrics (empty: nobody)"),
+    Variable(
+        "JIUZHU_TRUSTED_PROXIES",
+        "0",
+        "reverse proxies in front (1 behind nginx): X-Forwarded-For is believed",
+    ),
+    Variable(
+        "JIUZHU_METRICS_ALLOW",
+        "127.0.0.1,::1",
+        "addresses or networks that may read /metrics (empty: nobody)",
+    ),
     Variable("JIUZHU_LOG_FORMAT", "json", "`json` (one object a line) or `text`"),
     Variable("JIUZHU_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING, ERROR"),
-    Variable("JIUZHU_INSECURE_COOKIES", "0", "1: cookies over plain http (a LAN address, never the internet)"),
-    Variable("JIUZHU_SCRIPT_CPU_MS", "200", "CPU time of one script, condition or expression in a diagram (ms)"),
+    Variable(
+        "JIUZHU_INSECURE_COOKIES", "0", "1: cookies over plain http (a LAN address, never the internet)"
+    ),
+    Variable(
+        "JIUZHU_SCRIPT_CPU_MS", "200", "CPU time of one script, condition or expression in a diagram (ms)"
+    ),
     Variable("JIUZHU_SCRIPT_MEMORY_MB", "32", "memory one piece of diagram code may allocate (MB)"),
     Variable("JIUZHU_STEP_CPU_MS", "2000", "CPU time of all diagram code of one step (ms)"),
-    Variable("JIUZHU_STUDIO_SCENARIO_KEYWORD", "(all scenarios)",
-             "limit the studio's scenario runs to a pytest -k expression (trials and tests)"),
-    Variable("PROMETHEUS_MULTIPROC_DIR", "(set by `jiuzhu serve`)",
-             "folder where the web workers and the worker on this host share their metrics"),
+    Variable(
+        "JIUZHU_STUDIO_SCENARIO_KEYWORD",
+        "(all scenarios)",
+        "limit the studio's scenario runs to a pytest -k expression (trials and tests)",
+    ),
+    Variable(
+        "PROMETHEUS_MULTIPROC_DIR",
+        "(set by `jiuzhu serve`)",
+        "folder where the web workers and the worker on this host share their metrics",
+    ),
 ]
 
 
@@ -86,8 +114,10 @@ def defaults() -> dict:
 
 def from_environment(env: dict | None = None) -> dict:
     env = os.environ if env is None else env
-    found: dict = {"DATABASE_URL": env.get("DATABASE_URL") or default_url(),
-                   "ENV_NAME": env.get("JIUZHU_ENV", "development")}
+    found: dict = {
+        "DATABASE_URL": env.get("DATABASE_URL") or default_url(),
+        "ENV_NAME": env.get("JIUZHU_ENV", "development"),
+    }
     if env.get("JIUZHU_SECRET_KEY"):
         found["SECRET_KEY"] = env["JIUZHU_SECRET_KEY"]
     if env.get("JIUZHU_ATTACHMENTS_DIR"):
@@ -105,8 +135,10 @@ def from_environment(env: dict | None = None) -> dict:
     return found
 
 
-NEEDS_SECRET_KEY = ("JIUZHU_ENV=production needs JIUZHU_SECRET_KEY (the same value on every host), e.g. "
-                    "python -c 'import secrets; print(secrets.token_hex(32))'")
+NEEDS_SECRET_KEY = (
+    "JIUZHU_ENV=production needs JIUZHU_SECRET_KEY (the same value on every host), e.g. "
+    "python -c 'import secrets; print(secrets.token_hex(32))'"
+)
 
 
 class ConfigurationError(RuntimeError):

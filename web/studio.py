@@ -14,10 +14,10 @@ from flask_login import login_required
 from engine import forms as form_checks
 from engine.errors import FieldError, ValidationFailed
 from engine.parameters import catalogue
+from engine.vocabulary import LOCAL_TZ
 from engine.workflow.diff import KIND_TITLES
 from web import jobs, schemaform
 from web.context import engine, me
-from engine.vocabulary import LOCAL_TZ
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 EDITORS = {".bpmn": "bpmn", ".dmn": "dmn", ".json": "json"}

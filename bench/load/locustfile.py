@@ -100,7 +100,9 @@ class Person(HttpUser):
         # A MultiDict posts every value of a field (lists of checkboxes), as a browser does.
         fields = list(data.items(multi=True)) if hasattr(data, "getlist") else list(dict(data).items())
         fields = [(k, v) for k, v in fields if k != "csrf_token"] + [("csrf_token", self.token)]
-        with self.client.post(path, data=fields, name=name, allow_redirects=False, catch_response=True) as answer:
+        with self.client.post(
+            path, data=fields, name=name, allow_redirects=False, catch_response=True
+        ) as answer:
             if answer.status_code not in ok:
                 answer.failure(f"{answer.status_code}: {(answer.text or '')[:200]}")
             return answer
@@ -158,8 +160,13 @@ class CountyReader(Person):
     weight = 2
 
     def on_start(self) -> None:
-        self.role = random.choice([r for r in ("county", "county_gov", "coordination", "auditor", "city", "province")
-                                   if PEOPLE.get(r)])
+        self.role = random.choice(
+            [
+                r
+                for r in ("county", "county_gov", "coordination", "auditor", "city", "province")
+                if PEOPLE.get(r)
+            ]
+        )
         super().on_start()
 
     @task(2)
@@ -200,7 +207,9 @@ class Resident(Person):
     @task(1)
     def object_to_a_notice(self) -> None:
         township = random.choice(PEOPLE["publicity_townships"])
-        notices = NOTICE.findall(self.page(f"/gongzhong/gongshi/{township}", name="publicity notices").text or "")
+        notices = NOTICE.findall(
+            self.page(f"/gongzhong/gongshi/{township}", name="publicity notices").text or ""
+        )
         if not notices:
             return
         path = random.choice(notices)

@@ -59,17 +59,27 @@ def prepare(url: str, townships: int, cases: int, publicity: int) -> dict:
     eng = Engine.open(url)
     eng.deploy(by="load")
     seed(eng, with_cases=False)
-    people = {"township": ["town_chengguan", "town_qingshan"], "village": ["village_dong", "village_nan"],
-              "county": ["county_mz"], "county_gov": ["county_gov"], "coordination": ["coord_sec"],
-              "auditor": ["auditor"], "city": ["city_mz"], "province": ["province_mz"],
-              "villages": ["639001001001", "639001002001"], "publicity_townships": ["639001001"]}
+    people = {
+        "township": ["town_chengguan", "town_qingshan"],
+        "village": ["village_dong", "village_nan"],
+        "county": ["county_mz"],
+        "county_gov": ["county_gov"],
+        "coordination": ["coord_sec"],
+        "auditor": ["auditor"],
+        "city": ["city_mz"],
+        "province": ["province_mz"],
+        "villages": ["639001001001", "639001002001"],
+        "publicity_townships": ["639001001"],
+    }
     codes = ["639001001", "639001002"]
     for n in range(3, townships + 1):
         township = f"{COUNTY}{n:03d}"
         eng.add_area(township, f"镇{n:02d}", COUNTY)
         eng.add_area(f"{township}001", f"村{n:02d}", township)
         eng.add_user(f"town_{township}", f"镇{n:02d}经办", "township", township, password="jiuzhu-demo")
-        eng.add_user(f"village_{township}", f"村{n:02d}村干", "village", f"{township}001", password="jiuzhu-demo")
+        eng.add_user(
+            f"village_{township}", f"村{n:02d}村干", "village", f"{township}001", password="jiuzhu-demo"
+        )
         people["township"].append(f"town_{township}")
         people["village"].append(f"village_{township}")
         people["villages"].append(f"{township}001")
@@ -77,20 +87,30 @@ def prepare(url: str, townships: int, cases: int, publicity: int) -> dict:
     serial = 100_000
     for township in codes[:townships]:
         village = f"{township}001"
-        clerk = "town_chengguan" if township == "639001001" else "town_qingshan" if township == "639001002" \
+        clerk = (
+            "town_chengguan"
+            if township == "639001001"
+            else "town_qingshan"
+            if township == "639001002"
             else f"town_{township}"
+        )
         for n in range(cases):
             serial += 1
             reason, amount = ("disaster_accident", 800) if n % 3 else ("medical_expense", 2500)
-            eng.start_case(application(reason, amount, name=f"申请人{serial}", serial=serial), village, by=clerk)
+            eng.start_case(
+                application(reason, amount, name=f"申请人{serial}", serial=serial), village, by=clerk
+            )
     # Cases in publicity whose period ends during the run: set up with the clock moved back 7 days.
     now = datetime.now(UTC)
     for n in range(publicity):
         serial += 1
         ends_in = timedelta(seconds=60 + 180 * n / max(1, publicity))
         with time_machine.travel(now - timedelta(days=7) + ends_in, tick=False):
-            case_no = eng.start_case(application("medical_expense", 1500, name=f"公示{serial}", serial=serial),
-                                     "639001001001", by="town_chengguan").case_no
+            case_no = eng.start_case(
+                application("medical_expense", 1500, name=f"公示{serial}", serial=serial),
+                "639001001001",
+                by="town_chengguan",
+            ).case_no
             for _ in range(12):
                 tasks = eng.open_tasks(case_no)
                 if not tasks or any(t.form == "objection.schema.json" for t in tasks):
@@ -100,16 +120,37 @@ def prepare(url: str, townships: int, cases: int, publicity: int) -> dict:
     with eng.db.read() as session:
         waiting = session.scalar(select(func.count()).select_from(Timer).where(Timer.status == "pending"))
     eng.close()
-    print(f"  database: {townships} townships, {townships * cases} cases at 受理审查, {publicity} in publicity "
-          f"({waiting} pending timers)", flush=True)
+    print(
+        f"  database: {townships} townships, {townships * cases} cases at 受理审查, {publicity} in publicity "
+        f"({waiting} pending timers)",
+        flush=True,
+    )
     return people
 
 
 def run_locust(base: str, users: int, spawn_rate: float, duration: str, folder: Path, people: dict) -> Path:
     env = {**os.environ, "LOAD_PEOPLE": json.dumps(people), "LOAD_ACKS": str(folder / "acks.jsonl")}
-    command = [str(Path(sys.executable).with_name("locust")), "-f", str(Path(__file__).with_name("locustfile.py")),
-               "--headless", "--host", base, "-u", str(users), "-r", str(spawn_rate), "--run-time", duration,
-               "--stop-timeout", "30", "--csv", str(folder / "load"), "--only-summary", "--exit-code-on-error", "0"]
+    command = [
+        str(Path(sys.executable).with_name("locust")),
+        "-f",
+        str(Path(__file__).with_name("locustfile.py")),
+        "--headless",
+        "--host",
+        base,
+        "-u",
+        str(users),
+        "-r",
+        str(spawn_rate),
+        "--run-time",
+        duration,
+        "--stop-timeout",
+        "30",
+        "--csv",
+        str(folder / "load"),
+        "--only-summary",
+        "--exit-code-on-error",
+        "0",
+    ]
     subprocess.run(command, env=env, check=True, cwd=folder)
     return folder / "acks.jsonl"
 
@@ -119,8 +160,10 @@ def report(folder: Path) -> None:
         rows = list(csv.DictReader(source))
     print(f"\n  {'request':<22} {'count':>7} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7}")
     for row in rows:
-        print(f"  {row['Name']:<22} {row['Request Count']:>7} {row['Failure Count']:>6} "
-              f"{float(row['Requests/s']):>7.1f} {row['50%']:>7} {row['95%']:>7}")
+        print(
+            f"  {row['Name']:<22} {row['Request Count']:>7} {row['Failure Count']:>6} "
+            f"{float(row['Requests/s']):>7.1f} {row['50%']:>7} {row['95%']:>7}"
+        )
     failures = folder / "load_failures.csv"
     if failures.exists():
         with open(failures, encoding="utf-8") as source:
@@ -134,15 +177,22 @@ def audit(url: str, acks_path: Path) -> int:
     acks = [json.loads(line) for line in acks_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     problems = 0
     with eng.db.read() as session:
-        completed = Counter(session.scalars(select(AuditEvent.task_id).where(AuditEvent.action == "task_completed")))
+        completed = Counter(
+            session.scalars(select(AuditEvent.task_id).where(AuditEvent.action == "task_completed"))
+        )
         done = [a for a in acks if a["kind"] == "complete"]
         wrong = [a["task_id"] for a in done if completed[a["task_id"]] != 1]
         problems += len(wrong)
         print(f"  completed tasks acknowledged {len(done)}, each recorded once: {not wrong} {wrong[:5]}")
 
         applied = [a for a in acks if a["kind"] == "apply"]
-        counts = Counter(session.scalars(select(Case.applicant_id_number).where(
-            Case.applicant_id_number.in_([a["id_number"] for a in applied]))))
+        counts = Counter(
+            session.scalars(
+                select(Case.applicant_id_number).where(
+                    Case.applicant_id_number.in_([a["id_number"] for a in applied])
+                )
+            )
+        )
         wrong = [a["id_number"] for a in applied if counts[a["id_number"]] != 1]
         problems += len(wrong)
         print(f"  online applications acknowledged {len(applied)}, each a case once: {not wrong} {wrong[:5]}")
@@ -163,25 +213,36 @@ def audit(url: str, acks_path: Path) -> int:
             if state is None:
                 continue
             loaded = eng.specs.for_version(session, case.spec_version_id)
-            workflow = loaded.load_workflow(state.workflow, script_engine(CaseContext(session, case, eng.now)))
+            workflow = loaded.load_workflow(
+                state.workflow, script_engine(CaseContext(session, case, eng.now))
+            )
             ready = {str(t.id) for t in OpenWork.of(workflow).user_tasks}
             if ready != rows.get(case.id, set()):
                 mismatched += 1
         problems += mismatched
-        print(f"  running cases {len(running)}, inbox rows equal to the workflow's READY user tasks: "
-              f"{mismatched == 0} ({mismatched} differ)")
+        print(
+            f"  running cases {len(running)}, inbox rows equal to the workflow's READY user tasks: "
+            f"{mismatched == 0} ({mismatched} differ)"
+        )
 
         fired = session.scalars(select(Timer.task_id).where(Timer.status == "fired")).all()
-        events = Counter(session.scalars(select(AuditEvent.task_id).where(AuditEvent.action == "timer_fired")))
+        events = Counter(
+            session.scalars(select(AuditEvent.task_id).where(AuditEvent.action == "timer_fired"))
+        )
         twice = [t for t in fired if events[t] != 1]
-        late = session.scalar(select(func.count()).select_from(Timer).where(
-            Timer.status == "pending", Timer.due_at < eng.now() - timedelta(seconds=10)))
+        late = session.scalar(
+            select(func.count())
+            .select_from(Timer)
+            .where(Timer.status == "pending", Timer.due_at < eng.now() - timedelta(seconds=10))
+        )
         problems += len(twice) + int(late or 0)
         print(f"  timers fired {len(fired)}, each once: {not twice}; pending past their time: {late}")
 
-        doubled = session.execute(select(LedgerEntry.case_id, LedgerEntry.stage, func.count())
-                                  .group_by(LedgerEntry.case_id, LedgerEntry.stage)
-                                  .having(func.count() > 1)).all()
+        doubled = session.execute(
+            select(LedgerEntry.case_id, LedgerEntry.stage, func.count())
+            .group_by(LedgerEntry.case_id, LedgerEntry.stage)
+            .having(func.count() > 1)
+        ).all()
         ledger_rows = session.scalar(select(func.count()).select_from(LedgerEntry))
         problems += len(doubled)
         print(f"  ledger rows {ledger_rows}, none doubled: {not doubled}")
@@ -198,7 +259,9 @@ def main() -> int:
     parser.add_argument("--townships", type=int, default=20)
     parser.add_argument("--cases", type=int, default=40, help="cases waiting at 受理审查 per township")
     parser.add_argument("--publicity", type=int, default=40)
-    parser.add_argument("--web-workers", type=int, default=None, help="default: jiuzhu serve's (2 × cores + 1)")
+    parser.add_argument(
+        "--web-workers", type=int, default=None, help="default: jiuzhu serve's (2 × cores + 1)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="jiuzhu-load-") as scratch:
         folder = Path(scratch)
@@ -206,12 +269,21 @@ def main() -> int:
         instance = folder / "instance"
         settings = {"JIUZHU_TRUSTED_PROXIES": "1", "JIUZHU_INSECURE_COOKIES": "1"}
         workers = args.web_workers or None
-        with serving(args.url, instance, workers=workers or (2 * (os.cpu_count() or 1) + 1), **settings) as (base, _log), \
-                working(args.url, instance, **settings), working(args.url, instance, **settings):
+        with (
+            serving(args.url, instance, workers=workers or (2 * (os.cpu_count() or 1) + 1), **settings) as (
+                base,
+                _log,
+            ),
+            working(args.url, instance, **settings),
+            working(args.url, instance, **settings),
+        ):
             started = time.monotonic()
             acks = run_locust(base, args.users, args.spawn_rate, args.time, folder, people)
-            print(f"  load ran {time.monotonic() - started:.0f} s against {base} "
-                  f"({workers or 'default'} web workers, 2 timer workers)", flush=True)
+            print(
+                f"  load ran {time.monotonic() - started:.0f} s against {base} "
+                f"({workers or 'default'} web workers, 2 timer workers)",
+                flush=True,
+            )
             time.sleep(5)  # timers due at the very end fire
         report(folder)
         print("\n  audit:")

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine.services import people
 from engine.errors import Conflict, NotFound, NotPermitted
 from engine.permissions import may_act_on, may_read_case
-from engine.views.inbox import InboxRow
+from engine.services import people
 from engine.store.models import AuditEvent, Case, OpenTask
+from engine.views.inbox import InboxRow
 
 if TYPE_CHECKING:
     from engine.facade import Engine

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
 
-from engine.services import access, people
 from engine.errors import FieldError, NotFound, ValidationFailed
 from engine.permissions import may_read_case
+from engine.services import access, people
 from engine.store.models import AuditEvent, Case, OpenTask
 from engine.store.web_models import Attachment
 

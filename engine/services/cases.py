@@ -13,16 +13,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.services import people
-from engine.workflow.context import CaseContext
-from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.areas import county_of
+from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_act_on, may_work_in
-from engine.vocabulary import CASE_WORKER_ROLES, CHANNELS, Role
-from engine.workflow.persist import INBOX, STATES, audit, delete_open_rows, persist
-from engine.workflow.runtime import Trace, incident_from, run_engine_steps, script_engine
+from engine.services import people
 from engine.store.models import Area, AuditEvent, CaseCounter, CaseState, IdempotencyKey, Timer, User
 from engine.store.rows import insert_case, load_case, load_case_with_state, save_case
+from engine.vocabulary import CASE_WORKER_ROLES, CHANNELS, Role
+from engine.workflow.context import CaseContext
+from engine.workflow.persist import INBOX, STATES, audit, delete_open_rows, persist
+from engine.workflow.runtime import Trace, incident_from, run_engine_steps, script_engine
 
 if TYPE_CHECKING:
     from engine.facade import Engine
@@ -32,10 +32,11 @@ RESERVED_KEYS = ("case_no", "area_code", "county_code", "channel")
 # Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
 _USERS, _KEYS, _EVENTS = User.__table__, IdempotencyKey.__table__, AuditEvent.__table__
 _OPEN_ROW = select(INBOX).where(INBOX.c.task_id == bindparam("task_id"))
-_ACTOR_AND_TASK = (select(_USERS.c.role.label("user_role"), _USERS.c.area_code.label("user_area"), _USERS.c.active,
-                          *INBOX.c)
-                   .select_from(_USERS.outerjoin(INBOX, INBOX.c.task_id == bindparam("task_id")))
-                   .where(_USERS.c.username == bindparam("username")))
+_ACTOR_AND_TASK = (
+    select(_USERS.c.role.label("user_role"), _USERS.c.area_code.label("user_area"), _USERS.c.active, *INBOX.c)
+    .select_from(_USERS.outerjoin(INBOX, INBOX.c.task_id == bindparam("task_id")))
+    .where(_USERS.c.username == bindparam("username"))
+)
 _STATE = select(STATES.c.workflow, STATES.c.reached).where(STATES.c.case_id == bindparam("case_id"))
 _REPLAY = select(_KEYS.c.result).where(_KEYS.c.key == bindparam("key"))
 _WAS_OPEN = select(_EVENTS.c.id).where(_EVENTS.c.task_id == bindparam("task_id")).limit(1)
@@ -49,8 +50,15 @@ class CaseRef:
     created: bool = True  # False when an idempotent retry returned the case started earlier
 
 
-def start_case(eng: Engine, application: dict, area_code: str, by: str | None, channel: str = "window",
-               idempotency_key: str | None = None, dedupe_key: str | None = None) -> CaseRef:
+def start_case(
+    eng: Engine,
+    application: dict,
+    area_code: str,
+    by: str | None,
+    channel: str = "window",
+    idempotency_key: str | None = None,
+    dedupe_key: str | None = None,
+) -> CaseRef:
     """Start a case from an application; `by` is None for a resident online or a system import.
 
     `idempotency_key` makes a retried request by the same actor return the first case;
@@ -75,11 +83,20 @@ def start_case(eng: Engine, application: dict, area_code: str, by: str | None, c
             loaded.validate(loaded.start_form, application)
         applicant = application.get("applicant") or {}
         case = insert_case(
-            session, case_no=_next_case_no(session, county_of(area_code), now), spec_version_id=version.id,
-            process_id=loaded.entry_process, area_code=area_code, county_code=county_of(area_code),
-            channel=channel, status="running", applicant_name=str(applicant.get("name", "")),
+            session,
+            case_no=_next_case_no(session, county_of(area_code), now),
+            spec_version_id=version.id,
+            process_id=loaded.entry_process,
+            area_code=area_code,
+            county_code=county_of(area_code),
+            channel=channel,
+            status="running",
+            applicant_name=str(applicant.get("name", "")),
             applicant_id_number=str(applicant.get("id_number", "")).upper(),
-            reason=application.get("reason"), started_at=now, updated_at=now, started_by=by,
+            reason=application.get("reason"),
+            started_at=now,
+            updated_at=now,
+            started_by=by,
         )
         ctx = CaseContext(session, case, eng.now, application=application)
         workflow = loaded.new_workflow(script_engine(ctx))
@@ -90,11 +107,23 @@ def start_case(eng: Engine, application: dict, area_code: str, by: str | None, c
         trace = Trace()
         incident = run_engine_steps(workflow, trace)
         session.execute(insert(CaseState.__table__).values(case_id=case.id, workflow="", reached=None))
-        persist(session, ctx, loaded, workflow, actor=actor, action="case_started", now=now, trace=trace,
-                incident=incident, data={"application": application, "channel": channel})
+        persist(
+            session,
+            ctx,
+            loaded,
+            workflow,
+            actor=actor,
+            action="case_started",
+            now=now,
+            trace=trace,
+            incident=incident,
+            data={"application": application, "channel": channel},
+        )
         ref = CaseRef(case.id, case.case_no, case.status)
         if key:
-            session.execute(insert(_KEYS), {"key": key, "actor": actor, "result": ref.__dict__, "created_at": now})
+            session.execute(
+                insert(_KEYS), {"key": key, "actor": actor, "result": ref.__dict__, "created_at": now}
+            )
         return ref
 
 
@@ -103,10 +132,13 @@ def _next_case_no(session: Session, county_code: str, now: datetime) -> str:
     year = now.year
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(CaseCounter).values(county_code=county_code, year=year, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["county_code", "year"], set_={"last": CaseCounter.last + 1})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["county_code", "year"], set_={"last": CaseCounter.last + 1}
+    )
     session.execute(stmt)
-    last = session.scalar(select(CaseCounter.last).where(CaseCounter.county_code == county_code,
-                                                         CaseCounter.year == year))
+    last = session.scalar(
+        select(CaseCounter.last).where(CaseCounter.county_code == county_code, CaseCounter.year == year)
+    )
     return f"{county_code}-{year}-{last:06d}"
 
 
@@ -137,8 +169,14 @@ def _audit_simple(eng: Engine, session: Session, row, username: str, action: str
     ctx = CaseContext(session, case, eng.now)
     case.updated_at = eng.now()
     save_case(session, case)  # bumps the version: a claim races a completion like any change
-    audit(session, ctx, actor=username, action=action, now=eng.now(),
-          data={"task_id": row.task_id, "element_id": row.element_id, "name": row.name})
+    audit(
+        session,
+        ctx,
+        actor=username,
+        action=action,
+        now=eng.now(),
+        data={"task_id": row.task_id, "element_id": row.element_id, "name": row.name},
+    )
 
 
 def _open_task_for(session: Session, username: str, task_id: str):
@@ -151,7 +189,9 @@ def _open_task_for(session: Session, username: str, task_id: str):
     return row
 
 
-def complete(eng: Engine, username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
+def complete(
+    eng: Engine, username: str, task_id: str, data: dict, idempotency_key: str | None = None
+) -> dict:
     """Validate, run, persist, audit: all in one transaction, or nothing."""
     try:
         with eng.db.write() as session:
@@ -159,8 +199,15 @@ def complete(eng: Engine, username: str, task_id: str, data: dict, idempotency_k
                 return {**earlier, "replayed": True}
             result = _complete_in(eng, session, username, task_id, data)
             if idempotency_key:
-                session.execute(insert(_KEYS), {"key": f"{username}:{idempotency_key}", "actor": username,
-                                                "result": result, "created_at": eng.now()})
+                session.execute(
+                    insert(_KEYS),
+                    {
+                        "key": f"{username}:{idempotency_key}",
+                        "actor": username,
+                        "result": result,
+                        "created_at": eng.now(),
+                    },
+                )
             return {**result, "replayed": False}
     except (IntegrityError, Conflict) as err:
         # A racing request with the same key may have committed while this one waited for the lock.
@@ -208,14 +255,30 @@ def run_open_task(eng: Engine, session: Session, row, data: dict, actor: str) ->
         incident = run_engine_steps(workflow, trace)
     except Exception as err:  # noqa: BLE001 - recorded as an incident, the clerk's data kept
         incident = incident_from(workflow, err)
-    open_rows = persist(session, ctx, loaded, workflow, actor=actor, action="task_completed", now=now,
-                        trace=trace, incident=incident, task=task, data=data, previous_reached=reached,
-                        opened_at=row.created_at)
+    open_rows = persist(
+        session,
+        ctx,
+        loaded,
+        workflow,
+        actor=actor,
+        action="task_completed",
+        now=now,
+        trace=trace,
+        incident=incident,
+        task=task,
+        data=data,
+        previous_reached=reached,
+        opened_at=row.created_at,
+    )
     return {
-        "case_no": case.case_no, "status": case.status, "completed_task": task_id,
+        "case_no": case.case_no,
+        "status": case.status,
+        "completed_task": task_id,
         "completed_element": row.element_id,
-        "open_tasks": [{"task_id": r["task_id"], "name": r["name"], "element_id": r["element_id"], "role": r["role"]}
-                       for r in open_rows],
+        "open_tasks": [
+            {"task_id": r["task_id"], "name": r["name"], "element_id": r["element_id"], "role": r["role"]}
+            for r in open_rows
+        ],
         "attention": case.attention,
     }
 
@@ -285,9 +348,19 @@ def retry(eng: Engine, case_no: str, by: str, data: dict | None = None) -> dict:
                 workflow.get_task_from_id(failed.id).data.update(data)
         trace = Trace()
         incident = run_engine_steps(workflow, trace)
-        persist(session, ctx, loaded, workflow, actor=by, action="case_retried", now=eng.now(), trace=trace,
-                incident=incident, data={"previous_error": (case.attention or {}).get("error"),
-                                         "corrected": data or {}}, previous_reached=state.reached)
+        persist(
+            session,
+            ctx,
+            loaded,
+            workflow,
+            actor=by,
+            action="case_retried",
+            now=eng.now(),
+            trace=trace,
+            incident=incident,
+            data={"previous_error": (case.attention or {}).get("error"), "corrected": data or {}},
+            previous_reached=state.reached,
+        )
         return {"case_no": case.case_no, "status": case.status, "attention": case.attention}
 
 
@@ -299,13 +372,20 @@ def cancel(eng: Engine, case_no: str, by: str, reason: str) -> dict:
         if case.status in ("completed", "cancelled"):
             raise Conflict("案件已结束")
         delete_open_rows(session, case.id)
-        session.execute(update(Timer.__table__).where(Timer.__table__.c.case_id == case.id,
-                                                      Timer.__table__.c.status == "pending").values(status="cancelled"))
+        session.execute(
+            update(Timer.__table__)
+            .where(Timer.__table__.c.case_id == case.id, Timer.__table__.c.status == "pending")
+            .values(status="cancelled")
+        )
         now = eng.now()
         case.status, case.closed_at, case.updated_at, case.current_step = "cancelled", now, now, None
         save_case(session, case)
-        audit(session, CaseContext(session, case, eng.now), actor=by, action="case_cancelled", now=now,
-              data={"reason": reason})
+        audit(
+            session,
+            CaseContext(session, case, eng.now),
+            actor=by,
+            action="case_cancelled",
+            now=now,
+            data={"reason": reason},
+        )
         return {"case_no": case.case_no, "status": case.status}
-
-

@@ -24,8 +24,14 @@ class Deployment:
     warnings: list
 
 
-def deploy(session: Session, registry: SpecRegistry, files: specs.SpecFiles, by: str, now: datetime,
-           note: str | None = None) -> Deployment:
+def deploy(
+    session: Session,
+    registry: SpecRegistry,
+    files: specs.SpecFiles,
+    by: str,
+    now: datetime,
+    note: str | None = None,
+) -> Deployment:
     """Lint and store the files as a version; the same content deployed again is a no-op."""
     content_hash = files.content_hash
     existing = session.scalars(select(SpecVersion).where(SpecVersion.content_hash == content_hash)).first()
@@ -36,10 +42,23 @@ def deploy(session: Session, registry: SpecRegistry, files: specs.SpecFiles, by:
     if errors:
         raise LintFailed(errors)
     loaded = specs.load(files)
-    row = SpecVersion(content_hash=content_hash, files=files.files, manifest=lint.manifest(loaded, problems),
-                      created_at=now, created_by=by, note=note)
+    row = SpecVersion(
+        content_hash=content_hash,
+        files=files.files,
+        manifest=lint.manifest(loaded, problems),
+        created_at=now,
+        created_by=by,
+        note=note,
+    )
     session.add(row)
     session.flush()
-    session.add(AuditEvent(at=now, actor=by, action="spec_deployed", data={"hash": content_hash, "note": note},
-                           spec_version_id=row.id))
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=by,
+            action="spec_deployed",
+            data={"hash": content_hash, "note": note},
+            spec_version_id=row.id,
+        )
+    )
     return Deployment(row.id, content_hash, True, row.manifest["warnings"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine import forms
+from engine.areas import area_level
+from engine.errors import FieldError, NotPermitted, ValidationFailed
 from engine.services import signin
 from engine.services.cases import CaseRef
-from engine.errors import FieldError, NotPermitted, ValidationFailed
-from engine.areas import area_level
 from engine.vocabulary import Role
 
 if TYPE_CHECKING:

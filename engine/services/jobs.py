@@ -85,8 +85,19 @@ class JobView:
 
 
 def _view(job: Job) -> JobView:
-    return JobView(job.id, job.kind, job.status, job.progress, job.total, job.message, job.result, job.error,
-                   job.created_by, job.created_at, job.finished_at)
+    return JobView(
+        job.id,
+        job.kind,
+        job.status,
+        job.progress,
+        job.total,
+        job.message,
+        job.result,
+        job.error,
+        job.created_by,
+        job.created_at,
+        job.finished_at,
+    )
 
 
 def enqueue(session, kind: str, params: dict, by: str, now: datetime, total: int | None = None) -> int:
@@ -95,8 +106,16 @@ def enqueue(session, kind: str, params: dict, by: str, now: datetime, total: int
         _load_handlers()
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind}")
-    job = Job(kind=kind, params=params, status="queued", progress=0, total=total, attempts=0, created_by=by,
-              created_at=now)
+    job = Job(
+        kind=kind,
+        params=params,
+        status="queued",
+        progress=0,
+        total=total,
+        attempts=0,
+        created_by=by,
+        created_at=now,
+    )
     session.add(job)
     session.flush()
     return job.id
@@ -121,9 +140,12 @@ def claim(eng: Engine, worker: str, kinds: tuple[str, ...] | None = None) -> int
     """Take the oldest queued job, or one whose lease lapsed; returns its id (None: nothing to do)."""
     now = eng.now()
     with eng.db.write() as session:
-        stmt = (select(Job).where(or_(Job.status == "queued",
-                                      (Job.status == "running") & (Job.lease_until < now)))
-                .order_by(Job.id).limit(1))
+        stmt = (
+            select(Job)
+            .where(or_(Job.status == "queued", (Job.status == "running") & (Job.lease_until < now)))
+            .order_by(Job.id)
+            .limit(1)
+        )
         if kinds:
             stmt = stmt.where(Job.kind.in_(kinds))
         if not eng.db.sqlite:
@@ -143,13 +165,30 @@ def claim(eng: Engine, worker: str, kinds: tuple[str, ...] | None = None) -> int
 class JobContext:
     """What a job's handler sees: its parameters, and `progress()` to report (and renew the lease)."""
 
-    def __init__(self, eng: Engine, job_id: int, worker: str, kind: str, params: dict, attempt: int,
-                 stop: Callable[[], bool] = lambda: False):
-        self.eng, self.id, self.worker, self.kind, self.params, self.attempt = eng, job_id, worker, kind, params, attempt
+    def __init__(
+        self,
+        eng: Engine,
+        job_id: int,
+        worker: str,
+        kind: str,
+        params: dict,
+        attempt: int,
+        stop: Callable[[], bool] = lambda: False,
+    ):
+        self.eng, self.id, self.worker, self.kind, self.params, self.attempt = (
+            eng,
+            job_id,
+            worker,
+            kind,
+            params,
+            attempt,
+        )
         self.stop = stop
         self._last = 0.0
 
-    def progress(self, done: int, total: int | None = None, message: str | None = None, force: bool = False) -> None:
+    def progress(
+        self, done: int, total: int | None = None, message: str | None = None, force: bool = False
+    ) -> None:
         """Record how far the job is (at most about once a second unless forced); LeaseLost if another
         worker took the job over, Interrupted if this worker is stopping."""
         if self.stop():
@@ -164,8 +203,11 @@ class JobContext:
         if message is not None:
             values["message"] = message
         with self.eng.db.write() as session:
-            changed = session.execute(update(Job).where(Job.id == self.id, Job.claimed_by == self.worker,
-                                                        Job.status == "running").values(**values)).rowcount
+            changed = session.execute(
+                update(Job)
+                .where(Job.id == self.id, Job.claimed_by == self.worker, Job.status == "running")
+                .values(**values)
+            ).rowcount
         if changed == 0:
             raise LeaseLost(self.id)
 
@@ -186,24 +228,42 @@ def run_one(eng: Engine, job_id: int, worker: str, stop: Callable[[], bool] = la
         return "lost"
     except Interrupted:
         with eng.db.write() as session:  # back to the queue: another worker starts it again now
-            session.execute(update(Job).where(Job.id == job_id, Job.claimed_by == worker, Job.status == "running")
-                            .values(status="queued", claimed_by=None, lease_until=None))
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.claimed_by == worker, Job.status == "running")
+                .values(status="queued", claimed_by=None, lease_until=None)
+            )
         logs.event(log, "job_interrupted", logging.INFO, job_id=job_id, kind=kind, worker=worker)
         return "queued"
     except Exception as err:  # noqa: BLE001 - a failing job is recorded, the worker goes on
         result, status = None, "failed"
         error = f"{type(err).__name__}: {err}"
-        logs.event(log, "job_failed", logging.ERROR, f"job {job_id} ({kind}) failed: {error}", job_id=job_id,
-                   kind=kind, traceback=traceback.format_exc())
+        logs.event(
+            log,
+            "job_failed",
+            logging.ERROR,
+            f"job {job_id} ({kind}) failed: {error}",
+            job_id=job_id,
+            kind=kind,
+            traceback=traceback.format_exc(),
+        )
     with eng.db.write() as session:
         recorded = session.execute(
-            update(Job).where(Job.id == job_id, Job.claimed_by == worker, Job.status == "running")
+            update(Job)
+            .where(Job.id == job_id, Job.claimed_by == worker, Job.status == "running")
             .values(status=status, result=result, error=error, finished_at=eng.now(), lease_until=None)
         ).rowcount
     if recorded:
         metrics.instruments().jobs_done.labels(kind, status).inc()
-        logs.event(log, "job_finished", logging.INFO, job_id=job_id, kind=kind, status=status,
-                   seconds=round(time.monotonic() - started, 3))
+        logs.event(
+            log,
+            "job_finished",
+            logging.INFO,
+            job_id=job_id,
+            kind=kind,
+            status=status,
+            seconds=round(time.monotonic() - started, 3),
+        )
     return status if recorded else "lost"
 
 
@@ -212,7 +272,12 @@ def run_now(eng: Engine, job_id: int) -> JobView:
     worker = worker_name() + ":inline"
     with eng.db.write() as session:
         job = session.get(Job, job_id)
-        job.status, job.claimed_by, job.lease_until, job.attempts = "running", worker, eng.now() + LEASE, job.attempts + 1
+        job.status, job.claimed_by, job.lease_until, job.attempts = (
+            "running",
+            worker,
+            eng.now() + LEASE,
+            job.attempts + 1,
+        )
     run_one(eng, job_id, worker)
     return get(eng, job_id)
 

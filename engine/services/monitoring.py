@@ -14,16 +14,28 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from engine.services import cases
 from engine.errors import DomainError, FieldError, ValidationFailed
+from engine.services import cases
 
 if TYPE_CHECKING:
     from engine.facade import Engine
 
 # CSV columns (the platform's export, one household per row). Lists are separated by ';'.
-CSV_COLUMNS = ("warning_id", "warning_type", "pushed_on", "area_code", "name", "id_number", "phone",
-               "reason", "description", "needed_amount", "household_categories", "emergency_date",
-               "emergency_place")
+CSV_COLUMNS = (
+    "warning_id",
+    "warning_type",
+    "pushed_on",
+    "area_code",
+    "name",
+    "id_number",
+    "phone",
+    "reason",
+    "description",
+    "needed_amount",
+    "household_categories",
+    "emergency_date",
+    "emergency_place",
+)
 _INTEGER_COLUMNS = ("needed_amount",)
 
 
@@ -40,14 +52,18 @@ def parse(text: str, fmt: str) -> list[dict]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
-            raise ValidationFailed([FieldError("file", f"文件：不是有效的 JSON（第 {err.lineno} 行）")]) from None
+            raise ValidationFailed(
+                [FieldError("file", f"文件：不是有效的 JSON（第 {err.lineno} 行）")]
+            ) from None
         records = data.get("records") if isinstance(data, dict) else data
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise ValidationFailed([FieldError("file", "文件：应为预警记录的列表")])
         return records
     if fmt == "csv":
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-        missing = [c for c in ("warning_id", "area_code", "name", "id_number") if c not in (reader.fieldnames or [])]
+        missing = [
+            c for c in ("warning_id", "area_code", "name", "id_number") if c not in (reader.fieldnames or [])
+        ]
         if missing:
             raise ValidationFailed([FieldError("file", f"文件：缺少列 {', '.join(missing)}")])
         return [_from_csv_row(row) for row in reader]
@@ -68,8 +84,11 @@ def to_application(record: dict) -> tuple[str, dict]:
     """(area code, application) for one record; a JSON record may already carry a full application."""
     if isinstance(record.get("application"), dict):
         return str(record.get("area_code", "")), record["application"]
-    applicant = {"name": record.get("name", ""), "id_number": str(record.get("id_number", "")).upper(),
-                 "hukou_local": True}
+    applicant = {
+        "name": record.get("name", ""),
+        "id_number": str(record.get("id_number", "")).upper(),
+        "hukou_local": True,
+    }
     if record.get("phone"):
         applicant["phone"] = record["phone"]
     application = {
@@ -83,8 +102,11 @@ def to_application(record: dict) -> tuple[str, dict]:
         "needed_amount": record.get("needed_amount", 0),
         "applying_dibao_tekun": False,
         "submitted_by": "monitoring_platform",
-        "warning": {"warning_id": record.get("warning_id", ""), "warning_type": record.get("warning_type", ""),
-                    "pushed_on": record.get("pushed_on", "")},
+        "warning": {
+            "warning_id": record.get("warning_id", ""),
+            "warning_type": record.get("warning_type", ""),
+            "pushed_on": record.get("pushed_on", ""),
+        },
     }
     return str(record.get("area_code", "")), application
 
@@ -95,19 +117,27 @@ def import_warnings(eng: Engine, text: str, fmt: str, by: str | None = None) -> 
         area_code, application = to_application(record)
         warning_id = str((application.get("warning") or {}).get("warning_id") or "")
         if not warning_id:
-            result.errors.append({"record": number, "warning_id": "",
-                                  "errors": [FieldError("warning_id", "预警编号：必填").as_dict()]})
+            result.errors.append(
+                {
+                    "record": number,
+                    "warning_id": "",
+                    "errors": [FieldError("warning_id", "预警编号：必填").as_dict()],
+                }
+            )
             continue
         try:
-            ref = cases.start_case(eng, application, area_code, by, channel="warning",
-                                   dedupe_key=f"warning:{warning_id}")
+            ref = cases.start_case(
+                eng, application, area_code, by, channel="warning", dedupe_key=f"warning:{warning_id}"
+            )
         except ValidationFailed as err:
-            result.errors.append({"record": number, "warning_id": warning_id,
-                                  "errors": [e.as_dict() for e in err.errors]})
+            result.errors.append(
+                {"record": number, "warning_id": warning_id, "errors": [e.as_dict() for e in err.errors]}
+            )
             continue
         except DomainError as err:
-            result.errors.append({"record": number, "warning_id": warning_id,
-                                  "errors": [{"path": "", "message": err.message}]})
+            result.errors.append(
+                {"record": number, "warning_id": warning_id, "errors": [{"path": "", "message": err.message}]}
+            )
             continue
         (result.started if ref.created else result.skipped).append(ref.case_no if ref.created else warning_id)
     return result

@@ -11,10 +11,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.areas import area_level, parent_of
-from engine.vocabulary import Role
+from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.store.models import Area, User
+from engine.vocabulary import Role
 
 _hasher = PasswordHasher()
 
@@ -41,8 +41,15 @@ def add_area(session: Session, code: str, name: str, parent_code: str | None = N
     return area
 
 
-def add_user(session: Session, username: str, display_name: str, role: str, area_code: str,
-             now: datetime, password: str | None = None) -> User:
+def add_user(
+    session: Session,
+    username: str,
+    display_name: str,
+    role: str,
+    area_code: str,
+    now: datetime,
+    password: str | None = None,
+) -> User:
     try:
         Role(role)
     except ValueError:
@@ -51,8 +58,14 @@ def add_user(session: Session, username: str, display_name: str, role: str, area
         raise NotFound(f"区划 {area_code} 不存在")
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise Conflict(f"用户名 {username} 已存在")
-    user = User(username=username, display_name=display_name, role=role, area_code=area_code,
-                password_hash=_hasher.hash(password) if password else None, created_at=now)
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role,
+        area_code=area_code,
+        password_hash=_hasher.hash(password) if password else None,
+        created_at=now,
+    )
     session.add(user)
     session.flush()
     return user
@@ -67,7 +80,8 @@ def get_user(session: Session, username: str) -> User:
 
 _USERS = User.__table__
 _ACTOR = select(_USERS.c.username, _USERS.c.role, _USERS.c.area_code, _USERS.c.active).where(
-    _USERS.c.username == bindparam("username"))
+    _USERS.c.username == bindparam("username")
+)
 
 
 def actor(session: Session, username: str):
@@ -96,4 +110,3 @@ def issue_api_token(user: User) -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-

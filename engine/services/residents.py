@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from engine import forms
+from engine.areas import area_level
+from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
 from engine.services import cases, intake, signin
 from engine.services.cases import CaseRef
-from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
-from engine.areas import area_level
 from engine.store.models import Area, AuditEvent, Case, OpenTask, PublicNotice
 from engine.store.web_models import PublicObjection
 from engine.vocabulary import LOCAL_TZ, OUTCOMES, PUBLIC_STATUSES
@@ -26,6 +26,7 @@ ONLINE_SUBMITTERS = ("self", "agent")
 # The diagrams' 受理公示异议 task (bpmn/publicity.bpmn) uses this form; a resident's objection is
 # checked against it and offered to the township clerk to register on that task.
 OBJECTION_FORM = "objection.schema.json"
+
 
 def apply_online(
     eng: Engine, application: dict, area_code: str, idempotency_key: str | None = None

@@ -11,11 +11,11 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from engine.services import people
 from engine.errors import DomainError, NotFound, NotPermitted
-from engine.vocabulary import ROLE_TITLES, Role
+from engine.services import people
 from engine.store.models import Area, AuditEvent, User
 from engine.store.web_models import LoginFailure
+from engine.vocabulary import ROLE_TITLES, Role
 
 if TYPE_CHECKING:
     from engine.facade import Engine

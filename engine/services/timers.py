@@ -34,9 +34,14 @@ LATE_SECONDS = 2.0  # the aim: a timer fires within two seconds of its due time
 
 def due_timer_ids(eng: Engine, now: datetime, limit: int = 100) -> list[int]:
     with eng.db.read() as session:
-        return list(session.scalars(
-            select(Timer.id).where(Timer.status == "pending", Timer.due_at <= now)
-            .order_by(Timer.due_at).limit(limit)))
+        return list(
+            session.scalars(
+                select(Timer.id)
+                .where(Timer.status == "pending", Timer.due_at <= now)
+                .order_by(Timer.due_at)
+                .limit(limit)
+            )
+        )
 
 
 def fire_due(eng: Engine, now: datetime | None = None, limit: int = 100) -> int:
@@ -53,7 +58,9 @@ class _NotYetPassed(Exception):
     """Abort the unit of work: nothing changes, the timer stays pending."""
 
 
-def fire_one(eng: Engine, timer_id: int, now: datetime, before_commit: Callable[[], None] | None = None) -> bool:
+def fire_one(
+    eng: Engine, timer_id: int, now: datetime, before_commit: Callable[[], None] | None = None
+) -> bool:
     try:
         return _fire_one(eng, timer_id, now, before_commit)
     except _NotYetPassed:
@@ -87,12 +94,30 @@ def _fire_one(eng: Engine, timer_id: int, now: datetime, before_commit: Callable
         timer.status, timer.fired_at = "fired", eng.now()  # when it actually fired, not when the pass began
         lag = metrics.observe_timer_fired(timer.due_at, timer.fired_at)
         if lag > LATE_SECONDS:
-            logs.event(log, "timer_late", logging.WARNING, f"timer fired {lag:.1f} s after its due time",
-                       timer_id=timer.id, case_id=timer.case_id, element_id=timer.element_id, lag_seconds=round(lag, 3))
-        persist(session, ctx, loaded, workflow, actor="system:timer", action="timer_fired", now=eng.now(),
-                trace=trace, incident=incident, task=task,
-                data={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
-                previous_reached=state.reached)
+            logs.event(
+                log,
+                "timer_late",
+                logging.WARNING,
+                f"timer fired {lag:.1f} s after its due time",
+                timer_id=timer.id,
+                case_id=timer.case_id,
+                element_id=timer.element_id,
+                lag_seconds=round(lag, 3),
+            )
+        persist(
+            session,
+            ctx,
+            loaded,
+            workflow,
+            actor="system:timer",
+            action="timer_fired",
+            now=eng.now(),
+            trace=trace,
+            incident=incident,
+            task=task,
+            data={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
+            previous_reached=state.reached,
+        )
         if before_commit is not None:
             before_commit()
         return True
@@ -106,7 +131,9 @@ def _uuid(value: str):
 
 def next_due(eng: Engine) -> datetime | None:
     with eng.db.read() as session:
-        return session.scalar(select(Timer.due_at).where(Timer.status == "pending").order_by(Timer.due_at).limit(1))
+        return session.scalar(
+            select(Timer.due_at).where(Timer.status == "pending").order_by(Timer.due_at).limit(1)
+        )
 
 
 def run_worker(eng: Engine, stop: Callable[[], bool] = lambda: False, max_sleep: float = 0.5) -> None:

@@ -23,7 +23,7 @@ def normalise_url(url: str) -> str:
     """Accept postgres:// and postgresql:// and use psycopg 3 for both."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -56,7 +56,9 @@ class Database:
 
     def _make_engine(self, immediate: bool, echo: bool) -> SAEngine:
         if not self.sqlite:
-            size = int(os.environ.get("JIUZHU_DB_POOL_SIZE") or 5)  # per process: workers × size ≤ max_connections
+            size = int(
+                os.environ.get("JIUZHU_DB_POOL_SIZE") or 5
+            )  # per process: workers × size ≤ max_connections
             return create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=size, max_overflow=size)
         engine = create_engine(self.url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine, immediate)

@@ -38,7 +38,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}  # noqa: RUF012 (SQLAlchemy reads it)
 
 
 class Area(Base):
@@ -105,7 +105,10 @@ class Case(Base):
     """案件. `version` is the optimistic-lock counter bumped by every state change."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_area_status", "area_code", "status"), Index("ix_cases_status", "status"))
+    __table_args__ = (
+        Index("ix_cases_area_status", "area_code", "status"),
+        Index("ix_cases_status", "status"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_no: Mapped[str] = mapped_column(String(32), unique=True)
     spec_version_id: Mapped[int] = mapped_column(ForeignKey("spec_versions.id"))
@@ -185,8 +188,11 @@ class AuditEvent(Base):
     """Append-only: the migrations install triggers that refuse UPDATE and DELETE."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_case", "case_id", "id"), Index("ix_audit_task", "task_id"),
-                      Index("ix_audit_action_case", "action", "case_id"))
+    __table_args__ = (
+        Index("ix_audit_case", "case_id", "id"),
+        Index("ix_audit_task", "task_id"),
+        Index("ix_audit_action_case", "action", "case_id"),
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(64))

@@ -32,8 +32,9 @@ def local_day(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).date().isoformat()
 
 
-def record(session: Session, case, before: tuple[str | None, str | None] | None, payments: list[dict],
-           now: datetime) -> None:
+def record(
+    session: Session, case, before: tuple[str | None, str | None] | None, payments: list[dict], now: datetime
+) -> None:
     """Apply one step's change to the facts: a new case (`before` None), a case whose category or
     outcome changed, and the payments the step recorded."""
     changes: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
@@ -50,8 +51,16 @@ def record(session: Session, case, before: tuple[str | None, str | None] | None,
     township = case.area_code[:9]
     for (day, category), counts in sorted(changes.items()):
         if any(counts.values()):
-            _add(session, {"township_code": township, "day": day, "category": category,
-                           "county_code": case.county_code, **counts})
+            _add(
+                session,
+                {
+                    "township_code": township,
+                    "day": day,
+                    "category": category,
+                    "county_code": case.county_code,
+                    **counts,
+                },
+            )
 
 
 def _count(row: dict, outcome: str | None, sign: int) -> None:
@@ -66,7 +75,8 @@ def _add(session: Session, values: dict) -> None:
     stmt = make(FACTS).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[FACTS.c.township_code, FACTS.c.day, FACTS.c.category],
-        set_={name: FACTS.c[name] + stmt.excluded[name] for name in COUNTS})
+        set_={name: FACTS.c[name] + stmt.excluded[name] for name in COUNTS},
+    )
     session.execute(stmt)
 
 
@@ -84,29 +94,50 @@ def rebuild(session: Session) -> int:
     def row(township, day, category, county):
         key = (township, day, category or "")
         if key not in merged:
-            merged[key] = {"township_code": township, "day": day, "category": category or "",
-                           "county_code": county, **dict.fromkeys(COUNTS, 0)}
+            merged[key] = {
+                "township_code": township,
+                "day": day,
+                "category": category or "",
+                "county_code": county,
+                **dict.fromkeys(COUNTS, 0),
+            }
         return merged[key]
 
     township = func.substr(Case.area_code, 1, 9)
     started = day_sql(Case.started_at, dialect)
     for code, day, category, county, count, approved, refused in session.execute(
-            select(township, started, Case.category, Case.county_code, func.count(),
-                   func.sum(case((Case.outcome == "approved", 1), else_=0)),
-                   func.sum(case((Case.outcome == "refused", 1), else_=0)))
-            .group_by(township, started, Case.category, Case.county_code)):
+        select(
+            township,
+            started,
+            Case.category,
+            Case.county_code,
+            func.count(),
+            func.sum(case((Case.outcome == "approved", 1), else_=0)),
+            func.sum(case((Case.outcome == "refused", 1), else_=0)),
+        ).group_by(township, started, Case.category, Case.county_code)
+    ):
         found = row(code, day, category, county)
-        found["applications"], found["approvals"], found["refusals"] = count, int(approved or 0), int(refused or 0)
+        found["applications"], found["approvals"], found["refusals"] = (
+            count,
+            int(approved or 0),
+            int(refused or 0),
+        )
     paid_township = func.substr(LedgerEntry.area_code, 1, 9)
     paid_day = day_sql(LedgerEntry.recorded_at, dialect)
     for code, day, category, county, count, amount in session.execute(
-            select(paid_township, paid_day, LedgerEntry.category, LedgerEntry.county_code, func.count(),
-                   func.sum(LedgerEntry.amount))
-            .group_by(paid_township, paid_day, LedgerEntry.category, LedgerEntry.county_code)):
+        select(
+            paid_township,
+            paid_day,
+            LedgerEntry.category,
+            LedgerEntry.county_code,
+            func.count(),
+            func.sum(LedgerEntry.amount),
+        ).group_by(paid_township, paid_day, LedgerEntry.category, LedgerEntry.county_code)
+    ):
         found = row(code, day, category, county)
         found["payments"], found["amount"] = count, int(amount or 0)
     session.execute(delete(FACTS))
     rows = list(merged.values())
     for start in range(0, len(rows), 5000):
-        session.execute(insert(FACTS), rows[start:start + 5000])
+        session.execute(insert(FACTS), rows[start : start + 5000])
     return len(rows)

@@ -45,20 +45,37 @@ class CaseRecord:
     version: int
 
 
-MUTABLE = ("status", "category", "outcome", "outcome_reason", "amount", "current_step", "attention",
-           "updated_at", "closed_at")
+MUTABLE = (
+    "status",
+    "category",
+    "outcome",
+    "outcome_reason",
+    "amount",
+    "current_step",
+    "attention",
+    "updated_at",
+    "closed_at",
+)
 _COLUMNS = [CASES.c[f.name] for f in fields(CaseRecord)]
 # Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
 _BY_ID = select(*_COLUMNS).where(CASES.c.id == bindparam("key"))
 _BY_NO = select(*_COLUMNS).where(CASES.c.case_no == bindparam("key"))
-_LOCKED = {(False, False): _BY_ID, (False, True): _BY_ID.with_for_update(),
-           (True, False): _BY_NO, (True, True): _BY_NO.with_for_update()}
-_SAVE = (update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
-         .values(version=bindparam("b_new_version"), **{name: bindparam(f"b_{name}") for name in MUTABLE}))
+_LOCKED = {
+    (False, False): _BY_ID,
+    (False, True): _BY_ID.with_for_update(),
+    (True, False): _BY_NO,
+    (True, True): _BY_NO.with_for_update(),
+}
+_SAVE = (
+    update(CASES)
+    .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
+    .values(version=bindparam("b_new_version"), **{name: bindparam(f"b_{name}") for name in MUTABLE})
+)
 
 
-def load_case(session: Session, *, case_id: int | None = None, case_no: str | None = None,
-              lock: bool = True) -> CaseRecord:
+def load_case(
+    session: Session, *, case_id: int | None = None, case_no: str | None = None, lock: bool = True
+) -> CaseRecord:
     by_no = case_id is None
     row = session.execute(_LOCKED[(by_no, lock)], {"key": case_no if by_no else case_id}).first()
     if row is None:
@@ -67,9 +84,12 @@ def load_case(session: Session, *, case_id: int | None = None, case_no: str | No
 
 
 _STATES = CaseState.__table__
-_WITH_STATE = (select(*_COLUMNS, _STATES.c.workflow, _STATES.c.reached)
-               .join(_STATES, _STATES.c.case_id == CASES.c.id)
-               .where(CASES.c.id == bindparam("key")).with_for_update())
+_WITH_STATE = (
+    select(*_COLUMNS, _STATES.c.workflow, _STATES.c.reached)
+    .join(_STATES, _STATES.c.case_id == CASES.c.id)
+    .where(CASES.c.id == bindparam("key"))
+    .with_for_update()
+)
 # Both rows are locked on purpose: after waiting for a lock, PostgreSQL re-reads only the locked rows
 # of a join; locking the state row too makes the workflow as fresh as the case row it belongs to.
 

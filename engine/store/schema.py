@@ -24,9 +24,11 @@ class SchemaBehind(RuntimeError):
     def __init__(self, current: str | None, head: str):
         self.current, self.head = current, head
         state = "没有数据表" if current is None else f"处于版本 {current}"
-        super().__init__(f"数据库结构{state}，本程序需要版本 {head}：请先运行 `jiuzhu init-db`（发布步骤）再启动。"
-                         f" / The database schema is at {current or 'nothing'}, this release needs {head}: "
-                         "run `jiuzhu init-db` first.")
+        super().__init__(
+            f"数据库结构{state}，本程序需要版本 {head}：请先运行 `jiuzhu init-db`（发布步骤）再启动。"
+            f" / The database schema is at {current or 'nothing'}, this release needs {head}: "
+            "run `jiuzhu init-db` first."
+        )
 
 
 def alembic_config(db: Database) -> Config:

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
-from engine.workflow.lint import lint
-from engine.workflow.specs import SpecFiles
 from engine.store.models import SpecVersion
 from engine.store.studio_models import StudioDraft
+from engine.workflow.lint import lint
+from engine.workflow.specs import SpecFiles
 
 FILE_NAME = re.compile(r"^(bpmn/[A-Za-z0-9_.\-]+\.(bpmn|dmn)|forms/[A-Za-z0-9_.\-]+\.json)$")
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -32,7 +32,9 @@ FOLDER_PATTERNS = (("bpmn", ("*.bpmn", "*.dmn")), ("forms", ("*.json",)))
 
 def check_name(path: str) -> str:
     if not FILE_NAME.match(path or "") or ".." in path:
-        raise ValidationFailed([FieldError("path", "文件名：应为 bpmn/名称.bpmn、bpmn/名称.dmn 或 forms/名称.json")])
+        raise ValidationFailed(
+            [FieldError("path", "文件名：应为 bpmn/名称.bpmn、bpmn/名称.dmn 或 forms/名称.json")]
+        )
     return path
 
 
@@ -63,7 +65,9 @@ def write_folders(files: dict[str, str], bpmn_dir: str | Path, forms_dir: str | 
     for (prefix, patterns), folder in zip(FOLDER_PATTERNS, (bpmn_dir, forms_dir)):
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        wanted = {name.split("/", 1)[1]: text for name, text in files.items() if name.startswith(prefix + "/")}
+        wanted = {
+            name.split("/", 1)[1]: text for name, text in files.items() if name.startswith(prefix + "/")
+        }
         for pattern in patterns:
             for path in folder.glob(pattern):
                 if path.name not in wanted:
@@ -120,16 +124,30 @@ def problems_of(files: dict[str, str]) -> list[dict]:
     return [p.as_dict() for p in lint(SpecFiles(dict(files)))]
 
 
-def create(session: Session, name: str, by: str, now: datetime, files: dict[str, str],
-           base_version_id: int | None = None) -> StudioDraft:
+def create(
+    session: Session,
+    name: str,
+    by: str,
+    now: datetime,
+    files: dict[str, str],
+    base_version_id: int | None = None,
+) -> StudioDraft:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed([FieldError("name", "草稿名称：必填")])
     for path in files:
         check_name(path)
-    draft = StudioDraft(name=name[:200], base_version_id=base_version_id, files=dict(files),
-                        problems=problems_of(files), status="open", created_at=now, created_by=by,
-                        updated_at=now, updated_by=by)
+    draft = StudioDraft(
+        name=name[:200],
+        base_version_id=base_version_id,
+        files=dict(files),
+        problems=problems_of(files),
+        status="open",
+        created_at=now,
+        created_by=by,
+        updated_at=now,
+        updated_by=by,
+    )
     session.add(draft)
     session.flush()
     return draft
@@ -156,7 +174,9 @@ def editable(session: Session, draft_id: int) -> StudioDraft:
     return draft
 
 
-def save_file(session: Session, draft_id: int, path: str, text: str | None, by: str, now: datetime) -> StudioDraft:
+def save_file(
+    session: Session, draft_id: int, path: str, text: str | None, by: str, now: datetime
+) -> StudioDraft:
     """Save (or, with text None, delete) one file and lint the whole draft again."""
     draft = editable(session, draft_id)
     check_name(path)

@@ -30,14 +30,23 @@ def plan(eng: Engine, from_version: int, to_version: int) -> list[CasePlan]:
         source = eng.specs.for_version(session, from_version)
         target = Target.of(eng.specs.for_version(session, to_version))
         rows = session.execute(
-            select(Case, CaseState.workflow).join(CaseState, CaseState.case_id == Case.id)
+            select(Case, CaseState.workflow)
+            .join(CaseState, CaseState.case_id == Case.id)
             .where(Case.spec_version_id == from_version, Case.status.in_(("running", "needs_attention")))
-            .order_by(Case.id)).all()
+            .order_by(Case.id)
+        ).all()
         return [plan_case(session, eng.now, case, text, source, target)[0] for case, text in rows]
 
 
-def migrate_one(eng: Engine, case_no: str, from_version: int, to_version: int, by: str, reason: str,
-                target_loaded_cache: dict) -> CasePlan:
+def migrate_one(
+    eng: Engine,
+    case_no: str,
+    from_version: int,
+    to_version: int,
+    by: str,
+    reason: str,
+    target_loaded_cache: dict,
+) -> CasePlan:
     """Move one case in its own unit of work; raises Conflict with the reasons when it may not move."""
     with eng.db.write() as session:
         case = load_case(session, case_no=case_no)
@@ -56,9 +65,23 @@ def migrate_one(eng: Engine, case_no: str, from_version: int, to_version: int, b
         ctx = CaseContext(session, case, eng.now)
         moved = target.loaded.load_workflow(text, script_engine(ctx))
         now: datetime = eng.now()
-        persist(session, ctx, target.loaded, moved, actor=by, action="case_migrated", now=now, trace=Trace(),
-                data={"from_version": from_version, "to_version": to_version, "reason": reason,
-                      "notes": result.notes}, previous_reached=state.reached)
+        persist(
+            session,
+            ctx,
+            target.loaded,
+            moved,
+            actor=by,
+            action="case_migrated",
+            now=now,
+            trace=Trace(),
+            data={
+                "from_version": from_version,
+                "to_version": to_version,
+                "reason": reason,
+                "notes": result.notes,
+            },
+            previous_reached=state.reached,
+        )
         _refresh_open_rows(session, target.loaded, moved)
         return result
 
@@ -72,6 +95,16 @@ def _refresh_open_rows(session: Session, loaded: LoadedSpecs, workflow) -> None:
         info = loaded.task_info(process_id, task.task_spec.bpmn_id)
         if info is None:
             continue
-        session.execute(update(INBOX).where(INBOX.c.task_id == str(task.id)).values(
-            name=info.name, element_id=info.element_id, process_id=process_id, lane=info.lane,
-            role=info.role, form=info.form, ui_form=info.ui_form))
+        session.execute(
+            update(INBOX)
+            .where(INBOX.c.task_id == str(task.id))
+            .values(
+                name=info.name,
+                element_id=info.element_id,
+                process_id=process_id,
+                lane=info.lane,
+                role=info.role,
+                form=info.form,
+                ui_form=info.ui_form,
+            )
+        )

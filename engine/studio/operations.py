@@ -35,35 +35,91 @@ class Attention:
         return self.status in ("running", "needs_attention")
 
 
-KIND_TITLES = {"incident": "脚本出错", "flag": "期限已过（流程标记）", "timer": "定时未触发", "overdue": "待办超期"}
+KIND_TITLES = {
+    "incident": "脚本出错",
+    "flag": "期限已过（流程标记）",
+    "timer": "定时未触发",
+    "overdue": "待办超期",
+}
 
 
 def needing_attention(session: Session, area_code: str, now: datetime, limit: int = 500) -> list[Attention]:
     found: list[Attention] = []
-    cases = session.scalars(select(Case).where(Case.status == "needs_attention", *within(Case.area_code, area_code))
-                            .order_by(Case.updated_at).limit(limit))
+    cases = session.scalars(
+        select(Case)
+        .where(Case.status == "needs_attention", *within(Case.area_code, area_code))
+        .order_by(Case.updated_at)
+        .limit(limit)
+    )
     for case in cases:
         info = case.attention or {}
-        found.append(Attention("incident" if info.get("element_id") else "flag", case.case_no, case.applicant_name,
-                               case.area_code, case.status, info.get("element_name") or info.get("element_id"),
-                               info.get("error") or "", _parse(info.get("at")) or case.updated_at))
+        found.append(
+            Attention(
+                "incident" if info.get("element_id") else "flag",
+                case.case_no,
+                case.applicant_name,
+                case.area_code,
+                case.status,
+                info.get("element_name") or info.get("element_id"),
+                info.get("error") or "",
+                _parse(info.get("at")) or case.updated_at,
+            )
+        )
     late = session.execute(
-        select(Timer, Case).join(Case, Case.id == Timer.case_id)
-        .where(((Timer.status == "pending") & (Timer.due_at < now - TIMER_GRACE)) | (Timer.status == "error"),
-               *within(Case.area_code, area_code))
-        .order_by(Timer.due_at).limit(limit)).all()
+        select(Timer, Case)
+        .join(Case, Case.id == Timer.case_id)
+        .where(
+            ((Timer.status == "pending") & (Timer.due_at < now - TIMER_GRACE)) | (Timer.status == "error"),
+            *within(Case.area_code, area_code),
+        )
+        .order_by(Timer.due_at)
+        .limit(limit)
+    ).all()
     for timer, case in late:
-        message = timer.error or f"应于 {timer.due_at:%Y-%m-%d %H:%M} UTC 触发，尚未触发（定时器工作进程是否在运行？）"
-        found.append(Attention("timer", case.case_no, case.applicant_name, case.area_code, case.status,
-                               timer.element_id, message, timer.due_at))
-    overdue = session.scalars(select(OpenTask).where(OpenTask.due_at < now, *within(OpenTask.area_code, area_code))
-                              .order_by(OpenTask.due_at).limit(limit)).all()
-    statuses = dict(session.execute(select(Case.case_no, Case.status).where(
-        Case.case_no.in_({t.case_no for t in overdue}))).all()) if overdue else {}
+        message = (
+            timer.error
+            or f"应于 {timer.due_at:%Y-%m-%d %H:%M} UTC 触发，尚未触发（定时器工作进程是否在运行？）"
+        )
+        found.append(
+            Attention(
+                "timer",
+                case.case_no,
+                case.applicant_name,
+                case.area_code,
+                case.status,
+                timer.element_id,
+                message,
+                timer.due_at,
+            )
+        )
+    overdue = session.scalars(
+        select(OpenTask)
+        .where(OpenTask.due_at < now, *within(OpenTask.area_code, area_code))
+        .order_by(OpenTask.due_at)
+        .limit(limit)
+    ).all()
+    statuses = (
+        dict(
+            session.execute(
+                select(Case.case_no, Case.status).where(Case.case_no.in_({t.case_no for t in overdue}))
+            ).all()
+        )
+        if overdue
+        else {}
+    )
     for task in overdue:
-        found.append(Attention("overdue", task.case_no, task.applicant_name, task.area_code,
-                               statuses.get(task.case_no, "running"), task.name,
-                               f"已超期 {_duration(now - task.due_at)}（{task.claimed_by or '未认领'}）", task.due_at))
+        found.append(
+            Attention(
+                "overdue",
+                task.case_no,
+                task.applicant_name,
+                task.area_code,
+                statuses.get(task.case_no, "running"),
+                task.name,
+                f"已超期 {_duration(now - task.due_at)}（{task.claimed_by or '未认领'}）",
+                task.due_at,
+            )
+        )
     return found
 
 

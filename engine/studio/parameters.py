@@ -16,16 +16,20 @@ from engine.store.models import AuditEvent, ParameterSet
 
 WHOLE_UNITS = ("元", "日", "工作日", "小时", "人", "月", "期", "年", "%", "倍", "元/人·月", "元/人·年")
 # (lower, higher): the first may not exceed the second.
-ORDERED = [("township_pay_first_limit", "county_pay_first_limit"),
-           ("township_approval_limit", "county_pay_first_limit"),
-           ("tier_months_general", "tier_months_serious"),
-           ("tier_months_serious", "tier_months_critical"),
-           ("tier_months_critical", "max_months")]
+ORDERED = [
+    ("township_pay_first_limit", "county_pay_first_limit"),
+    ("township_approval_limit", "county_pay_first_limit"),
+    ("tier_months_general", "tier_months_serious"),
+    ("tier_months_serious", "tier_months_critical"),
+    ("tier_months_critical", "max_months"),
+]
 SWITCHES = ("deep_poverty_area",)
 PAST_TOLERANCE = timedelta(minutes=5)
 
 
-def check(values: dict, current: dict, effective_from: datetime, now: datetime, reason: str | None) -> list[FieldError]:
+def check(
+    values: dict, current: dict, effective_from: datetime, now: datetime, reason: str | None
+) -> list[FieldError]:
     """Every reason to refuse a new version `values` (changed parameters only) over `current`."""
     errors = list(parameters.check_values(values))
     catalogue = parameters.catalogue()
@@ -45,9 +49,13 @@ def check(values: dict, current: dict, effective_from: datetime, now: datetime, 
         if low in bad or high in bad or (low not in values and high not in values):
             continue
         if merged.get(low) is not None and merged.get(high) is not None and merged[low] > merged[high]:
-            errors.append(FieldError(low if low in values else high,
-                                     f"{catalogue[low]['title']}（{merged[low]}）不能大于"
-                                     f"{catalogue[high]['title']}（{merged[high]}）"))
+            errors.append(
+                FieldError(
+                    low if low in values else high,
+                    f"{catalogue[low]['title']}（{merged[low]}）不能大于"
+                    f"{catalogue[high]['title']}（{merged[high]}）",
+                )
+            )
     if effective_from < now - PAST_TOLERANCE:
         errors.append(FieldError("effective_from", "生效时间：不能早于现在（已作出的决定不能追溯改变）"))
     if not (reason or "").strip():
@@ -75,15 +83,19 @@ class ParameterVersion:
 
 def history(session: Session, county_code: str) -> list[ParameterVersion]:
     """Newest first; version 0 is the shipped defaults."""
-    rows = session.scalars(select(ParameterSet).where(ParameterSet.county_code == county_code)
-                           .order_by(ParameterSet.version)).all()
+    rows = session.scalars(
+        select(ParameterSet).where(ParameterSet.county_code == county_code).order_by(ParameterSet.version)
+    ).all()
     previous = parameters.default_values()
     found = [ParameterVersion(0, None, None, "默认值", "engine/parameters_default.json", dict(previous), {})]
     for row in rows:
         values = {**parameters.default_values(), **row.values}
         changed = {k: (previous.get(k), v) for k, v in values.items() if previous.get(k) != v}
-        found.append(ParameterVersion(row.version, row.effective_from, row.created_at, row.created_by, row.reason,
-                                      values, changed))
+        found.append(
+            ParameterVersion(
+                row.version, row.effective_from, row.created_at, row.created_by, row.reason, values, changed
+            )
+        )
         previous = values
     return list(reversed(found))
 
@@ -93,12 +105,20 @@ def case_parameters(session: Session, county_code: str, case_id: int) -> list[di
     events = session.execute(
         select(AuditEvent.parameter_version, AuditEvent.at, AuditEvent.action, AuditEvent.element_name)
         .where(AuditEvent.case_id == case_id, AuditEvent.parameter_version.is_not(None))
-        .order_by(AuditEvent.id)).all()
+        .order_by(AuditEvent.id)
+    ).all()
     by_version: dict[int, list[dict]] = {}
     for event in events:
         by_version.setdefault(event.parameter_version, []).append(
-            {"at": event.at, "action": event.action, "step": event.element_name})
+            {"at": event.at, "action": event.action, "step": event.element_name}
+        )
     versions = {v.version: v for v in history(session, county_code)}
-    return [{"version": number, "steps": steps, "values": versions[number].values if number in versions else {},
-             "effective_from": versions[number].effective_from if number in versions else None}
-            for number, steps in sorted(by_version.items())]
+    return [
+        {
+            "version": number,
+            "steps": steps,
+            "values": versions[number].values if number in versions else {},
+            "effective_from": versions[number].effective_from if number in versions else None,
+        }
+        for number, steps in sorted(by_version.items())
+    ]

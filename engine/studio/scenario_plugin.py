@@ -25,8 +25,13 @@ def pytest_collection_finish(session):
 
 
 def pytest_bdd_before_scenario(request, feature, scenario):
-    _RESULTS[request.node.nodeid] = {"feature": feature.name, "name": scenario.name, "outcome": "passed",
-                                     "step": None, "message": ""}
+    _RESULTS[request.node.nodeid] = {
+        "feature": feature.name,
+        "name": scenario.name,
+        "outcome": "passed",
+        "step": None,
+        "message": "",
+    }
 
 
 def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception):
@@ -42,8 +47,16 @@ def pytest_runtest_logreport(report):
         _write_progress()
     if not report.failed:
         return
-    result = _RESULTS.setdefault(report.nodeid, {"feature": "", "name": report.nodeid.rsplit("::", 1)[-1],
-                                                 "outcome": "passed", "step": None, "message": ""})
+    result = _RESULTS.setdefault(
+        report.nodeid,
+        {
+            "feature": "",
+            "name": report.nodeid.rsplit("::", 1)[-1],
+            "outcome": "passed",
+            "step": None,
+            "message": "",
+        },
+    )
     result["outcome"] = "failed"
     if not result["message"]:
         result["message"] = report.longreprtext[-1000:]

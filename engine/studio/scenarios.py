@@ -45,8 +45,13 @@ class Outcome:
     output: str | None
 
 
-def run(files: dict[str, str], keyword: str | None = None, features_dir: Path | None = None,
-        timeout: int = RUN_TIMEOUT_SECONDS, on_progress: Callable[[int, int | None], None] | None = None) -> Outcome:
+def run(
+    files: dict[str, str],
+    keyword: str | None = None,
+    features_dir: Path | None = None,
+    timeout: int = RUN_TIMEOUT_SECONDS,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> Outcome:
     """Run the scenarios (those matching `keyword`, pytest -k, when given) against `files`;
     `on_progress(finished, total)` is called every second or so while they run."""
     features_dir = features_dir or paths.features_dir()
@@ -55,22 +60,40 @@ def run(files: dict[str, str], keyword: str | None = None, features_dir: Path | 
     with tempfile.TemporaryDirectory(prefix="jiuzhu-scenarios-") as scratch:
         root = Path(scratch)
         write_folders(files, root / "bpmn", root / "forms")
-        shutil.copytree(features_dir, root / "features",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            features_dir, root / "features", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
         (root / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
         results_file, progress_file = root / "results.json", root / "progress.json"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
-                   "engine.studio.scenario_plugin", "--rootdir", str(root), "-c", str(root / "pytest.ini"),
-                   "features"]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "engine.studio.scenario_plugin",
+            "--rootdir",
+            str(root),
+            "-c",
+            str(root / "pytest.ini"),
+            "features",
+        ]
         if keyword:
             command += ["-k", keyword]
-        env = {**os.environ, "JIUZHU_SCENARIO_RESULTS": str(results_file),
-               "JIUZHU_SCENARIO_PROGRESS": str(progress_file), "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {
+            **os.environ,
+            "JIUZHU_SCENARIO_RESULTS": str(results_file),
+            "JIUZHU_SCENARIO_PROGRESS": str(progress_file),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         env.pop("DATABASE_URL", None)
         output_file = root / "output.txt"
         with open(output_file, "w+", encoding="utf-8", errors="replace") as output_stream:
-            process = subprocess.Popen(command, cwd=root, env=env, stdout=output_stream, stderr=subprocess.STDOUT,
-                                       text=True)
+            process = subprocess.Popen(
+                command, cwd=root, env=env, stdout=output_stream, stderr=subprocess.STDOUT, text=True
+            )
             deadline = time.monotonic() + timeout
             try:
                 while process.poll() is None:
@@ -108,14 +131,21 @@ def execute(eng: Engine, job: jobs.JobContext) -> dict:
     """The worker's side of a run: execute it, report progress, store the outcome on the run."""
     run_id = job.params["run_id"]
     try:
-        outcome = run(job.params["files"], job.params.get("keyword"),
-                      on_progress=lambda done, total: job.progress(done, total))
+        outcome = run(
+            job.params["files"],
+            job.params.get("keyword"),
+            on_progress=lambda done, total: job.progress(done, total),
+        )
     except (jobs.LeaseLost, jobs.Interrupted):
         raise
     except Exception as err:  # noqa: BLE001 - the run must end with a recorded status
         outcome = Outcome("error", [], f"{type(err).__name__}: {err}")
     with eng.db.write() as session:
         row = session.get(ScenarioRun, run_id)
-        row.status, row.results, row.output, row.finished_at = (outcome.status, outcome.results,
-                                                                outcome.output, eng.now())
+        row.status, row.results, row.output, row.finished_at = (
+            outcome.status,
+            outcome.results,
+            outcome.output,
+            eng.now(),
+        )
     return {"run_id": run_id, "status": outcome.status, "scenarios": len(outcome.results)}

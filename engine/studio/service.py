@@ -57,7 +57,9 @@ class DraftView:
 
     def problems_of(self, path: str) -> list[dict]:
         """Problems of a file; lint reports some diagram problems against 'bpmn' as a whole."""
-        return [p for p in self.problems if p["file"] == path or (p["file"] == "bpmn" and path.endswith(".bpmn"))]
+        return [
+            p for p in self.problems if p["file"] == path or (p["file"] == "bpmn" and path.endswith(".bpmn"))
+        ]
 
 
 class Studio:
@@ -83,9 +85,13 @@ class Studio:
         with self.eng.db.read() as session:
             self._user(session, username, READERS)
             listed = versions.list_versions(session)
-            running = dict(session.execute(
-                select(Case.spec_version_id, func.count())
-                .where(Case.status.in_(("running", "needs_attention"))).group_by(Case.spec_version_id)).all())
+            running = dict(
+                session.execute(
+                    select(Case.spec_version_id, func.count())
+                    .where(Case.status.in_(("running", "needs_attention")))
+                    .group_by(Case.spec_version_id)
+                ).all()
+            )
         for item in listed:
             item["running"] = running.get(item["id"], 0)
         return listed
@@ -124,14 +130,35 @@ class Studio:
     def _view(self, session: Session, draft: StudioDraft) -> DraftView:
         files = dict(draft.files)
         content_hash = SpecFiles(files).content_hash
-        run = session.scalars(select(ScenarioRun).where(ScenarioRun.draft_id == draft.id)
-                              .order_by(ScenarioRun.id.desc()).limit(1)).first()
-        return DraftView(draft.id, draft.name, draft.status, draft.base_version_id, draft.deployed_version_id, files,
-                         list(draft.problems), content_hash, draft.created_by, draft.updated_at, draft.updated_by,
-                         _run_dict(run, self.eng.now(), session) if run is not None else None)
+        run = session.scalars(
+            select(ScenarioRun)
+            .where(ScenarioRun.draft_id == draft.id)
+            .order_by(ScenarioRun.id.desc())
+            .limit(1)
+        ).first()
+        return DraftView(
+            draft.id,
+            draft.name,
+            draft.status,
+            draft.base_version_id,
+            draft.deployed_version_id,
+            files,
+            list(draft.problems),
+            content_hash,
+            draft.created_by,
+            draft.updated_at,
+            draft.updated_by,
+            _run_dict(run, self.eng.now(), session) if run is not None else None,
+        )
 
-    def new_draft(self, username: str, name: str, from_version: int | None = None,
-                  files: dict[str, str] | None = None, source: str = "version") -> int:
+    def new_draft(
+        self,
+        username: str,
+        name: str,
+        from_version: int | None = None,
+        files: dict[str, str] | None = None,
+        source: str = "version",
+    ) -> int:
         """A draft from a deployed version (default: the newest), or from the given files."""
         with self.eng.db.write() as session:
             self._user(session, username, EDITORS)
@@ -143,25 +170,44 @@ class Studio:
                     from_version = latest
                 files = drafts.version_files(session, from_version)
             draft = drafts.create(session, name, username, self.eng.now(), files, from_version)
-            self._audit(session, username, "draft_created",
-                        {"draft_id": draft.id, "name": draft.name, "from_version": from_version, "source": source,
-                         "hash": SpecFiles(files).content_hash}, spec_version_id=from_version)
+            self._audit(
+                session,
+                username,
+                "draft_created",
+                {
+                    "draft_id": draft.id,
+                    "name": draft.name,
+                    "from_version": from_version,
+                    "source": source,
+                    "hash": SpecFiles(files).content_hash,
+                },
+                spec_version_id=from_version,
+            )
             return draft.id
 
     def import_archive(self, username: str, name: str, raw: bytes) -> int:
         return self.new_draft(username, name, files=drafts.from_archive(raw), source="archive")
 
     def import_folders(self, username: str, name: str, bpmn_dir, forms_dir) -> int:
-        return self.new_draft(username, name, files=drafts.read_folders(bpmn_dir, forms_dir), source="folders")
+        return self.new_draft(
+            username, name, files=drafts.read_folders(bpmn_dir, forms_dir), source="folders"
+        )
 
     def save_file(self, username: str, draft_id: int, path: str, text: str | None) -> DraftView:
         """Save one file (None deletes it); the draft is linted again and its problems returned."""
         with self.eng.db.write() as session:
             self._user(session, username, EDITORS)
             draft = drafts.save_file(session, draft_id, path, text, username, self.eng.now())
-            self._audit(session, username, "draft_file_deleted" if text is None else "draft_file_saved",
-                        {"draft_id": draft_id, "path": path, "errors": sum(
-                            1 for p in draft.problems if p["severity"] == "error")})
+            self._audit(
+                session,
+                username,
+                "draft_file_deleted" if text is None else "draft_file_saved",
+                {
+                    "draft_id": draft_id,
+                    "path": path,
+                    "errors": sum(1 for p in draft.problems if p["severity"] == "error"),
+                },
+            )
             session.flush()
             return self._view(session, draft)
 
@@ -172,10 +218,16 @@ class Studio:
             draft.status, draft.updated_at, draft.updated_by = "discarded", self.eng.now(), username
             self._audit(session, username, "draft_discarded", {"draft_id": draft_id})
 
-    def export_archive(self, username: str, draft_id: int | None = None, version_id: int | None = None) -> bytes:
+    def export_archive(
+        self, username: str, draft_id: int | None = None, version_id: int | None = None
+    ) -> bytes:
         with self.eng.db.read() as session:
             self._user(session, username, READERS)
-            files = dict(drafts.get(session, draft_id).files) if draft_id else drafts.version_files(session, version_id)
+            files = (
+                dict(drafts.get(session, draft_id).files)
+                if draft_id
+                else drafts.version_files(session, version_id)
+            )
         return drafts.to_archive(files)
 
     def export_folders(self, username: str, draft_id: int, bpmn_dir, forms_dir) -> list[str]:
@@ -195,15 +247,30 @@ class Studio:
             if any(p["severity"] == "error" for p in draft.problems):
                 raise Conflict("草稿未通过检查，请先改正标出的问题")
             files = dict(draft.files)
-            row = ScenarioRun(draft_id=draft_id, content_hash=SpecFiles(files).content_hash, status="running",
-                              results=[], started_at=self.eng.now(), started_by=username)
+            row = ScenarioRun(
+                draft_id=draft_id,
+                content_hash=SpecFiles(files).content_hash,
+                status="running",
+                results=[],
+                started_at=self.eng.now(),
+                started_by=username,
+            )
             session.add(row)
             session.flush()
             run_id = row.id
-            row.job_id = jobs.enqueue(session, "scenario_run", {"run_id": run_id, "files": files, "keyword": keyword},
-                                      username, self.eng.now())
-            self._audit(session, username, "scenario_run_started",
-                        {"draft_id": draft_id, "run_id": run_id, "keyword": keyword, "job_id": row.job_id})
+            row.job_id = jobs.enqueue(
+                session,
+                "scenario_run",
+                {"run_id": run_id, "files": files, "keyword": keyword},
+                username,
+                self.eng.now(),
+            )
+            self._audit(
+                session,
+                username,
+                "scenario_run_started",
+                {"draft_id": draft_id, "run_id": run_id, "keyword": keyword, "job_id": row.job_id},
+            )
         if wait:  # tests, and a studio without a worker: run it here and now
             jobs.run_now(self.eng, row.job_id)
         return run_id
@@ -216,55 +283,96 @@ class Studio:
                 raise NotFound(f"测试运行 {run_id} 不存在")
             return _run_dict(row, self.eng.now(), session)
 
-    def deploy_draft(self, username: str, draft_id: int, note: str | None = None,
-                     accept_failures: bool = False) -> deploy.Deployment:
+    def deploy_draft(
+        self, username: str, draft_id: int, note: str | None = None, accept_failures: bool = False
+    ) -> deploy.Deployment:
         """Deploy a draft as the version new cases use. Its policy scenarios must have been run on
         exactly these files; failures are deployed only when the process owner accepts them."""
         with self.eng.db.write() as session:
             self._user(session, username, EDITORS)
             draft = drafts.editable(session, draft_id)
             files = SpecFiles(dict(draft.files))
-            run = session.scalars(select(ScenarioRun).where(
-                ScenarioRun.draft_id == draft_id, ScenarioRun.content_hash == files.content_hash)
-                .order_by(ScenarioRun.id.desc()).limit(1)).first()
+            run = session.scalars(
+                select(ScenarioRun)
+                .where(ScenarioRun.draft_id == draft_id, ScenarioRun.content_hash == files.content_hash)
+                .order_by(ScenarioRun.id.desc())
+                .limit(1)
+            ).first()
             if run is None or run.status == "running":
                 raise Conflict("请先对当前草稿运行政策场景测试，运行结束后再部署")
             if run.status == "error":
                 raise Conflict("政策场景测试未能运行完成，请查看输出后重新运行")
             failed = [r["name"] for r in run.results if r["outcome"] != "passed"]
             if failed and not accept_failures:
-                raise Conflict(f"有 {len(failed)} 个政策场景未通过；确认政策已变更后可勾选“接受未通过的场景”再部署")
+                raise Conflict(
+                    f"有 {len(failed)} 个政策场景未通过；确认政策已变更后可勾选“接受未通过的场景”再部署"
+                )
             deployment = deploy.deploy(session, self.eng.specs, files, username, self.eng.now(), note)
             draft.status, draft.deployed_version_id = "deployed", deployment.version_id
             draft.updated_at, draft.updated_by = self.eng.now(), username
-            self._audit(session, username, "draft_deployed",
-                        {"draft_id": draft_id, "run_id": run.id, "created": deployment.created,
-                         "failed_scenarios": failed, "note": note}, spec_version_id=deployment.version_id)
+            self._audit(
+                session,
+                username,
+                "draft_deployed",
+                {
+                    "draft_id": draft_id,
+                    "run_id": run.id,
+                    "created": deployment.created,
+                    "failed_scenarios": failed,
+                    "note": note,
+                },
+                spec_version_id=deployment.version_id,
+            )
             return deployment
 
     # -- migration -------------------------------------------------------------------------------
-    def migration_plan(self, username: str, from_version: int, to_version: int) -> list[case_migration.CasePlan]:
+    def migration_plan(
+        self, username: str, from_version: int, to_version: int
+    ) -> list[case_migration.CasePlan]:
         with self.eng.db.read() as session:
             self._user(session, username, READERS)
         if from_version == to_version:
             raise ValidationFailed([], "起止版本相同")
         return migration.plan(self.eng, from_version, to_version)
 
-    def start_migration(self, username: str, from_version: int, to_version: int, reason: str,
-                        case_nos: list[str] | None = None) -> int:
+    def start_migration(
+        self,
+        username: str,
+        from_version: int,
+        to_version: int,
+        reason: str,
+        case_nos: list[str] | None = None,
+    ) -> int:
         """Queue the migration of the named cases (default: every safe one) as a job of `jiuzhu worker`,
         which moves them one by one with progress; returns the job id."""
         if not (reason or "").strip():
             raise ValidationFailed([FieldError("reason", "迁移原因：必填")], "迁移原因：必填")
         with self.eng.db.write() as session:
             self._user(session, username, EDITORS)
-            return jobs.enqueue(session, "case_migration",
-                                {"username": username, "from": from_version, "to": to_version, "reason": reason,
-                                 "case_nos": case_nos}, username, self.eng.now(),
-                                total=len(case_nos) if case_nos else None)
+            return jobs.enqueue(
+                session,
+                "case_migration",
+                {
+                    "username": username,
+                    "from": from_version,
+                    "to": to_version,
+                    "reason": reason,
+                    "case_nos": case_nos,
+                },
+                username,
+                self.eng.now(),
+                total=len(case_nos) if case_nos else None,
+            )
 
-    def migrate(self, username: str, from_version: int, to_version: int, reason: str,
-                case_nos: list[str] | None = None, on_progress=None) -> dict:
+    def migrate(
+        self,
+        username: str,
+        from_version: int,
+        to_version: int,
+        reason: str,
+        case_nos: list[str] | None = None,
+        on_progress=None,
+    ) -> dict:
         """Move the named cases (default: every safe one) and audit each; refusals come with reasons."""
         if not (reason or "").strip():
             raise ValidationFailed([FieldError("reason", "迁移原因：必填")], "迁移原因：必填")
@@ -282,9 +390,19 @@ class Studio:
             except (Conflict, NotFound) as err:
                 refused[case_no] = err.message
         with self.eng.db.write() as session:
-            self._audit(session, username, "cases_migrated",
-                        {"from_version": from_version, "to_version": to_version, "reason": reason,
-                         "moved": moved, "refused": refused}, spec_version_id=to_version)
+            self._audit(
+                session,
+                username,
+                "cases_migrated",
+                {
+                    "from_version": from_version,
+                    "to_version": to_version,
+                    "reason": reason,
+                    "moved": moved,
+                    "refused": refused,
+                },
+                spec_version_id=to_version,
+            )
         return {"moved": moved, "refused": refused}
 
     # -- parameters ------------------------------------------------------------------------------
@@ -295,11 +413,17 @@ class Studio:
             now = self.eng.now()
             in_force = parameters.in_force(session, county, now)
             listed = params.history(session, county)
-        return {"county_code": county, "in_force": in_force, "history": listed,
-                "upcoming": [v for v in listed if v.effective_from is not None and v.effective_from > now],
-                "catalogue": parameters.catalogue()}
+        return {
+            "county_code": county,
+            "in_force": in_force,
+            "history": listed,
+            "upcoming": [v for v in listed if v.effective_from is not None and v.effective_from > now],
+            "catalogue": parameters.catalogue(),
+        }
 
-    def set_parameters(self, username: str, values: dict, effective_from: datetime | None, reason: str) -> int:
+    def set_parameters(
+        self, username: str, values: dict, effective_from: datetime | None, reason: str
+    ) -> int:
         now = self.eng.now()
         start = effective_from or now
         with self.eng.db.read() as session:
@@ -341,8 +465,13 @@ class Studio:
         result = self.eng.retry(case_no, username, data)
         with self.eng.db.write() as session:
             case_id = session.scalar(select(Case.id).where(Case.case_no == case_no))
-            self._audit(session, username, "retry_reason", {"reason": reason.strip(), "result": result["status"]},
-                        case_id=case_id)
+            self._audit(
+                session,
+                username,
+                "retry_reason",
+                {"reason": reason.strip(), "result": result["status"]},
+                case_id=case_id,
+            )
         return result
 
     def cancel(self, username: str, case_no: str, reason: str) -> dict:
@@ -359,19 +488,38 @@ def _run_dict(row: ScenarioRun, now: datetime, session: Session) -> dict:
     job = session.get(Job, row.job_id) if row.job_id is not None else None
     if status == "running" and job is not None and job.status == "failed":
         status, output = "error", f"运行未能完成：{job.error or ''}".strip()
-    elif status == "running" and job is None and now - row.started_at > timedelta(
-            seconds=scenarios.RUN_TIMEOUT_SECONDS + 60):
+    elif (
+        status == "running"
+        and job is None
+        and now - row.started_at > timedelta(seconds=scenarios.RUN_TIMEOUT_SECONDS + 60)
+    ):
         status, output = "error", "运行中断（服务曾重启），请重新运行"
-    return {"id": row.id, "draft_id": row.draft_id, "status": status, "content_hash": row.content_hash,
-            "started_at": row.started_at, "finished_at": row.finished_at, "started_by": row.started_by,
-            "results": results, "output": output,
-            "job": {"status": job.status, "progress": job.progress, "total": job.total} if job is not None else None,
-            "passed": sum(1 for r in results if r["outcome"] == "passed"),
-            "failed": sum(1 for r in results if r["outcome"] != "passed")}
+    return {
+        "id": row.id,
+        "draft_id": row.draft_id,
+        "status": status,
+        "content_hash": row.content_hash,
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "started_by": row.started_by,
+        "results": results,
+        "output": output,
+        "job": {"status": job.status, "progress": job.progress, "total": job.total}
+        if job is not None
+        else None,
+        "passed": sum(1 for r in results if r["outcome"] == "passed"),
+        "failed": sum(1 for r in results if r["outcome"] != "passed"),
+    }
 
 
 @jobs.handler("case_migration")
 def _migration_job(eng, job) -> dict:
     p = job.params
-    return Studio(eng).migrate(p["username"], p["from"], p["to"], p["reason"], p.get("case_nos"),
-                               on_progress=lambda done, total: job.progress(done, total))
+    return Studio(eng).migrate(
+        p["username"],
+        p["from"],
+        p["to"],
+        p["reason"],
+        p.get("case_nos"),
+        on_progress=lambda done, total: job.progress(done, total),
+    )

@@ -9,9 +9,17 @@ from engine.store.models import Case, SpecVersion
 
 
 def list_versions(session: Session) -> list[dict]:
-    counts = dict(session.execute(select(Case.spec_version_id, func.count()).group_by(Case.spec_version_id)).all())
+    counts = dict(
+        session.execute(select(Case.spec_version_id, func.count()).group_by(Case.spec_version_id)).all()
+    )
     return [
-        {"id": v.id, "content_hash": v.content_hash, "created_at": v.created_at, "created_by": v.created_by,
-         "note": v.note, "cases": counts.get(v.id, 0)}
+        {
+            "id": v.id,
+            "content_hash": v.content_hash,
+            "created_at": v.created_at,
+            "created_by": v.created_by,
+            "note": v.note,
+            "cases": counts.get(v.id, 0),
+        }
         for v in session.scalars(select(SpecVersion).order_by(SpecVersion.id.desc()))
     ]

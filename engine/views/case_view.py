@@ -52,19 +52,31 @@ def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseVie
             if not may_read_case(user, case):
                 raise NotFound(f"案件 {case_no} 不存在")  # no hint that it exists elsewhere
         state = session.get(CaseState, case.id)
-        events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id))
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
+        )
         return CaseView(
             **{f.name: getattr(case, f.name) for f in fields(CaseRecord)},
             data=_case_data(session, eng, case, state),
-            open_tasks=[row_of(r, now) for r in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))],
+            open_tasks=[
+                row_of(r, now) for r in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))
+            ],
             events=[_event(e) for e in events],
             reached=state.reached or {"nodes": [], "flows": []},
-            payments=[_payment(p) for p in session.scalars(
-                select(LedgerEntry).where(LedgerEntry.case_id == case.id).order_by(LedgerEntry.id))],
-            notices=[{"kind": n.kind, "fields": n.fields, "issued_at": n.issued_at, "issued_by": n.issued_by}
-                     for n in session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id))],
-            timers=[{"element_id": t.element_id, "due_at": t.due_at, "status": t.status, "fired_at": t.fired_at}
-                    for t in session.scalars(select(Timer).where(Timer.case_id == case.id).order_by(Timer.id))],
+            payments=[
+                _payment(p)
+                for p in session.scalars(
+                    select(LedgerEntry).where(LedgerEntry.case_id == case.id).order_by(LedgerEntry.id)
+                )
+            ],
+            notices=[
+                {"kind": n.kind, "fields": n.fields, "issued_at": n.issued_at, "issued_by": n.issued_by}
+                for n in session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id))
+            ],
+            timers=[
+                {"element_id": t.element_id, "due_at": t.due_at, "status": t.status, "fired_at": t.fired_at}
+                for t in session.scalars(select(Timer).where(Timer.case_id == case.id).order_by(Timer.id))
+            ],
         )
 
 
@@ -82,23 +94,49 @@ def _restored_data(session: Session, eng: Engine, case: Case, state: CaseState) 
 
 
 def _event(e: AuditEvent) -> dict:
-    return {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "task_id": e.task_id, "element_id": e.element_id,
-            "element_name": e.element_name, "data": e.data, "spec_version_id": e.spec_version_id,
-            "parameter_version": e.parameter_version, "opened_at": e.opened_at}
+    return {
+        "id": e.id,
+        "at": e.at,
+        "actor": e.actor,
+        "action": e.action,
+        "task_id": e.task_id,
+        "element_id": e.element_id,
+        "element_name": e.element_name,
+        "data": e.data,
+        "spec_version_id": e.spec_version_id,
+        "parameter_version": e.parameter_version,
+        "opened_at": e.opened_at,
+    }
 
 
 def _payment(p: LedgerEntry) -> dict:
-    return {"amount": p.amount, "way": p.way, "stage": p.stage, "note": p.note, "approver": p.approver,
-            "recorded_at": p.recorded_at}
+    return {
+        "amount": p.amount,
+        "way": p.way,
+        "stage": p.stage,
+        "note": p.note,
+        "approver": p.approver,
+        "recorded_at": p.recorded_at,
+    }
 
 
 def prior_cases(eng: Engine, id_number: str) -> list[dict]:
     """Applicant index: every case of an ID number with its reason and outcome."""
     with eng.db.read() as session:
-        rows = session.scalars(select(Case).where(Case.applicant_id_number == id_number.upper())
-                               .order_by(Case.started_at))
-        return [{"case_no": c.case_no, "reason": c.reason, "outcome": c.outcome, "status": c.status,
-                 "started_at": c.started_at, "closed_at": c.closed_at} for c in rows]
+        rows = session.scalars(
+            select(Case).where(Case.applicant_id_number == id_number.upper()).order_by(Case.started_at)
+        )
+        return [
+            {
+                "case_no": c.case_no,
+                "reason": c.reason,
+                "outcome": c.outcome,
+                "status": c.status,
+                "started_at": c.started_at,
+                "closed_at": c.closed_at,
+            }
+            for c in rows
+        ]
 
 
 def case_diagrams(eng: Engine, case_no: str) -> list[diagrams.CaseDiagram]:

@@ -45,20 +45,41 @@ class InboxPage:
 
 def row_of(r: OpenTask, now: datetime) -> InboxRow:
     overdue = r.due_at is not None and r.due_at < now
-    return InboxRow(r.task_id, r.case_no, r.applicant_name, r.category, r.name, r.element_id, r.role,
-                    r.area_code, r.created_at, r.due_at, r.claimed_by, r.form, overdue,
-                    r.due_at is not None and not overdue and r.due_at - now < DUE_SOON)
+    return InboxRow(
+        r.task_id,
+        r.case_no,
+        r.applicant_name,
+        r.category,
+        r.name,
+        r.element_id,
+        r.role,
+        r.area_code,
+        r.created_at,
+        r.due_at,
+        r.claimed_by,
+        r.form,
+        overdue,
+        r.due_at is not None and not overdue and r.due_at - now < DUE_SOON,
+    )
 
 
-def inbox(eng: Engine, username: str, *, category: str | None = None, task_name: str | None = None,
-          overdue: bool | None = None, claimed: str | None = None, latest_due_first: bool = False,
-          limit: int = 50, offset: int = 0) -> InboxPage:
+def inbox(
+    eng: Engine,
+    username: str,
+    *,
+    category: str | None = None,
+    task_name: str | None = None,
+    overdue: bool | None = None,
+    claimed: str | None = None,
+    latest_due_first: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> InboxPage:
     """The READY user tasks a user may act on: their role's lane, cases within their area."""
     now = eng.now()
     with eng.db.read() as session:
         user = people.get_user(session, username)
-        base = select(OpenTask).where(OpenTask.role == user.role,
-                                      *within(OpenTask.area_code, user.area_code))
+        base = select(OpenTask).where(OpenTask.role == user.role, *within(OpenTask.area_code, user.area_code))
         filtered = base
         if category:
             filtered = filtered.where(OpenTask.category == category)
@@ -72,13 +93,21 @@ def inbox(eng: Engine, username: str, *, category: str | None = None, task_name:
             filtered = filtered.where(OpenTask.claimed_by.is_(None))
         total = session.scalar(select(func.count()).select_from(filtered.subquery()))
         rows = session.scalars(
-            filtered.order_by(OpenTask.due_at.is_(None),
-                              OpenTask.due_at.desc() if latest_due_first else OpenTask.due_at, OpenTask.created_at)
-            .limit(limit).offset(offset)).all()
-        counts = dict(session.execute(
-            select(OpenTask.name, func.count()).where(OpenTask.role == user.role,
-                                                      *within(OpenTask.area_code, user.area_code))
-            .group_by(OpenTask.name)).all())
+            filtered.order_by(
+                OpenTask.due_at.is_(None),
+                OpenTask.due_at.desc() if latest_due_first else OpenTask.due_at,
+                OpenTask.created_at,
+            )
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        counts = dict(
+            session.execute(
+                select(OpenTask.name, func.count())
+                .where(OpenTask.role == user.role, *within(OpenTask.area_code, user.area_code))
+                .group_by(OpenTask.name)
+            ).all()
+        )
         return InboxPage([row_of(r, now) for r in rows], total, counts)
 
 
@@ -86,5 +115,7 @@ def open_tasks(eng: Engine, case_no: str) -> list[InboxRow]:
     """System view of a case's open tasks (no permission check: for tests, CLI and the engine)."""
     now = eng.now()
     with eng.db.read() as session:
-        rows = session.scalars(select(OpenTask).where(OpenTask.case_no == case_no).order_by(OpenTask.created_at))
+        rows = session.scalars(
+            select(OpenTask).where(OpenTask.case_no == case_no).order_by(OpenTask.created_at)
+        )
         return [row_of(r, now) for r in rows]

@@ -16,9 +16,22 @@ def public_notices(eng: Engine, township_code: str) -> list[dict]:
     """信息公示 of a township: masked name and ID number, household size, category, amount."""
     now = eng.now()
     with eng.db.read() as session:
-        rows = session.scalars(select(PublicNotice).where(
-            PublicNotice.township_code == township_code, PublicNotice.status == "open").order_by(PublicNotice.published_at))
-        return [{"case_no": r.case_no, "name": r.masked_name, "id_number": r.masked_id_number,
-                 "household_size": r.household_size, "category": r.category, "amount": r.amount,
-                 "published_at": r.published_at, "until": r.until}
-                for r in rows if r.until is None or r.until >= now]
+        rows = session.scalars(
+            select(PublicNotice)
+            .where(PublicNotice.township_code == township_code, PublicNotice.status == "open")
+            .order_by(PublicNotice.published_at)
+        )
+        return [
+            {
+                "case_no": r.case_no,
+                "name": r.masked_name,
+                "id_number": r.masked_id_number,
+                "household_size": r.household_size,
+                "category": r.category,
+                "amount": r.amount,
+                "published_at": r.published_at,
+                "until": r.until,
+            }
+            for r in rows
+            if r.until is None or r.until >= now
+        ]

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from engine.services import access
+from engine.store.models import Case, OpenTask
 from engine.views.case_view import CaseView, case_view
 from engine.views.inbox import InboxRow
-from engine.store.models import Case, OpenTask
 
 if TYPE_CHECKING:
     from engine.facade import Engine

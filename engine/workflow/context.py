@@ -92,7 +92,9 @@ def _plain_data(helper: str, value, depth: int = 0, seen: list | None = None):
     if isinstance(value, (list, tuple)):
         return [_plain_data(helper, v, depth + 1, seen) for v in value]
     if isinstance(value, dict):
-        return {_text(helper, "字段名", k, 100): _plain_data(helper, v, depth + 1, seen) for k, v in value.items()}
+        return {
+            _text(helper, "字段名", k, 100): _plain_data(helper, v, depth + 1, seen) for k, v in value.items()
+        }
     raise HelperError(f"{helper}: 不支持的内容类型 {type(value).__name__}")
 
 
@@ -127,8 +129,11 @@ class CaseContext:
         application = self.application
         if application is None:
             application = self.session.scalar(
-                select(AuditEvent.data).where(AuditEvent.case_id == self.case.id, AuditEvent.action == "case_started")
-                .order_by(AuditEvent.id).limit(1))
+                select(AuditEvent.data)
+                .where(AuditEvent.case_id == self.case.id, AuditEvent.action == "case_started")
+                .order_by(AuditEvent.id)
+                .limit(1)
+            )
             application = (application or {}).get("application") or {}
         found = {self.case.applicant_id_number.upper()}
         members = application.get("household_members") if isinstance(application, dict) else None
@@ -150,8 +155,14 @@ class CaseContext:
             .order_by(Case.started_at)
         ).all()
         return [
-            {"case_no": r.case_no, "reason": r.reason, "outcome": r.outcome, "category": r.category,
-             "started_at": r.started_at.isoformat(), "closed_at": r.closed_at.isoformat() if r.closed_at else None}
+            {
+                "case_no": r.case_no,
+                "reason": r.reason,
+                "outcome": r.outcome,
+                "category": r.category,
+                "started_at": r.started_at.isoformat(),
+                "closed_at": r.closed_at.isoformat() if r.closed_at else None,
+            }
             for r in rows
         ]
 
@@ -217,7 +228,9 @@ class CaseContext:
             try:
                 datetime.fromisoformat(until)
             except ValueError:
-                raise HelperError(f"publish_notice: 公示截止时间应为 ISO 日期时间，得到 {_shown(until)}") from None
+                raise HelperError(
+                    f"publish_notice: 公示截止时间应为 ISO 日期时间，得到 {_shown(until)}"
+                ) from None
         self.effects.publish_until = until if until is not None else ""
         self.effects.publish_amount = amount
         self.effects.withdraw = False

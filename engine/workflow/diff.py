@@ -17,17 +17,58 @@ from engine.workflow.specs import BPMN_NS, SPIFF_NS, SpecFiles
 
 DMN_RULE = "rule"
 KINDS = ("file", "element", "flow", "rule", "field")
-KIND_TITLES = {"file": "文件", "element": "流程元素", "flow": "顺序流", "rule": "决策规则", "field": "表单字段"}
-ATTRIBUTE_TITLES = {
-    "type": "类型", "name": "名称", "lane": "泳道", "documentation": "说明（政策来源）", "form": "表单",
-    "ui_form": "界面表单", "due": "办理期限", "script": "脚本", "timer": "定时", "called": "调用流程",
-    "decision": "决策表", "default": "默认流向", "source": "起点", "target": "终点", "condition": "条件",
-    "inputs": "输入", "outputs": "输出", "description": "注释", "schema": "定义", "required": "必填",
-    "properties": "扩展属性", "process": "所属流程", "content": "内容",
+KIND_TITLES = {
+    "file": "文件",
+    "element": "流程元素",
+    "flow": "顺序流",
+    "rule": "决策规则",
+    "field": "表单字段",
 }
-_SKIP = {"definitions", "collaboration", "participant", "laneSet", "lane", "incoming", "outgoing",
-         "flowNodeRef", "documentation", "extensionElements", "script", "conditionExpression",
-         "sequenceFlow", "timeDuration", "timeDate", "timeCycle", "text", "messageFlow"}
+ATTRIBUTE_TITLES = {
+    "type": "类型",
+    "name": "名称",
+    "lane": "泳道",
+    "documentation": "说明（政策来源）",
+    "form": "表单",
+    "ui_form": "界面表单",
+    "due": "办理期限",
+    "script": "脚本",
+    "timer": "定时",
+    "called": "调用流程",
+    "decision": "决策表",
+    "default": "默认流向",
+    "source": "起点",
+    "target": "终点",
+    "condition": "条件",
+    "inputs": "输入",
+    "outputs": "输出",
+    "description": "注释",
+    "schema": "定义",
+    "required": "必填",
+    "properties": "扩展属性",
+    "process": "所属流程",
+    "content": "内容",
+}
+_SKIP = {
+    "definitions",
+    "collaboration",
+    "participant",
+    "laneSet",
+    "lane",
+    "incoming",
+    "outgoing",
+    "flowNodeRef",
+    "documentation",
+    "extensionElements",
+    "script",
+    "conditionExpression",
+    "sequenceFlow",
+    "timeDuration",
+    "timeDate",
+    "timeCycle",
+    "text",
+    "messageFlow",
+}
 
 
 @dataclass
@@ -91,9 +132,11 @@ def _compare(kind: str, old: dict[str, dict], new: dict[str, dict]) -> list[Chan
         elif after is None:
             found.append(Change(kind, key, "removed", label, file))
         else:
-            details = [(ATTRIBUTE_TITLES.get(attr, attr), _text(before.get(attr)), _text(after.get(attr)))
-                       for attr in sorted(set(before) | set(after))
-                       if attr not in ("file", "label") and before.get(attr) != after.get(attr)]
+            details = [
+                (ATTRIBUTE_TITLES.get(attr, attr), _text(before.get(attr)), _text(after.get(attr)))
+                for attr in sorted(set(before) | set(after))
+                if attr not in ("file", "label") and before.get(attr) != after.get(attr)
+            ]
             if details:
                 found.append(Change(kind, key, "changed", label, file, details))
     return found
@@ -128,7 +171,9 @@ def bpmn_items(files: SpecFiles) -> tuple[dict[str, dict], dict[str, dict]]:
                 if local == "sequenceFlow":
                     flows[element_id] = _flow(node, name, process.get("id"))
                 elif local not in _SKIP and _is_flow_element(node):
-                    elements[element_id] = _element(node, local, name, process.get("id"), lanes.get(element_id))
+                    elements[element_id] = _element(
+                        node, local, name, process.get("id"), lanes.get(element_id)
+                    )
     return elements, flows
 
 
@@ -152,8 +197,15 @@ def _child_text(node, local: str) -> str | None:
 
 def _element(node, local: str, file: str, process_id: str, lane: str | None) -> dict:
     name = node.get("name")
-    item = {"file": file, "label": f"{name or node.get('id')}（{node.get('id')}）", "type": local,
-            "name": name, "process": process_id, "lane": lane, "documentation": _child_text(node, "documentation")}
+    item = {
+        "file": file,
+        "label": f"{name or node.get('id')}（{node.get('id')}）",
+        "type": local,
+        "name": name,
+        "process": process_id,
+        "lane": lane,
+        "documentation": _child_text(node, "documentation"),
+    }
     properties = {p.get("name"): p.get("value") for p in node.iter(f"{{{SPIFF_NS}}}property")}
     if properties:
         item["properties"] = properties
@@ -184,9 +236,15 @@ def _flow(node, file: str, process_id: str) -> dict:
     condition = node.find(f"{{{BPMN_NS}}}conditionExpression")
     name = node.get("name")
     label = f"{node.get('sourceRef')} → {node.get('targetRef')}" + (f"（{name}）" if name else "")
-    item = {"file": file, "label": label, "process": process_id, "name": name,
-            "source": node.get("sourceRef"), "target": node.get("targetRef"),
-            "condition": (condition.text or "").strip() if condition is not None else None}
+    item = {
+        "file": file,
+        "label": label,
+        "process": process_id,
+        "name": name,
+        "source": node.get("sourceRef"),
+        "target": node.get("targetRef"),
+        "condition": (condition.text or "").strip() if condition is not None else None,
+    }
     return {k: v for k, v in item.items() if v is not None}
 
 
@@ -203,7 +261,9 @@ def dmn_rules(files: SpecFiles) -> dict[str, dict]:
             if table is None:
                 continue
             input_labels = [i.get("label") or i.get("id") for i in table.findall("{*}input")]
-            output_labels = [o.get("label") or o.get("name") or o.get("id") for o in table.findall("{*}output")]
+            output_labels = [
+                o.get("label") or o.get("name") or o.get("id") for o in table.findall("{*}output")
+            ]
             for number, rule in enumerate(table.findall("{*}rule"), start=1):
                 inputs = [(e.findtext("{*}text") or "").strip() for e in rule.findall("{*}inputEntry")]
                 outputs = [(e.findtext("{*}text") or "").strip() for e in rule.findall("{*}outputEntry")]
@@ -241,8 +301,10 @@ def _walk_fields(schema: dict, prefix: str, file: str, out: dict[str, dict]) -> 
         path = f"{prefix}.{key}" if prefix else key
         own = {k: v for k, v in sub.items() if k not in ("properties", "items", "required")}
         out[f"{file.removeprefix('forms/')}:{path}"] = {
-            "file": file, "label": f"{file.removeprefix('forms/')} · {sub.get('title') or key}（{path}）",
-            "schema": own, "required": key in required,
+            "file": file,
+            "label": f"{file.removeprefix('forms/')} · {sub.get('title') or key}（{path}）",
+            "schema": own,
+            "required": key in required,
         }
         if sub.get("type") == "object" or "properties" in sub:
             _walk_fields(sub, path, file, out)

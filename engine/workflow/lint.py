@@ -41,8 +41,12 @@ class LintProblem:
         return f"{where}：{self.message}"
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "element_id": self.element_id, "message": self.message,
-                "severity": self.severity}
+        return {
+            "file": self.file,
+            "element_id": self.element_id,
+            "message": self.message,
+            "severity": self.severity,
+        }
 
 
 RESERVED_IDS = ("Start", "End", "Root")  # names of SpiffWorkflow's own internal task specs
@@ -66,7 +70,9 @@ def lint(files: SpecFiles, entry_process: str = ENTRY_PROCESS) -> list[LintProbl
         for process_id in parser.get_process_ids():
             parser.get_spec(process_id)
     except ValidationException as err:
-        problems.append(LintProblem(getattr(err, "file_name", "") or "bpmn", getattr(err, "id", None), str(err)))
+        problems.append(
+            LintProblem(getattr(err, "file_name", "") or "bpmn", getattr(err, "id", None), str(err))
+        )
         return problems
     except (etree.XMLSyntaxError, Exception) as err:  # noqa: BLE001 - any parse failure refuses the deploy
         problems.append(LintProblem("bpmn", None, f"无法解析：{err}"))
@@ -100,7 +106,9 @@ def _lint_user_tasks(tasks, files: SpecFiles, parser) -> list[LintProblem]:
     for (process_id, element_id), info in tasks.items():
         where = file_of.get(element_id, process_id)
         if not info.form:
-            problems.append(LintProblem(where, element_id, f"用户任务“{info.name}”未指定表单（{FORM_PROPERTY}）"))
+            problems.append(
+                LintProblem(where, element_id, f"用户任务“{info.name}”未指定表单（{FORM_PROPERTY}）")
+            )
         elif files.form(info.form) is None:
             problems.append(LintProblem(where, element_id, f"表单 {info.form} 不存在"))
         if info.ui_form and files.form(info.ui_form) is None:
@@ -166,7 +174,11 @@ def _lint_code(files: SpecFiles) -> list[LintProblem]:
     for name, owner, source, mode in code_fragments(files):
         if mode == "dmn-entry":
             # Spiff turns "< 5" into "value < 5" and "'a', 'b'" into "value in ('a', 'b')".
-            candidates = [f"dmninputexpr {source}", f"dmninputexpr == ({source})", f"dmninputexpr in ({source},)"]
+            candidates = [
+                f"dmninputexpr {source}",
+                f"dmninputexpr == ({source})",
+                f"dmninputexpr in ({source},)",
+            ]
             if all(sandbox.check(c, "eval") for c in candidates):
                 problems.append(LintProblem(name, owner, f"表达式不被沙箱接受：{source}"))
             continue
@@ -174,7 +186,9 @@ def _lint_code(files: SpecFiles) -> list[LintProblem]:
         for reason in reasons:
             problems.append(LintProblem(name, owner, f"脚本不被沙箱接受：{reason}"))
         if not reasons:
-            problems += [LintProblem(name, owner, message, "warning") for message in _literal_numbers(source, mode)]
+            problems += [
+                LintProblem(name, owner, message, "warning") for message in _literal_numbers(source, mode)
+            ]
     return problems
 
 
@@ -198,8 +212,17 @@ def _literal_numbers(source: str, mode: str) -> list[str]:
 def _lint_sources(files: SpecFiles) -> list[LintProblem]:
     """Warn for flow nodes that cite no policy source (the traceability matrix fails on them)."""
     problems = []
-    kinds = {"userTask", "scriptTask", "businessRuleTask", "exclusiveGateway", "callActivity",
-             "intermediateCatchEvent", "boundaryEvent", "serviceTask", "manualTask"}
+    kinds = {
+        "userTask",
+        "scriptTask",
+        "businessRuleTask",
+        "exclusiveGateway",
+        "callActivity",
+        "intermediateCatchEvent",
+        "boundaryEvent",
+        "serviceTask",
+        "manualTask",
+    }
     for name, text in files.bpmn().items():
         root = etree.fromstring(text.encode("utf-8"))
         for node in root.iter(*[f"{{{BPMN_NS}}}{k}" for k in kinds]):

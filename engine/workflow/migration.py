@@ -53,8 +53,9 @@ class Target:
     @classmethod
     def of(cls, loaded: LoadedSpecs) -> Target:
         parser = loaded.parser
-        return cls(loaded, parser.get_spec(loaded.entry_process),
-                   parser.get_subprocess_specs(loaded.entry_process))
+        return cls(
+            loaded, parser.get_spec(loaded.entry_process), parser.get_subprocess_specs(loaded.entry_process)
+        )
 
 
 def prepare(workflow, source: LoadedSpecs, target: Target) -> tuple[list[str], list[str], object]:
@@ -83,7 +84,9 @@ def prepare(workflow, source: LoadedSpecs, target: Target) -> tuple[list[str], l
     return reasons, notes, (diffs if not reasons else None)
 
 
-def _check_user_task(task, new_spec, source: LoadedSpecs, target: LoadedSpecs, reasons: list, notes: list) -> None:
+def _check_user_task(
+    task, new_spec, source: LoadedSpecs, target: LoadedSpecs, reasons: list, notes: list
+) -> None:
     old = source.task_info(task.workflow.spec.name, task.task_spec.bpmn_id)
     new = target.task_info(task.workflow.spec.name, new_spec.bpmn_id)
     name = _describe(task)
@@ -144,11 +147,14 @@ def apply(diffs, target: Target) -> None:
     diffs[0][0].subprocess_specs = target.dependencies
 
 
-def plan_case(session: Session, clock, case, workflow_text: str, source: LoadedSpecs,
-              target: Target) -> tuple[CasePlan, object, object]:
+def plan_case(
+    session: Session, clock, case, workflow_text: str, source: LoadedSpecs, target: Target
+) -> tuple[CasePlan, object, object]:
     plan = CasePlan(case.case_no, case.status, case.current_step)
     if case.status != "running":
-        plan.reasons.append("案件需关注，请先重试或撤销" if case.status == "needs_attention" else "案件已结束")
+        plan.reasons.append(
+            "案件需关注，请先重试或撤销" if case.status == "needs_attention" else "案件已结束"
+        )
         return plan, None, None
     workflow = source.load_workflow(workflow_text, script_engine(CaseContext(session, case, clock)))
     reasons, notes, diffs = prepare(workflow, source, target)

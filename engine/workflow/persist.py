@@ -22,22 +22,44 @@ from engine.workflow.specs import LoadedSpecs
 
 log = logging.getLogger(__name__)
 
-AUDIT, INBOX, STATES, TIMERS = (AuditEvent.__table__, OpenTask.__table__, CaseState.__table__, Timer.__table__)
+AUDIT, INBOX, STATES, TIMERS = (
+    AuditEvent.__table__,
+    OpenTask.__table__,
+    CaseState.__table__,
+    Timer.__table__,
+)
 # Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
-_SAVE_STATE = update(STATES).where(STATES.c.case_id == bindparam("b_case_id")).values(
-    workflow=bindparam("b_workflow"), reached=bindparam("b_reached"), data=bindparam("b_data"))
-_INBOX_OF_CASE = select(INBOX.c.task_id, INBOX.c.name, INBOX.c.element_id, INBOX.c.role, INBOX.c.category).where(
-    INBOX.c.case_id == bindparam("case_id"))
+_SAVE_STATE = (
+    update(STATES)
+    .where(STATES.c.case_id == bindparam("b_case_id"))
+    .values(workflow=bindparam("b_workflow"), reached=bindparam("b_reached"), data=bindparam("b_data"))
+)
+_INBOX_OF_CASE = select(
+    INBOX.c.task_id, INBOX.c.name, INBOX.c.element_id, INBOX.c.role, INBOX.c.category
+).where(INBOX.c.case_id == bindparam("case_id"))
 _PENDING_TIMERS = select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at).where(
-    TIMERS.c.case_id == bindparam("case_id"), TIMERS.c.status == "pending")
+    TIMERS.c.case_id == bindparam("case_id"), TIMERS.c.status == "pending"
+)
 _INSERT_AUDIT, _INSERT_INBOX, _INSERT_TIMER = insert(AUDIT), insert(INBOX), insert(TIMERS)
 _DELETE_INBOX = delete(INBOX).where(INBOX.c.task_id.in_(bindparam("ids", expanding=True)))
 
 
-def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *, actor: str, action: str,
-            now: datetime, trace: Trace, incident: Incident | None = None, task=None,
-            data: dict | None = None, previous_reached: dict | None = None,
-            opened_at: datetime | None = None) -> list[dict]:
+def persist(
+    session: Session,
+    ctx: CaseContext,
+    loaded: LoadedSpecs,
+    workflow,
+    *,
+    actor: str,
+    action: str,
+    now: datetime,
+    trace: Trace,
+    incident: Incident | None = None,
+    task=None,
+    data: dict | None = None,
+    previous_reached: dict | None = None,
+    opened_at: datetime | None = None,
+) -> list[dict]:
     """Write the step: workflow, inbox, timers, effects, case summary and the audit event.
 
     Returns the case's open task rows after the step."""
@@ -46,9 +68,15 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     work = OpenWork.of(workflow)
     case_data = latest_data(workflow, work)
     _update_summary(case, case_data, ctx.effects.flags)
-    session.execute(_SAVE_STATE, {"b_case_id": case.id, "b_workflow": loaded.dump_workflow(workflow),
-                                  "b_reached": _merge_reached(previous_reached, trace),
-                                  "b_data": _jsonable(case_data)})
+    session.execute(
+        _SAVE_STATE,
+        {
+            "b_case_id": case.id,
+            "b_workflow": loaded.dump_workflow(workflow),
+            "b_reached": _merge_reached(previous_reached, trace),
+            "b_data": _jsonable(case_data),
+        },
+    )
     open_rows = _sync_inbox(session, ctx, loaded, work, now)
     _sync_timers(session, case, work)
     _apply_effects(session, ctx, case_data, actor, now)
@@ -61,41 +89,85 @@ def persist(session: Session, ctx: CaseContext, loaded: LoadedSpecs, workflow, *
     for message in ctx.effects.remarks:
         audit(session, ctx, actor="system", action="remark", now=now, data={"message": message})
     if incident is not None:
-        audit(session, ctx, actor="system", action="incident", now=now,
-              data={"error": incident.message, "element_id": incident.element_id})
+        audit(
+            session,
+            ctx,
+            actor="system",
+            action="incident",
+            now=now,
+            data={"error": incident.message, "element_id": incident.element_id},
+        )
         metrics.instruments().incidents.inc()
-        logs.event(log, "incident", logging.WARNING, f"case {case.case_no} needs attention: {incident.message}",
-                   case_no=case.case_no, element_id=incident.element_id, actor=actor)
+        logs.event(
+            log,
+            "incident",
+            logging.WARNING,
+            f"case {case.case_no} needs attention: {incident.message}",
+            case_no=case.case_no,
+            element_id=incident.element_id,
+            actor=actor,
+        )
     return open_rows
 
 
 def _set_status(case, workflow, incident: Incident | None, flags: list[str], now: datetime) -> None:
     if incident is not None:
         case.status = "needs_attention"
-        case.attention = {"element_id": incident.element_id, "element_name": incident.element_name,
-                          "error": incident.message, "at": now.isoformat()}
+        case.attention = {
+            "element_id": incident.element_id,
+            "element_name": incident.element_name,
+            "error": incident.message,
+            "at": now.isoformat(),
+        }
     elif flags:
         case.status = "needs_attention"
-        case.attention = {"element_id": None, "element_name": None, "error": "；".join(flags), "at": now.isoformat()}
+        case.attention = {
+            "element_id": None,
+            "element_name": None,
+            "error": "；".join(flags),
+            "at": now.isoformat(),
+        }
     elif workflow.is_completed():
         case.status, case.closed_at, case.attention = "completed", now, None
     else:
         case.status, case.attention = "running", None
 
 
-def audit(session: Session, ctx: CaseContext, *, actor: str, action: str, now: datetime, task=None,
-          data: dict | None = None, opened_at: datetime | None = None) -> None:
+def audit(
+    session: Session,
+    ctx: CaseContext,
+    *,
+    actor: str,
+    action: str,
+    now: datetime,
+    task=None,
+    data: dict | None = None,
+    opened_at: datetime | None = None,
+) -> None:
     spec = task.task_spec if task is not None else None
-    session.execute(_INSERT_AUDIT, dict(
-        at=now, actor=actor, action=action, case_id=ctx.case.id,
-        task_id=str(task.id) if task is not None else None,
-        element_id=getattr(spec, "bpmn_id", None), element_name=getattr(spec, "bpmn_name", None),
-        data=_jsonable(data) if data is not None else None, spec_version_id=ctx.case.spec_version_id,
-        parameter_version=ctx.parameter_version, opened_at=opened_at))
+    session.execute(
+        _INSERT_AUDIT,
+        {
+            "at": now,
+            "actor": actor,
+            "action": action,
+            "case_id": ctx.case.id,
+            "task_id": str(task.id) if task is not None else None,
+            "element_id": getattr(spec, "bpmn_id", None),
+            "element_name": getattr(spec, "bpmn_name", None),
+            "data": _jsonable(data) if data is not None else None,
+            "spec_version_id": ctx.case.spec_version_id,
+            "parameter_version": ctx.parameter_version,
+            "opened_at": opened_at,
+        },
+    )
 
 
 def _merge_reached(previous: dict | None, trace: Trace) -> dict:
-    reached = {"nodes": list((previous or {}).get("nodes", [])), "flows": list((previous or {}).get("flows", []))}
+    reached = {
+        "nodes": list((previous or {}).get("nodes", [])),
+        "flows": list((previous or {}).get("flows", [])),
+    }
     for key, items in (("nodes", trace.nodes), ("flows", trace.flows)):
         for item in items:
             if item not in reached[key]:
@@ -120,14 +192,18 @@ def _update_summary(case, data: dict, flags: list[str]) -> None:
             flags.append(f"救助金额超出范围（0–{MAX_AMOUNT} 元）")
 
 
-def _sync_inbox(session: Session, ctx: CaseContext, loaded: LoadedSpecs, work: OpenWork, now: datetime) -> list[dict]:
+def _sync_inbox(
+    session: Session, ctx: CaseContext, loaded: LoadedSpecs, work: OpenWork, now: datetime
+) -> list[dict]:
     case = ctx.case
     existing = {row.task_id: row._asdict() for row in session.execute(_INBOX_OF_CASE, {"case_id": case.id})}
     ready = {str(task.id): task for task in work.user_tasks}
     gone = [task_id for task_id in existing if task_id not in ready]
     if gone:
         session.execute(_DELETE_INBOX, {"ids": gone})
-    new_rows = [_inbox_row(ctx, loaded, task, now) for task_id, task in ready.items() if task_id not in existing]
+    new_rows = [
+        _inbox_row(ctx, loaded, task, now) for task_id, task in ready.items() if task_id not in existing
+    ]
     if new_rows:
         session.execute(_INSERT_INBOX, new_rows)
     kept = [row for task_id, row in existing.items() if task_id in ready]
@@ -146,14 +222,27 @@ def _inbox_row(ctx: CaseContext, loaded: LoadedSpecs, task, now: datetime) -> di
             due = _evaluate_due(task, info.due_expression)
         except Exception as err:  # noqa: BLE001 - the task opens without a due time, the case needs attention
             reason = incident_from(task.workflow, err).message
-            ctx.effects.flags.append(f"“{task.task_spec.bpmn_name or task.task_spec.bpmn_id}”的办理时限无法计算：{reason}")
-    return dict(
-        task_id=str(task.id), case_id=case.id, case_no=case.case_no, element_id=task.task_spec.bpmn_id,
-        name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, process_id=process_id,
-        lane=task.task_spec.lane, role=info.role if info else "township", area_code=case.area_code,
-        category=case.category, applicant_name=case.applicant_name, form=info.form if info else None,
-        ui_form=info.ui_form if info else None, created_at=now, due_at=due, claimed_by=None,
-    )
+            ctx.effects.flags.append(
+                f"“{task.task_spec.bpmn_name or task.task_spec.bpmn_id}”的办理时限无法计算：{reason}"
+            )
+    return {
+        "task_id": str(task.id),
+        "case_id": case.id,
+        "case_no": case.case_no,
+        "element_id": task.task_spec.bpmn_id,
+        "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+        "process_id": process_id,
+        "lane": task.task_spec.lane,
+        "role": info.role if info else "township",
+        "area_code": case.area_code,
+        "category": case.category,
+        "applicant_name": case.applicant_name,
+        "form": info.form if info else None,
+        "ui_form": info.ui_form if info else None,
+        "created_at": now,
+        "due_at": due,
+        "claimed_by": None,
+    }
 
 
 def _evaluate_due(task, expression: str) -> datetime | None:
@@ -173,8 +262,17 @@ def _sync_timers(session: Session, case, work: OpenWork) -> None:
     gone = [row.id for task_id, row in pending.items() if task_id not in waiting]
     if gone:
         session.execute(update(TIMERS).where(TIMERS.c.id.in_(gone)).values(status="cancelled"))
-    new = [dict(case_id=case.id, task_id=task_id, element_id=task.task_spec.bpmn_id, due_at=due, status="pending")
-           for task_id, (task, due) in waiting.items() if task_id not in pending]
+    new = [
+        {
+            "case_id": case.id,
+            "task_id": task_id,
+            "element_id": task.task_spec.bpmn_id,
+            "due_at": due,
+            "status": "pending",
+        }
+        for task_id, (task, due) in waiting.items()
+        if task_id not in pending
+    ]
     if new:
         session.execute(_INSERT_TIMER, new)
     for task_id, (_task, due) in waiting.items():
@@ -186,21 +284,50 @@ def _sync_timers(session: Session, case, work: OpenWork) -> None:
 def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, now: datetime) -> None:
     case, effects = ctx.case, ctx.effects
     if effects.payments:
-        session.execute(insert(LedgerEntry.__table__), [dict(
-            case_id=case.id, case_no=case.case_no, area_code=case.area_code, county_code=case.county_code,
-            category=case.category, applicant_name=case.applicant_name, amount=p["amount"], way=p["way"],
-            stage=p["stage"], note=p["note"], approver=actor, recorded_at=now) for p in effects.payments])
+        session.execute(
+            insert(LedgerEntry.__table__),
+            [
+                {
+                    "case_id": case.id,
+                    "case_no": case.case_no,
+                    "area_code": case.area_code,
+                    "county_code": case.county_code,
+                    "category": case.category,
+                    "applicant_name": case.applicant_name,
+                    "amount": p["amount"],
+                    "way": p["way"],
+                    "stage": p["stage"],
+                    "note": p["note"],
+                    "approver": actor,
+                    "recorded_at": now,
+                }
+                for p in effects.payments
+            ],
+        )
     if effects.notices:
-        session.execute(insert(Notice.__table__), [dict(
-            case_id=case.id, kind=n["kind"], fields=_jsonable(n["fields"]), issued_at=now, issued_by=actor)
-            for n in effects.notices])
+        session.execute(
+            insert(Notice.__table__),
+            [
+                {
+                    "case_id": case.id,
+                    "kind": n["kind"],
+                    "fields": _jsonable(n["fields"]),
+                    "issued_at": now,
+                    "issued_by": actor,
+                }
+                for n in effects.notices
+            ],
+        )
     if effects.outcome is not None:
         case.outcome, case.outcome_reason = effects.outcome
     if effects.publish_until is not None:
         _publish(session, case, data, effects.publish_until, effects.publish_amount, now)
     if effects.withdraw:
-        session.execute(update(PublicNotice.__table__).where(PublicNotice.__table__.c.case_id == case.id)
-                        .values(status="withdrawn"))
+        session.execute(
+            update(PublicNotice.__table__)
+            .where(PublicNotice.__table__.c.case_id == case.id)
+            .values(status="withdrawn")
+        )
 
 
 def _publish(session: Session, case, data: dict, until: str, amount: int | None, now: datetime) -> None:
@@ -209,12 +336,18 @@ def _publish(session: Session, case, data: dict, until: str, amount: int | None,
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 1000:
         size = len(household) if isinstance(household, list) and 0 < len(household) <= 1000 else 1
     table = PublicNotice.__table__
-    values = dict(case_no=case.case_no, township_code=township_of(case.area_code) or case.area_code,
-                  masked_name=privacy.mask_name(case.applicant_name),
-                  masked_id_number=privacy.mask_id_number(case.applicant_id_number),
-                  household_size=int(size), category=case.category,
-                  amount=amount if amount is not None else case.amount, published_at=now,
-                  until=datetime.fromisoformat(until) if until else None, status="open")
+    values = {
+        "case_no": case.case_no,
+        "township_code": township_of(case.area_code) or case.area_code,
+        "masked_name": privacy.mask_name(case.applicant_name),
+        "masked_id_number": privacy.mask_id_number(case.applicant_id_number),
+        "household_size": int(size),
+        "category": case.category,
+        "amount": amount if amount is not None else case.amount,
+        "published_at": now,
+        "until": datetime.fromisoformat(until) if until else None,
+        "status": "open",
+    }
     if session.execute(update(table).where(table.c.case_id == case.id).values(**values)).rowcount == 0:
         session.execute(insert(table).values(case_id=case.id, **values))
 

@@ -36,8 +36,11 @@ class Trace:
         if isinstance(spec, (ParallelGateway, InclusiveGateway)) and len(spec.inputs) > 1:
             # A join's task-tree parent is one branch; every branch that completed came in.
             for source in spec.inputs:
-                if getattr(source, "bpmn_id", None) and task.workflow.get_next_task(
-                        spec_name=source.name, state=TaskState.COMPLETED) is not None:
+                if (
+                    getattr(source, "bpmn_id", None)
+                    and task.workflow.get_next_task(spec_name=source.name, state=TaskState.COMPLETED)
+                    is not None
+                ):
                     self.flows.append([process, source.bpmn_id, spec.bpmn_id])
             return
         parent = task.parent

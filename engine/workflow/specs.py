@@ -38,8 +38,9 @@ class _SpecRef:
 
 
 _PARSED_SPECS: dict[str, Any] = {}
-SERIALIZER.registry.register(_SpecRef, lambda obj: {}, lambda dct: _PARSED_SPECS[dct["key"]],
-                             typename="JiuzhuSpecRef")
+SERIALIZER.registry.register(
+    _SpecRef, lambda obj: {}, lambda dct: _PARSED_SPECS[dct["key"]], typename="JiuzhuSpecRef"
+)
 
 
 @dataclass
@@ -51,7 +52,10 @@ class SpecFiles:
     @classmethod
     def from_dirs(cls, bpmn_dir: str | Path, forms_dir: str | Path) -> SpecFiles:
         files: dict[str, str] = {}
-        for folder, prefix, patterns in ((bpmn_dir, "bpmn", ("*.bpmn", "*.dmn")), (forms_dir, "forms", ("*.json",))):
+        for folder, prefix, patterns in (
+            (bpmn_dir, "bpmn", ("*.bpmn", "*.dmn")),
+            (forms_dir, "forms", ("*.json",)),
+        ):
             for pattern in patterns:
                 for path in sorted(Path(folder).glob(pattern)):
                     files[f"{prefix}/{path.name}"] = path.read_text(encoding="utf-8")
@@ -186,6 +190,10 @@ def describe(parser: SpiffBpmnParser, files: SpecFiles) -> tuple[dict, str | Non
                     due_expression=props.get(DUE_PROPERTY),
                     documentation=task_spec.documentation,
                 )
-            elif process_id == ENTRY_PROCESS and type(task_spec).__name__ == "StartEvent" and props.get(FORM_PROPERTY):
+            elif (
+                process_id == ENTRY_PROCESS
+                and type(task_spec).__name__ == "StartEvent"
+                and props.get(FORM_PROPERTY)
+            ):
                 start_form = props[FORM_PROPERTY]
     return tasks, start_form

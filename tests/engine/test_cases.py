@@ -72,7 +72,8 @@ def test_application_with_a_wrong_check_digit_is_refused(mini_engine, applicant)
     with pytest.raises(ValidationFailed) as caught:
         start(mini_engine, {**applicant, "id_number": wrong})
     assert [e.as_dict() for e in caught.value.errors] == [
-        {"path": "applicant.id_number", "message": "身份证号：校验位不正确"}]
+        {"path": "applicant.id_number", "message": "身份证号：校验位不正确"}
+    ]
     with mini_engine.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 0
 

@@ -32,8 +32,22 @@ def test_deploy_people_parameters_and_backup(sqlite_url, tmp_path):
     assert run(sqlite_url, "add-area", "639001", "示范县")[0] == 0
     code, out = run(sqlite_url, "add-area", "123", "坏代码")  # 2, 4, 6, 9 or 12 digits
     assert code == 1 and "区划代码" in out
-    assert run(sqlite_url, "add-user", "owner", "--name", "钱工", "--role", "process_owner", "--area", "639001",
-               "--password", "secret-1")[0] == 0
+    assert (
+        run(
+            sqlite_url,
+            "add-user",
+            "owner",
+            "--name",
+            "钱工",
+            "--role",
+            "process_owner",
+            "--area",
+            "639001",
+            "--password",
+            "secret-1",
+        )[0]
+        == 0
+    )
     code, out = run(sqlite_url, "set-parameters", "639001", "township_pay_first_limit=1500", "--by", "owner")
     assert code == 0 and Engine.open(sqlite_url).parameters("639001").get("township_pay_first_limit") == 1500
     code, out = run(sqlite_url, "rebuild-report-facts")
@@ -52,7 +66,8 @@ def test_import_warnings_reports_bad_records(sqlite_url, tmp_path):
         "warning_id,warning_type,pushed_on,area_code,name,id_number,phone,reason,needed_amount,emergency_place\n"
         "YJ-1,expense_surge,2026-11-20,639001002001,马丽,630102199208080027,13800000003,medical_expense,3000,南村\n"
         "YJ-2,expense_surge,2026-11-20,639001002001,赵某,630102199208080028,13800000006,medical_expense,1000,南村\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     code, out = run(sqlite_url, "import-warnings", str(csv_file))
     assert code == 1 and "新建案件 1 件" in out and "第 2 条（YJ-2）：公民身份号码：校验位不正确" in out
     code, out = run(sqlite_url, "import-warnings", str(csv_file))
@@ -65,16 +80,35 @@ def test_a_draft_exported_unchanged_leaves_the_files_byte_for_byte(sqlite_url, t
     bpmn, forms = tmp_path / "bpmn", tmp_path / "forms"
     shutil.copytree(ROOT / "bpmn", bpmn)
     shutil.copytree(ROOT / "forms", forms)
-    code, out = run(sqlite_url, "import-draft", "试改", "--by", "process_owner", "--bpmn", str(bpmn),
-                    "--forms", str(forms))
+    code, out = run(
+        sqlite_url,
+        "import-draft",
+        "试改",
+        "--by",
+        "process_owner",
+        "--bpmn",
+        str(bpmn),
+        "--forms",
+        str(forms),
+    )
     assert code == 0
     draft_id = out.split()[1]
-    code, out = run(sqlite_url, "export-draft", draft_id, "--by", "process_owner", "--bpmn", str(bpmn),
-                    "--forms", str(forms))
+    code, out = run(
+        sqlite_url,
+        "export-draft",
+        draft_id,
+        "--by",
+        "process_owner",
+        "--bpmn",
+        str(bpmn),
+        "--forms",
+        str(forms),
+    )
     assert code == 0 and "无变化" in out
     for folder, original in ((bpmn, ROOT / "bpmn"), (forms, ROOT / "forms")):
         for path in original.iterdir():
             assert (folder / path.name).read_bytes() == path.read_bytes()
-    code, out = run(sqlite_url, "export-draft", draft_id, "--by", "auditor", "--bpmn", str(bpmn),
-                    "--forms", str(forms))
+    code, out = run(
+        sqlite_url, "export-draft", draft_id, "--by", "auditor", "--bpmn", str(bpmn), "--forms", str(forms)
+    )
     assert code == 1

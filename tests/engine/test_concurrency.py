@@ -27,8 +27,10 @@ def _race_threads(url, task_id, users, keys=None):
         eng = Engine.open(url, migrate=False)
         barrier.wait()
         try:
-            outcomes[i] = ("ok", eng.complete(users[i], task_id, {"amount": 10},
-                                              idempotency_key=keys[i] if keys else None))
+            outcomes[i] = (
+                "ok",
+                eng.complete(users[i], task_id, {"amount": 10}, idempotency_key=keys[i] if keys else None),
+            )
         except Conflict as err:
             outcomes[i] = ("conflict", err.message)
         finally:
@@ -46,7 +48,7 @@ def test_two_threads_complete_the_same_task_once(mini_engine, applicant):
     case_no, task_id = _start(mini_engine, applicant)
     outcomes = _race_threads(mini_engine.db.url, task_id, ["town_a", "town_a2"])
     assert sorted(kind for kind, _ in outcomes) == ["conflict", "ok"]
-    assert [m for kind, m in outcomes if kind == "conflict"][0].startswith("该待办")
+    assert next(m for kind, m in outcomes if kind == "conflict").startswith("该待办")
     view = mini_engine.case_view(case_no)
     assert len(view.payments) == 1
     assert [e["action"] for e in view.events].count("task_completed") == 1
@@ -79,8 +81,10 @@ def test_two_processes_complete_the_same_task_once(mini_engine, applicant):
     case_no, task_id = _start(mini_engine, applicant)
     ctx = multiprocessing.get_context("spawn")
     start_event, queue = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_process_worker, args=(mini_engine.db.url, user, task_id, start_event, queue))
-             for user in ("town_a", "town_a2")]
+    procs = [
+        ctx.Process(target=_process_worker, args=(mini_engine.db.url, user, task_id, start_event, queue))
+        for user in ("town_a", "town_a2")
+    ]
     for p in procs:
         p.start()
     start_event.set()

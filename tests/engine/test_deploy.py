@@ -20,7 +20,9 @@ def mini_copy(tmp_path):
 
 
 def _problems(folder) -> list[str]:
-    return [str(p) for p in lint(SpecFiles.from_dirs(folder / "bpmn", folder / "forms")) if p.severity == "error"]
+    return [
+        str(p) for p in lint(SpecFiles.from_dirs(folder / "bpmn", folder / "forms")) if p.severity == "error"
+    ]
 
 
 def _edit(path, old, new):
@@ -58,15 +60,18 @@ def test_the_shipped_mini_specs_pass_lint(mini_copy):
     assert _problems(mini_copy) == []
 
 
-@pytest.mark.parametrize("old,new,expected", [
-    ('value="review.schema.json"', 'value="missing.schema.json"', "表单 missing.schema.json 不存在"),
-    ('name="县级民政部门"', 'name="财政局"', "泳道“财政局”不对应任何角色"),
-    ("record_payment(amount, 'cash')", "import os\nrecord_payment(amount, 'cash')", "不允许 import"),
-    ("ratio = 100 / divisor", "ratio = open('/etc/passwd').read()", "不允许使用 open"),
-    ("ratio = 100 / divisor", "ratio = amount.__class__", "starts with \"_\""),
-    ("amount &lt;= param('township_pay_first_limit')", "().__class__.__bases__", "starts with \"_\""),
-    ('id="Review"', 'id="Start"', "元素标识 Start 为引擎保留"),
-])
+@pytest.mark.parametrize(
+    "old,new,expected",
+    [
+        ('value="review.schema.json"', 'value="missing.schema.json"', "表单 missing.schema.json 不存在"),
+        ('name="县级民政部门"', 'name="财政局"', "泳道“财政局”不对应任何角色"),
+        ("record_payment(amount, 'cash')", "import os\nrecord_payment(amount, 'cash')", "不允许 import"),
+        ("ratio = 100 / divisor", "ratio = open('/etc/passwd').read()", "不允许使用 open"),
+        ("ratio = 100 / divisor", "ratio = amount.__class__", 'starts with "_"'),
+        ("amount &lt;= param('township_pay_first_limit')", "().__class__.__bases__", 'starts with "_"'),
+        ('id="Review"', 'id="Start"', "元素标识 Start 为引擎保留"),
+    ],
+)
 def test_lint_refuses_what_breaks_the_rules(mini_copy, old, new, expected):
     _edit(mini_copy / "bpmn" / "mini.bpmn", old, new)
     problems = _problems(mini_copy)
@@ -96,9 +101,16 @@ def test_user_tasks_link_forms_the_spiff_arena_way(mini_copy):
 
 
 def test_lint_warns_when_a_county_number_is_written_as_a_constant(mini_copy):
-    _edit(mini_copy / "bpmn" / "mini.bpmn", "amount &lt;= param('township_pay_first_limit')", "amount &lt;= 1000")
+    _edit(
+        mini_copy / "bpmn" / "mini.bpmn",
+        "amount &lt;= param('township_pay_first_limit')",
+        "amount &lt;= 1000",
+    )
     _edit(mini_copy / "bpmn" / "mini.bpmn", "days(param('publicity_days'))", "'P7D'")
-    warnings = [str(p) for p in lint(SpecFiles.from_dirs(mini_copy / "bpmn", mini_copy / "forms"))
-                if p.severity == "warning"]
+    warnings = [
+        str(p)
+        for p in lint(SpecFiles.from_dirs(mini_copy / "bpmn", mini_copy / "forms"))
+        if p.severity == "warning"
+    ]
     assert any("F_within" in w and "常数 1000" in w for w in warnings), warnings
     assert any("Publicity" in w and "'P7D'" in w for w in warnings), warnings

@@ -25,8 +25,10 @@ def test_defaults_come_with_their_sources(mini_engine):
 
 
 def test_a_new_limit_changes_the_route_of_new_decisions(mini_engine, applicant):
-    assert mini_engine.open_tasks(_start_and_review(mini_engine, applicant, 1200)) [0].element_id == "Approve"
-    version = mini_engine.set_parameters(COUNTY, {"township_pay_first_limit": 1500}, by="owner", reason="县政府文件")
+    assert mini_engine.open_tasks(_start_and_review(mini_engine, applicant, 1200))[0].element_id == "Approve"
+    version = mini_engine.set_parameters(
+        COUNTY, {"township_pay_first_limit": 1500}, by="owner", reason="县政府文件"
+    )
     case_no = _start_and_review(mini_engine, applicant, 1200)
     assert mini_engine.open_tasks(case_no) == []  # paid by the township at once
     completed = [e for e in mini_engine.case_view(case_no).events if e["action"] == "task_completed"]
@@ -34,8 +36,12 @@ def test_a_new_limit_changes_the_route_of_new_decisions(mini_engine, applicant):
 
 
 def test_future_parameters_wait_for_their_start_date(mini_engine, applicant):
-    mini_engine.set_parameters(COUNTY, {"township_pay_first_limit": 1500}, by="owner",
-                               effective_from=mini_engine.now() + timedelta(days=30))
+    mini_engine.set_parameters(
+        COUNTY,
+        {"township_pay_first_limit": 1500},
+        by="owner",
+        effective_from=mini_engine.now() + timedelta(days=30),
+    )
     assert mini_engine.parameters(COUNTY).get("township_pay_first_limit") == 1000
     assert mini_engine.open_tasks(_start_and_review(mini_engine, applicant, 1200))[0].element_id == "Approve"
 

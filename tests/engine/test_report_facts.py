@@ -41,8 +41,11 @@ def test_facts_kept_step_by_step_equal_the_facts_recomputed(shipped):
     paid = start(eng, application("disaster_accident", 800, serial=11))
     advance(eng, paid, "补办手续")  # classified 急难型, paid 800 by the township
     refused = start(eng, application(serial=12))
-    eng.complete("town_chengguan", task_named(eng, refused, "受理审查").task_id,
-                 {"intake_decision": "refuse", "refusal_code": "not_eligible", "refusal_reason": "不符合救助条件"})
+    eng.complete(
+        "town_chengguan",
+        task_named(eng, refused, "受理审查").task_id,
+        {"intake_decision": "refuse", "refusal_code": "not_eligible", "refusal_reason": "不符合救助条件"},
+    )
     long = start(eng, application("medical_expense", 1500, serial=13, members=1))
     advance(eng, long, "发放")  # through the publicity period: classified 支出型, approved by the township
     eng.complete("town_chengguan", task_named(eng, long, "发放").task_id, form_data("payment.schema.json"))
@@ -67,15 +70,24 @@ FILTERS = [
 @pytest.mark.parametrize("user", ["county_mz", "town_chengguan", "city_mz", "province_mz"])
 def test_a_dashboard_from_the_facts_equals_the_one_from_cases_and_ledger(shipped, user):
     eng = shipped
-    reports_seed.seed(eng, ["639001001001", "639001001002", "639001002001"], 400,
-                      datetime(2026, 1, 1, tzinfo=UTC), 365)
+    reports_seed.seed(
+        eng, ["639001001001", "639001001002", "639001002001"], 400, datetime(2026, 1, 1, tzinfo=UTC), 365
+    )
     advance(eng, start(eng, application("disaster_accident", 700, serial=21)), "补办手续")
     for filters in FILTERS:
         if user == "town_chengguan" and filters.area_code == "639001002":
             continue  # another township: refused either way
         fast = build_dashboard(eng.uow(readonly=True), user, filters, use_facts=True)
         slow = build_dashboard(eng.uow(readonly=True), user, filters, use_facts=False)
-        for part in ("months", "categories", "applications", "approvals", "refusals", "amounts", "payments",
-                     "by_area"):
+        for part in (
+            "months",
+            "categories",
+            "applications",
+            "approvals",
+            "refusals",
+            "amounts",
+            "payments",
+            "by_area",
+        ):
             assert getattr(fast, part) == getattr(slow, part), (user, filters, part)
         assert fast.total("applications") > 0

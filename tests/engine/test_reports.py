@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from engine import NotPermitted, ValidationFailed
+from engine.store.models import AuditEvent, Case, LedgerEntry
 from engine.views.reports import LedgerFilter, durations, percentile
 from engine.vocabulary import CATEGORIES_WITH_UNCLASSIFIED as CATEGORIES
-from engine.store.models import AuditEvent, Case, LedgerEntry
 from tests.conftest import COUNTY, TOWN_A, VILLAGE_A1, VILLAGE_B1
 from tests.engine import reports_seed
 
@@ -46,13 +46,16 @@ def _by_month_and_category(rows: list[dict]) -> dict[tuple[str, str], int]:
 
 @pytest.mark.parametrize("area", [None, TOWN_A])
 def test_the_dashboard_amounts_are_the_ledger_exports_to_the_yuan(eng, applicant, area):
-    case_no = eng.start_case({"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a").case_no
+    case_no = eng.start_case(
+        {"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a"
+    ).case_no
     eng.complete("town_a", eng.open_tasks(case_no)[0].task_id, {"amount": 640})  # a real payment as well
     filters = LedgerFilter(area_code=area, date_from=date(2026, 2, 1), date_to=date(2026, 6, 30))
     board = eng.reports().dashboard("auditor", filters)
     rows = _csv_rows(eng, "auditor", filters)
     assert rows and {k: v for k, v in board.amounts.items() if v} == {
-        k: v for k, v in _by_month_and_category(rows).items() if v}
+        k: v for k, v in _by_month_and_category(rows).items() if v
+    }
     assert sum(board.payments.values()) == len(rows)
     assert board.months == ["2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
     if area:
@@ -72,10 +75,12 @@ def test_filters_by_category_and_way_and_the_xlsx_has_the_same_rows_as_the_csv(e
     sheet = load_workbook(target).active
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == list(rows[0].keys())
-    assert [str(v[1]) for v in values[1:len(rows) + 1]] == [r["案件编号"] for r in rows]
-    assert sum(v[7] for v in values[1:len(rows) + 1]) == sum(int(r["金额（元）"]) for r in rows)
+    assert [str(v[1]) for v in values[1 : len(rows) + 1]] == [r["案件编号"] for r in rows]
+    assert sum(v[7] for v in values[1 : len(rows) + 1]) == sum(int(r["金额（元）"]) for r in rows)
     with eng.db.read() as session:
-        exported = session.scalars(select(AuditEvent.data).where(AuditEvent.action == "ledger_exported")).all()
+        exported = session.scalars(
+            select(AuditEvent.data).where(AuditEvent.action == "ledger_exported")
+        ).all()
     assert [e["format"] for e in exported] == ["csv", "xlsx"] and exported[0]["filters"]["way"] == "cash"
 
 
@@ -98,28 +103,81 @@ def test_days_to_payment_per_path_and_per_step(mini_engine):
     with eng.db.write() as session:
         for number, (days, step_days) in enumerate([(1, 0.5), (2, 1.0), (10, 4.0)]):
             started = START + timedelta(days=number)
-            case_id = session.execute(insert(Case.__table__).returning(Case.__table__.c.id), {
-                "case_no": f"T-{number}", "spec_version_id": version_id, "process_id": "p", "area_code": VILLAGE_A1,
-                "county_code": COUNTY, "channel": "window", "status": "completed", "category": "emergency",
-                "applicant_name": "甲", "applicant_id_number": "X", "started_at": started, "updated_at": started,
-                "version": 1, "outcome": "approved"}).scalar_one()
-            session.execute(insert(AuditEvent.__table__), [
-                {"at": started, "actor": "a", "action": "case_started", "case_id": case_id, "element_name": None,
-                     "opened_at": None},
-                {"at": started + timedelta(hours=1), "actor": "a", "action": "task_claimed", "case_id": case_id,
-                     "element_name": "先行救助决定", "opened_at": None},
-                {"at": started + timedelta(days=step_days), "actor": "a", "action": "task_completed", "case_id": case_id,
-                     "element_name": "先行救助决定", "opened_at": started}])
+            case_id = session.execute(
+                insert(Case.__table__).returning(Case.__table__.c.id),
+                {
+                    "case_no": f"T-{number}",
+                    "spec_version_id": version_id,
+                    "process_id": "p",
+                    "area_code": VILLAGE_A1,
+                    "county_code": COUNTY,
+                    "channel": "window",
+                    "status": "completed",
+                    "category": "emergency",
+                    "applicant_name": "甲",
+                    "applicant_id_number": "X",
+                    "started_at": started,
+                    "updated_at": started,
+                    "version": 1,
+                    "outcome": "approved",
+                },
+            ).scalar_one()
+            session.execute(
+                insert(AuditEvent.__table__),
+                [
+                    {
+                        "at": started,
+                        "actor": "a",
+                        "action": "case_started",
+                        "case_id": case_id,
+                        "element_name": None,
+                        "opened_at": None,
+                    },
+                    {
+                        "at": started + timedelta(hours=1),
+                        "actor": "a",
+                        "action": "task_claimed",
+                        "case_id": case_id,
+                        "element_name": "先行救助决定",
+                        "opened_at": None,
+                    },
+                    {
+                        "at": started + timedelta(days=step_days),
+                        "actor": "a",
+                        "action": "task_completed",
+                        "case_id": case_id,
+                        "element_name": "先行救助决定",
+                        "opened_at": started,
+                    },
+                ],
+            )
             for way, after in (("referral", 0.1), ("cash", days), ("cash", days + 30)):
-                session.execute(insert(LedgerEntry.__table__), {
-                    "case_id": case_id, "case_no": f"T-{number}", "area_code": VILLAGE_A1, "county_code": COUNTY,
-                    "category": "emergency", "applicant_name": "甲", "amount": 100, "way": way, "stage": 1, "approver": "a",
-                    "recorded_at": started + timedelta(days=after)})
+                session.execute(
+                    insert(LedgerEntry.__table__),
+                    {
+                        "case_id": case_id,
+                        "case_no": f"T-{number}",
+                        "area_code": VILLAGE_A1,
+                        "county_code": COUNTY,
+                        "category": "emergency",
+                        "applicant_name": "甲",
+                        "amount": 100,
+                        "way": way,
+                        "stage": 1,
+                        "approver": "a",
+                        "recorded_at": started + timedelta(days=after),
+                    },
+                )
     board = eng.reports().dashboard("owner", LedgerFilter())
     emergency = next(d for d in board.to_payment if d.label == "急难型")
     assert (emergency.count, emergency.median, emergency.p90) == (3, pytest.approx(2), pytest.approx(10))
     [step] = board.steps
-    assert (step.label, step.count, step.median, step.p90) == ("先行救助决定", 3, pytest.approx(1), pytest.approx(4))
+    assert (step.label, step.count, step.median, step.p90) == (
+        "先行救助决定",
+        3,
+        pytest.approx(1),
+        pytest.approx(4),
+    )
 
 
 def test_percentiles_are_nearest_rank():

@@ -14,24 +14,30 @@ def env():
 
 def test_scripts_compute_with_task_data_and_helpers(env):
     data = {"amount": 800, "members": [{"age": 70}, {"age": 8}]}
-    env.execute("within = amount <= param('limit')\nelderly = len([m for m in members if m['age'] >= 60])\n"
-                "amount += 1", data)
+    env.execute(
+        "within = amount <= param('limit')\nelderly = len([m for m in members if m['age'] >= 60])\n"
+        "amount += 1",
+        data,
+    )
     assert (data["within"], data["elderly"], data["amount"]) == (True, 1, 801)
 
 
-@pytest.mark.parametrize("code", [
-    "import os",
-    "from os import system",
-    "open('/etc/passwd')",
-    "__import__('os')",
-    "eval('1')",
-    "exec('x = 1')",
-    "getattr(amount, 'real')",
-    "amount.__class__",
-    "().__class__.__bases__[0].__subclasses__()",
-    "_hidden = 1",
-    "type(amount)",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import os",
+        "from os import system",
+        "open('/etc/passwd')",
+        "__import__('os')",
+        "eval('1')",
+        "exec('x = 1')",
+        "getattr(amount, 'real')",
+        "amount.__class__",
+        "().__class__.__bases__[0].__subclasses__()",
+        "_hidden = 1",
+        "type(amount)",
+    ],
+)
 def test_forbidden_code_is_refused_before_it_runs(env, code):
     assert check(code, "exec"), code
     data = {"amount": 1}

@@ -29,7 +29,9 @@ def test_engine_imports_no_flask():
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
-            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in ("flask", "flask_login", "werkzeug")]
+            offenders += [
+                f"{path.name}: {n}" for n in names if n.split(".")[0] in ("flask", "flask_login", "werkzeug")
+            ]
     assert offenders == []
 
 

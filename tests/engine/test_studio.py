@@ -13,9 +13,9 @@ import pytest
 
 from engine import Conflict, Engine, NotPermitted, ValidationFailed
 from engine.facade import PROJECT_ROOT
-from engine.workflow.specs import SpecFiles
 from engine.studio import drafts
 from engine.workflow.diff import diff_files
+from engine.workflow.specs import SpecFiles
 from tests.conftest import COUNTY, MINI, VILLAGE_A1
 
 REPO_BPMN, REPO_FORMS = PROJECT_ROOT / "bpmn", PROJECT_ROOT / "forms"

@@ -25,36 +25,50 @@ def _errors(call) -> dict[str, str]:
 
 def test_parameter_changes_are_checked_before_a_version_is_made(eng):
     studio = eng.studio()
-    errors = _errors(lambda: studio.set_parameters("owner", {"township_pay_first_limit": 6000,
-                                                             "publicity_days": 2.5, "deep_poverty_area": 2},
-                                                   None, "县政府文件"))
-    assert "不能大于" in errors["township_pay_first_limit"] and "县级民政部门先行救助额度" in errors["township_pay_first_limit"]
+    errors = _errors(
+        lambda: studio.set_parameters(
+            "owner",
+            {"township_pay_first_limit": 6000, "publicity_days": 2.5, "deep_poverty_area": 2},
+            None,
+            "县政府文件",
+        )
+    )
+    assert (
+        "不能大于" in errors["township_pay_first_limit"]
+        and "县级民政部门先行救助额度" in errors["township_pay_first_limit"]
+    )
     assert errors["publicity_days"] == "信息公示期：应为整数（日）"
     assert errors["deep_poverty_area"].endswith("只能为 0 或 1")
-    errors = _errors(lambda: studio.set_parameters("owner", {"publicity_days": 5},
-                                                   eng.now() - timedelta(days=2), ""))
+    errors = _errors(
+        lambda: studio.set_parameters("owner", {"publicity_days": 5}, eng.now() - timedelta(days=2), "")
+    )
     assert set(errors) == {"effective_from", "reason"}
     assert _errors(lambda: studio.set_parameters("owner", {"publicity_days": 7}, None, "无变化")) == {
-        "values": "没有修改任何参数"}
+        "values": "没有修改任何参数"
+    }
     assert eng.parameters(COUNTY).version == 0
 
 
 def test_a_version_with_a_start_date_is_audited_and_listed_with_what_it_changed(eng):
     studio = eng.studio()
     later = eng.now() + timedelta(days=10)
-    version = studio.set_parameters("owner", {"township_pay_first_limit": 1500.0, "publicity_days": 7}, later,
-                                    "示政发〔2027〕3号")
+    version = studio.set_parameters(
+        "owner", {"township_pay_first_limit": 1500.0, "publicity_days": 7}, later, "示政发〔2027〕3号"
+    )
     view = studio.parameters("auditor")
     assert view["in_force"].version == 0 and [v.version for v in view["upcoming"]] == [version]
     newest = view["history"][0]
-    assert newest.changed == {"township_pay_first_limit": (1000, 1500)} and newest.reason == "示政发〔2027〕3号"
+    assert (
+        newest.changed == {"township_pay_first_limit": (1000, 1500)} and newest.reason == "示政发〔2027〕3号"
+    )
     assert isinstance(eng.parameters(COUNTY, later).get("township_pay_first_limit"), int)
 
 
 def test_the_case_shows_which_parameter_version_each_decision_used(eng, applicant):
     studio = eng.studio()
-    case_no = eng.start_case({"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1,
-                             by="town_a").case_no
+    case_no = eng.start_case(
+        {"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a"
+    ).case_no
     studio.set_parameters("owner", {"township_pay_first_limit": 1500}, None, "县政府文件")
     eng.complete("town_a", eng.open_tasks(case_no)[0].task_id, {"amount": 1200})
     used = studio.case_parameters("town_a", case_no)
@@ -67,8 +81,9 @@ def test_the_case_shows_which_parameter_version_each_decision_used(eng, applican
 
 def test_a_failed_script_is_listed_then_retried_with_a_reason(eng, applicant):
     studio = eng.studio()
-    case_no = eng.start_case({"applicant": applicant, "reason": "fire", "divisor": 0}, VILLAGE_A1,
-                             by="town_a").case_no
+    case_no = eng.start_case(
+        {"applicant": applicant, "reason": "fire", "divisor": 0}, VILLAGE_A1, by="town_a"
+    ).case_no
     eng.complete("town_a", eng.open_tasks(case_no)[0].task_id, {"amount": 500})
     [item] = [a for a in studio.attention("auditor") if a.case_no == case_no]
     assert item.kind == "incident" and item.element == "发放" and "division by zero" in item.message
@@ -84,9 +99,12 @@ def test_a_failed_script_is_listed_then_retried_with_a_reason(eng, applicant):
 
 def test_an_overdue_task_and_a_late_timer_are_listed_and_a_case_cancelled_with_a_reason(eng, applicant):
     studio = eng.studio()
-    case_no = eng.start_case({"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1,
-                             by="town_a").case_no
-    paid = eng.start_case({"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a").case_no
+    case_no = eng.start_case(
+        {"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a"
+    ).case_no
+    paid = eng.start_case(
+        {"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a"
+    ).case_no
     eng.complete("town_a", eng.open_tasks(paid)[0].task_id, {"amount": 500})
     later = eng.now() + timedelta(days=8)
     eng.clock = lambda: later

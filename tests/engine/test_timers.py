@@ -113,8 +113,9 @@ def test_the_worker_loop_fires_a_due_timer(mini_engine, applicant):
 def test_a_timer_row_whose_task_no_longer_waits_is_cancelled_not_fired(mini_engine, applicant):
     case_no = _case_waiting_on_publicity(mini_engine, applicant)
     due = _timer(mini_engine, case_no)["due_at"]
-    finished_task = next(e["task_id"] for e in mini_engine.case_view(case_no).events
-                         if e["action"] == "task_completed")
+    finished_task = next(
+        e["task_id"] for e in mini_engine.case_view(case_no).events if e["action"] == "task_completed"
+    )
     with mini_engine.db.write() as session:  # a stale row pointing at a task that finished long ago
         session.execute(Timer.__table__.update().values(task_id=finished_task))
     with time_machine.travel(due + timedelta(seconds=1), tick=False):

@@ -43,8 +43,10 @@ def test_both_branches_into_a_parallel_join_are_recorded(tmp_path, sqlite_url, a
     (tmp_path / "bpmn").mkdir()
     (tmp_path / "forms").mkdir()
     (tmp_path / "bpmn" / "fork.bpmn").write_text(FORK_JOIN, encoding="utf-8")
-    (tmp_path / "forms" / "any.schema.json").write_text(json.dumps(
-        {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}), encoding="utf-8")
+    (tmp_path / "forms" / "any.schema.json").write_text(
+        json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}),
+        encoding="utf-8",
+    )
     eng = Engine.open(sqlite_url)
     eng.deploy(tmp_path / "bpmn", tmp_path / "forms")
     seed_people(eng)

@@ -24,30 +24,67 @@ def installed(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("installed")
     shutil.rmtree(ROOT / "build", ignore_errors=True)
     try:
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(folder / "dist")],
-                       check=True, timeout=300, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(folder / "dist")],
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )
     finally:
         shutil.rmtree(ROOT / "build", ignore_errors=True)
     [wheel] = (folder / "dist").glob("jiuzhu-*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(folder / "site"),
-                    str(wheel)], check=True, timeout=300, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(folder / "site"),
+            str(wheel),
+        ],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     return folder
 
 
 def run_installed(installed: Path, release: Path, code: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JIUZHU_", "DATABASE_URL", "PROMETHEUS_"))}
-    env.update({"PYTHONPATH": str(installed / "site"), "JIUZHU_HOME": str(release),
-                "JIUZHU_INSTANCE_DIR": str(release / "instance"), "JIUZHU_SECRET_KEY": "k", "JIUZHU_ENV": "production",
-                "DATABASE_URL": f"sqlite:///{release / 'instance' / 'jiuzhu.sqlite3'}"})
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=release, env=env, capture_output=True,
-                          text=True, timeout=600, check=False)
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("JIUZHU_", "DATABASE_URL", "PROMETHEUS_"))
+    }
+    env.update(
+        {
+            "PYTHONPATH": str(installed / "site"),
+            "JIUZHU_HOME": str(release),
+            "JIUZHU_INSTANCE_DIR": str(release / "instance"),
+            "JIUZHU_SECRET_KEY": "k",
+            "JIUZHU_ENV": "production",
+            "DATABASE_URL": f"sqlite:///{release / 'instance' / 'jiuzhu.sqlite3'}",
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=release,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_the_installed_package_serves_from_a_release_folder_and_runs_the_scenario_gate(installed, tmp_path):
     release = tmp_path / "release"
     for folder in ("bpmn", "forms", "features"):
         shutil.copytree(ROOT / folder, release / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    done = run_installed(installed, release, """
+    done = run_installed(
+        installed,
+        release,
+        """
         from click.testing import CliRunner
         import engine, web
         from engine.cli import main
@@ -67,6 +104,7 @@ def test_the_installed_package_serves_from_a_release_folder_and_runs_the_scenari
         outcome = scenarios.run(files, keyword="乡镇额度内先行救助")
         print(outcome.status, outcome.output)
         assert outcome.status == "passed" and outcome.results, outcome.output
-        """)
+        """,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"engine from {installed / 'site'}" in done.stdout

@@ -88,7 +88,9 @@ class Browser:
 
     def __init__(self, base: str):
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
         self.token = None
 
     def get(self, path: str) -> tuple[str, str]:
@@ -112,7 +114,9 @@ def test_an_export_queued_on_a_web_worker_that_went_away_is_done_by_the_worker(t
     eng = Engine.open(url, migrate=False)
     from datetime import UTC, datetime
 
-    seeded = reports_seed.seed(eng, ["639001001001", "639001002001"], 2000, datetime(2026, 1, 1, tzinfo=UTC), 300)
+    seeded = reports_seed.seed(
+        eng, ["639001001001", "639001002001"], 2000, datetime(2026, 1, 1, tzinfo=UTC), 300
+    )
     instance = tmp_path / "instance"
     with serving(url, instance, workers=2, JIUZHU_INSECURE_COOKIES="1") as (base, _log):
         clerk = Browser(base)

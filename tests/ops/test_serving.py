@@ -66,8 +66,9 @@ def test_the_server_refuses_a_database_whose_schema_is_behind_and_says_what_to_r
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path, seeded):
-    done = run_cli(seeded, tmp_path, "serve", "--bind", "127.0.0.1:0", JIUZHU_ENV="production",
-                   JIUZHU_SECRET_KEY="")
+    done = run_cli(
+        seeded, tmp_path, "serve", "--bind", "127.0.0.1:0", JIUZHU_ENV="production", JIUZHU_SECRET_KEY=""
+    )
     assert done.returncode == 3 and "JIUZHU_SECRET_KEY" in done.stderr
     with pytest.raises(settings.ConfigurationError, match="JIUZHU_SECRET_KEY"):
         create_app({"DATABASE_URL": seeded, "ENV_NAME": "production", "SECRET_KEY": None})
@@ -111,8 +112,9 @@ def test_served_by_several_workers_with_request_logs_health_and_metrics(tmp_path
 
         status, headers, text = get(base + "/metrics")
         assert status == 200 and headers["Content-Type"].startswith("text/plain")
-        served = re.search(r'jiuzhu_http_request_duration_seconds_count\{method="GET",route="/gongzhong/"\} (\S+)',
-                           text)
+        served = re.search(
+            r'jiuzhu_http_request_duration_seconds_count\{method="GET",route="/gongzhong/"\} (\S+)', text
+        )
         assert served and float(served.group(1)) == 30  # summed over both workers' files
         assert re.search(r'jiuzhu_open_tasks\{role="township"\} [1-9]', text)
         assert "jiuzhu_timer_oldest_due_seconds" in text and "jiuzhu_db_pool_checked_out" in text
@@ -155,7 +157,9 @@ def test_a_traceback_is_logged_with_the_request_id_of_the_request(app, caplog):
     from engine.logs import JSONFormatter
 
     line = json.loads(JSONFormatter().format(record))
-    assert line["request_id"] == "req-for-traceback-1" and "RuntimeError: something broke" in line["traceback"]
+    assert (
+        line["request_id"] == "req-for-traceback-1" and "RuntimeError: something broke" in line["traceback"]
+    )
 
 
 def test_every_variable_read_from_the_environment_is_in_the_one_table():

@@ -120,8 +120,11 @@ def test_claimed_filter_and_latest_due_first(eng, visitor):
     emergency = start(eng, application(serial=1))
     expenditure = start(eng, application("medical_expense", 1500, serial=2))
     for case_no in (emergency, expenditure):
-        eng.complete("town_chengguan", task_named(eng, case_no, "受理审查").task_id,
-                     form_data("intake-review.schema.json"))
+        eng.complete(
+            "town_chengguan",
+            task_named(eng, case_no, "受理审查").task_id,
+            form_data("intake-review.schema.json"),
+        )
     soon = task_named(eng, emergency, "先行救助决定")  # due within 24 hours
     later = task_named(eng, expenditure, "家庭经济状况核对")  # due in working days
     assert soon.due_at < later.due_at

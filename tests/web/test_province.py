@@ -28,9 +28,14 @@ def province(eng):
     eng.add_area("639101001", "东镇")
     eng.add_area("639101001001", "东村")
     seeded = {}
-    for county, village in (("639001", "639001001001"), ("639002", "639002001001"), ("639101", "639101001001")):
-        seeded[county] = reports_seed.seed(eng, [village], 120, datetime(2026, 1, 1, tzinfo=UTC), 300,
-                                           prefix=f"P{county[-3:]}")
+    for county, village in (
+        ("639001", "639001001001"),
+        ("639002", "639002001001"),
+        ("639101", "639101001001"),
+    ):
+        seeded[county] = reports_seed.seed(
+            eng, [village], 120, datetime(2026, 1, 1, tzinfo=UTC), 300, prefix=f"P{county[-3:]}"
+        )
     return seeded
 
 
@@ -55,7 +60,12 @@ def test_the_city_and_the_province_read_the_reports_of_their_counties(eng, provi
     assert [row["area_code"] for row in city.by_area] == ["639001", "639002"]
     assert [row["area_code"] for row in whole.by_area] == ["6390", "6391"]
     assert whole.total("amounts") == sum(s.amount for s in province.values())
-    assert city.overdue_total > 0 and {t["area"] for t in city.overdue_oldest} <= {"北村", "东村", "南村", "西村"}
+    assert city.overdue_total > 0 and {t["area"] for t in city.overdue_oldest} <= {
+        "北村",
+        "东村",
+        "南村",
+        "西村",
+    }
 
     ledger = reports.ledger("city_mz", LedgerFilter())
     assert ledger.total == province["639001"].payments + province["639002"].payments

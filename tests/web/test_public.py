@@ -58,7 +58,10 @@ def test_objection_reaches_the_case_and_sends_it_back_to_investigation(app, eng)
     assert "受理公示异议" not in (after.current_step or "") and after.status == "running"
     assert "Script_Objection" in after.reached_elements
     assert after.data["objection_content"] == "申请人家中新买了轿车，收入情况不实"
-    assert resident.post(url, {"objector_name": "又一人", "objection_content": "再次提出异议内容"}).status_code == 404
+    assert (
+        resident.post(url, {"objector_name": "又一人", "objection_content": "再次提出异议内容"}).status_code
+        == 404
+    )
 
 
 def test_no_objection_to_a_case_not_under_notice(app, eng):

@@ -45,7 +45,9 @@ def test_dashboard_ledger_and_exports_agree(visitor, eng):
     book = load_workbook(io.BytesIO(county.client.get("/reports/ledger.xlsx").data))
     cells = list(book.active.iter_rows(values_only=True))
     assert [c[1] for c in cells[1:3]] == [r["案件编号"] for r in rows]
-    chart = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', board, re.DOTALL).group(1)
+    chart = re.search(
+        r'<script type="application/json" id="chart-data">(.*?)</script>', board, re.DOTALL
+    ).group(1)
     assert sum(sum(series) for series in json.loads(chart)["amounts"].values()) == amount
 
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text, update
 
-from engine.workflow.specs import SpecFiles
 from engine.store.models import Base, Case
 from engine.store.studio_models import ScenarioRun
+from engine.workflow.specs import SpecFiles
 from tests.web.conftest import Visitor
 from tests.web.forms_data import as_form
 from tests.web.journeys import DONG, advance, application, form_data, start, task_named

@@ -101,9 +101,7 @@ SCHEMAS = {
             "timers": {"type": "array", "items": OBJ},
         }
     ),
-    "TaskPage": obj(
-        {"task": ref("Task"), "schema": OBJ, "ui_schema": nullable(OBJ), "case": ref("Case")}
-    ),
+    "TaskPage": obj({"task": ref("Task"), "schema": OBJ, "ui_schema": nullable(OBJ), "case": ref("Case")}),
     "Completion": obj(
         {
             "case_no": STR,
@@ -274,7 +272,11 @@ def document() -> dict:
                     ),
                     _query("task", "待办名称", STR),
                     _query("overdue", "只看已超期", {"type": "string", "enum": ["1", "true"]}),
-                    _query("claimed", "认领：我认领的 / 未认领", {"type": "string", "enum": ["mine", "unclaimed"]}),
+                    _query(
+                        "claimed",
+                        "认领：我认领的 / 未认领",
+                        {"type": "string", "enum": ["mine", "unclaimed"]},
+                    ),
                     _query("sort", "期限由远到近", {"type": "string", "enum": ["due_desc"]}),
                     _query("limit", "每页条数", {"type": "integer", "minimum": 1, "maximum": 100}),
                     _query("offset", "跳过条数", {"type": "integer", "minimum": 0, "maximum": 10_000_000}),

@@ -94,7 +94,10 @@ def dashboard(uow: UnitOfWork, username: str, filters: LedgerFilter, use_facts: 
         if use_facts and facts_serve(scope, filters):
             counted, paid, by_area = _from_facts(session, scope, filters, names)
         else:
-            counted, paid = _counted(session, scope, filters, dialect), _paid(session, scope, filters, dialect)
+            counted, paid = (
+                _counted(session, scope, filters, dialect),
+                _paid(session, scope, filters, dialect),
+            )
             by_area = _by_area(session, scope, filters, names)
         to_payment = _to_payment(session, scope, filters, dialect)
         steps = _steps(session, scope, filters, dialect)
@@ -102,7 +105,9 @@ def dashboard(uow: UnitOfWork, username: str, filters: LedgerFilter, use_facts: 
     applications = {(m, c): n for m, c, n, _a, _r in counted}
     months = _months(filters, [m for m, *_ in counted] + [m for m, *_ in paid])
     categories = [
-        c for c in CATEGORIES_WITH_UNCLASSIFIED if any(k[1] == c for k in applications) or any(p[1] == c for p in paid)
+        c
+        for c in CATEGORIES_WITH_UNCLASSIFIED
+        if any(k[1] == c for k in applications) or any(p[1] == c for p in paid)
     ]
     return Dashboard(
         scope,
@@ -120,6 +125,7 @@ def dashboard(uow: UnitOfWork, username: str, filters: LedgerFilter, use_facts: 
         steps=steps,
         **overdue,
     )
+
 
 def _counted(session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list:
     month = _local_month(Case.started_at, dialect)
@@ -179,30 +185,52 @@ def _from_facts(session: Session, scope: str, filters: LedgerFilter, names: dict
     category = case((f.category == "", UNCLASSIFIED), else_=f.category)
     counted = session.execute(
         select(month, category, func.sum(f.applications), func.sum(f.approvals), func.sum(f.refusals))
-        .where(*where).group_by(month, category).having(func.sum(f.applications) > 0)
+        .where(*where)
+        .group_by(month, category)
+        .having(func.sum(f.applications) > 0)
     ).all()
     paid = session.execute(
         select(month, category, func.sum(f.amount), func.sum(f.payments))
-        .where(*where).group_by(month, category).having(func.sum(f.payments) > 0)
+        .where(*where)
+        .group_by(month, category)
+        .having(func.sum(f.payments) > 0)
     ).all()
     width = child_width(scope) or len(scope)
     if width == 12:  # the villages of a township: the facts stop at the township
         return counted, paid, _by_area(session, scope, filters, names)
     area = f.township_code if width == 9 else func.substr(f.county_code, 1, width)
     by_area = [
-        {"area_code": code, "name": names.get(code, code), "applications": int(n or 0),
-         "approvals": int(ok or 0), "amount": int(amount or 0)}
+        {
+            "area_code": code,
+            "name": names.get(code, code),
+            "applications": int(n or 0),
+            "approvals": int(ok or 0),
+            "amount": int(amount or 0),
+        }
         for code, n, ok, amount, payments in session.execute(
-            select(area, func.sum(f.applications), func.sum(f.approvals), func.sum(f.amount), func.sum(f.payments))
-            .where(*where).group_by(area).order_by(area)
-        ) if (n or 0) > 0 or (payments or 0) > 0
+            select(
+                area,
+                func.sum(f.applications),
+                func.sum(f.approvals),
+                func.sum(f.amount),
+                func.sum(f.payments),
+            )
+            .where(*where)
+            .group_by(area)
+            .order_by(area)
+        )
+        if (n or 0) > 0 or (payments or 0) > 0
     ]
-    return ([(m, c, int(n), int(a or 0), int(r or 0)) for m, c, n, a, r in counted],
-            [(m, c, int(s or 0), int(n)) for m, c, s, n in paid], by_area)
+    return (
+        [(m, c, int(n), int(a or 0), int(r or 0)) for m, c, n, a, r in counted],
+        [(m, c, int(s or 0), int(n)) for m, c, s, n in paid],
+        by_area,
+    )
 
 
 def _case_conditions(scope: str, filters: LedgerFilter) -> list:
     return conditions(scope, filters, Case.county_code, Case.area_code, Case.started_at, Case.category)
+
 
 def _by_area(session: Session, scope: str, filters: LedgerFilter, names: dict) -> list[dict]:
     """One row per area one level down: the cities of a province, the counties of a city, the
@@ -236,14 +264,19 @@ def _by_area(session: Session, scope: str, filters: LedgerFilter, names: dict) -
         for code in sorted(set(counted) | set(paid))
     ]
 
-def _to_payment(
-    session: Session, scope: str, filters: LedgerFilter, dialect: str
-) -> list[Durations]:
+
+def _to_payment(session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list[Durations]:
     """Days from application to the first payment (cash, in kind, bank), per category (path)."""
     first_paid = (
         select(LedgerEntry.case_id, func.min(LedgerEntry.recorded_at).label("paid_at"))
-        .where(*(within(LedgerEntry.county_code, scope) if len(scope) < 6 else (LedgerEntry.county_code == scope[:6],)),
-               LedgerEntry.way.in_(PAID_WAYS))
+        .where(
+            *(
+                within(LedgerEntry.county_code, scope)
+                if len(scope) < 6
+                else (LedgerEntry.county_code == scope[:6],)
+            ),
+            LedgerEntry.way.in_(PAID_WAYS),
+        )
         .group_by(LedgerEntry.case_id)
         .subquery()
     )
@@ -256,9 +289,14 @@ def _to_payment(
     grouped: dict[str, list[float]] = defaultdict(list)
     for category, value in rows:
         grouped[category].append(float(value))
-    found = [durations(CATEGORIES_WITH_UNCLASSIFIED.get(c, c), grouped[c]) for c in CATEGORIES_WITH_UNCLASSIFIED if c in grouped]
+    found = [
+        durations(CATEGORIES_WITH_UNCLASSIFIED.get(c, c), grouped[c])
+        for c in CATEGORIES_WITH_UNCLASSIFIED
+        if c in grouped
+    ]
     found.append(durations("全部", [float(v) for _c, v in rows]))
     return found
+
 
 def _steps(session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list[Durations]:
     """Days each completed user task was open: from when it became ready (recorded by the engine
@@ -266,13 +304,17 @@ def _steps(session: Session, scope: str, filters: LedgerFilter, dialect: str) ->
     rows = session.execute(
         select(AuditEvent.element_name, _days_between(AuditEvent.opened_at, AuditEvent.at, dialect))
         .join(Case, Case.id == AuditEvent.case_id)
-        .where(AuditEvent.action == "task_completed", AuditEvent.opened_at.is_not(None),
-               *_case_conditions(scope, filters))
+        .where(
+            AuditEvent.action == "task_completed",
+            AuditEvent.opened_at.is_not(None),
+            *_case_conditions(scope, filters),
+        )
     )
     grouped: dict[str, list[float]] = defaultdict(list)
     for name, days in rows:
         grouped[name or "（未命名）"].append(float(days))
     return sorted((durations(name, values) for name, values in grouped.items()), key=lambda d: -d.count)
+
 
 def _overdue(session: Session, scope: str, now: datetime, names: dict) -> dict:
     conditions = [OpenTask.due_at < now, *within(OpenTask.area_code, scope)]
@@ -282,9 +324,7 @@ def _overdue(session: Session, scope: str, now: datetime, names: dict) -> dict:
         .group_by(OpenTask.name, OpenTask.role)
         .order_by(func.count().desc())
     ).all()
-    oldest = session.scalars(
-        select(OpenTask).where(*conditions).order_by(OpenTask.due_at).limit(20)
-    ).all()
+    oldest = session.scalars(select(OpenTask).where(*conditions).order_by(OpenTask.due_at).limit(20)).all()
     return {
         "overdue_total": sum(n for _name, _role, n in by_step),
         "overdue_by_step": [{"name": n, "role": r, "count": c} for n, r, c in by_step],

@@ -19,8 +19,9 @@ from engine.views.reports.ledger import LEDGER_HEADERS, LedgerRow, ledger_condit
 from engine.views.reports.scope import LedgerFilter, scope, validate
 
 
-def ledger_rows(uow: UnitOfWork, username: str, filters: LedgerFilter, export_format: str,
-                remote_addr: str | None = None) -> Iterator[LedgerRow]:
+def ledger_rows(
+    uow: UnitOfWork, username: str, filters: LedgerFilter, export_format: str, remote_addr: str | None = None
+) -> Iterator[LedgerRow]:
     """Audit the export, then every row of the filtered ledger, oldest first."""
     validate(filters)
     with uow:
@@ -30,14 +31,21 @@ def ledger_rows(uow: UnitOfWork, username: str, filters: LedgerFilter, export_fo
                 at=uow.now(),
                 actor=username,
                 action="ledger_exported",
-                data={"format": export_format, "scope": area, "filters": filters.as_dict(), "from": remote_addr},
+                data={
+                    "format": export_format,
+                    "scope": area,
+                    "filters": filters.as_dict(),
+                    "from": remote_addr,
+                },
             )
         )
         uow.commit()
     return stream(uow, area, filters)
 
 
-def export_csv(uow: UnitOfWork, username: str, filters: LedgerFilter, remote_addr: str | None = None) -> Iterator[str]:
+def export_csv(
+    uow: UnitOfWork, username: str, filters: LedgerFilter, remote_addr: str | None = None
+) -> Iterator[str]:
     """CSV text in chunks, with a byte order mark so spreadsheet programs read the Chinese."""
     rows = ledger_rows(uow, username, filters, "csv", remote_addr)
 
@@ -57,7 +65,9 @@ def export_csv(uow: UnitOfWork, username: str, filters: LedgerFilter, remote_add
     return chunks()
 
 
-def export_xlsx(uow: UnitOfWork, username: str, filters: LedgerFilter, target, remote_addr: str | None = None) -> int:
+def export_xlsx(
+    uow: UnitOfWork, username: str, filters: LedgerFilter, target, remote_addr: str | None = None
+) -> int:
     """Write the ledger as an XLSX workbook to `target` (a path or a binary file); returns the row count."""
     from openpyxl import Workbook  # only exports need it
 
@@ -76,8 +86,9 @@ def export_xlsx(uow: UnitOfWork, username: str, filters: LedgerFilter, target, r
 
 
 # -- exports as jobs of `jiuzhu worker`: a whole county's workbook is written with progress --------
-def start_export(uow: UnitOfWork, username: str, filters: LedgerFilter, export_format: str,
-                 remote_addr: str | None = None) -> int:
+def start_export(
+    uow: UnitOfWork, username: str, filters: LedgerFilter, export_format: str, remote_addr: str | None = None
+) -> int:
     """Queue an export of the filtered ledger (checked and audited now, written by the worker);
     returns the job id, whose page shows the progress and then the file."""
     validate(filters)
@@ -86,12 +97,28 @@ def start_export(uow: UnitOfWork, username: str, filters: LedgerFilter, export_f
     with uow:
         area = scope(uow.session, username, filters.area_code)
         total = uow.session.scalar(select(func.count()).where(*ledger_conditions(area, filters)))
-        job_id = jobs.enqueue(uow.session, "ledger_export",
-                              {"username": username, "area": area, "filters": filters.as_dict(),
-                               "format": export_format}, username, uow.now(), total=total)
-        uow.session.add(AuditEvent(at=uow.now(), actor=username, action="ledger_exported",
-                                   data={"format": export_format, "scope": area, "filters": filters.as_dict(),
-                                         "from": remote_addr, "job_id": job_id}))
+        job_id = jobs.enqueue(
+            uow.session,
+            "ledger_export",
+            {"username": username, "area": area, "filters": filters.as_dict(), "format": export_format},
+            username,
+            uow.now(),
+            total=total,
+        )
+        uow.session.add(
+            AuditEvent(
+                at=uow.now(),
+                actor=username,
+                action="ledger_exported",
+                data={
+                    "format": export_format,
+                    "scope": area,
+                    "filters": filters.as_dict(),
+                    "from": remote_addr,
+                    "job_id": job_id,
+                },
+            )
+        )
         uow.commit()
     return job_id
 

@@ -80,7 +80,9 @@ class LedgerPage:
     scope: str
 
 
-def ledger(uow: UnitOfWork, username: str, filters: LedgerFilter, limit: int = 50, offset: int = 0) -> LedgerPage:
+def ledger(
+    uow: UnitOfWork, username: str, filters: LedgerFilter, limit: int = 50, offset: int = 0
+) -> LedgerPage:
     validate(filters)
     with uow:
         session = uow.session
@@ -91,7 +93,10 @@ def ledger(uow: UnitOfWork, username: str, filters: LedgerFilter, limit: int = 5
             )
         ).one()
         rows = session.execute(
-            ledger_query(area, filters).order_by(LedgerEntry.recorded_at, LedgerEntry.id).limit(limit).offset(offset)
+            ledger_query(area, filters)
+            .order_by(LedgerEntry.recorded_at, LedgerEntry.id)
+            .limit(limit)
+            .offset(offset)
         ).all()
         names = _names(session)
         return LedgerPage([_ledger_row(r, names) for r in rows], total, int(amount), area)

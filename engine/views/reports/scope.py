@@ -36,9 +36,7 @@ def scope(session: Session, username: str, area_code: str | None) -> str:
     role = Role(user.role)
     if role in COUNTY_READERS:
         allowed = user.area_code[:6]
-    elif role in ABOVE_COUNTY_READERS:
-        allowed = user.area_code
-    elif role == Role.TOWNSHIP:
+    elif role in ABOVE_COUNTY_READERS or role == Role.TOWNSHIP:
         allowed = user.area_code
     else:
         raise NotPermitted("无权查看统计报表")

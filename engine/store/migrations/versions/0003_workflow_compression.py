@@ -8,6 +8,7 @@ Every step rewrites the case's workflow JSON (10–40 KB); pglz compression of t
 single most expensive statement of a step. lz4 compresses about as well here and much faster.
 Servers built without lz4 keep pglz. SQLite stores text as is.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,8 +22,11 @@ def _lz4_available() -> bool:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return False
-    row = bind.execute(sa.text(
-        "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)")).first()
+    row = bind.execute(
+        sa.text(
+            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+        )
+    ).first()
     return row is not None
 
 
