@@ -113,3 +113,34 @@ def people(request, chromium, server):
                 page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{who}-{n}.png"), full_page=True)
     for _who, context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory, browser_template):
+    """One `jiuzhu serve` for a whole test module whose tests only read or add their own cases (the
+    accessibility checks): (base url, an engine on the same database). No worker: no timers needed."""
+    folder = tmp_path_factory.mktemp("shared-server")
+    db = folder / "jiuzhu.sqlite3"
+    copy_database(browser_template, db)
+    url = f"sqlite:///{db}"
+    with serving(url, folder / "instance") as (base, _log):
+        eng = Engine.open(url, migrate=False)
+        yield base, eng
+        eng.close()
+
+
+def sign_in(context, user: str):
+    """A new page of `context`, signed in as `user` through the login form."""
+    page = context.new_page()
+    page.goto("/login")
+    page.fill('input[name="username"]', user)
+    page.fill('input[name="password"]', "jiuzhu-demo")
+    page.click('button[type="submit"]')
+    page.wait_for_url(re.compile(r"/$"))
+    return page
+
+
+def keep_screenshots(page, name: str) -> None:
+    """A full-page photograph of `page` under test-artifacts/browser/ (a test that is about to fail)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
