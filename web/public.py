@@ -14,6 +14,13 @@ bp = Blueprint("public", __name__, url_prefix="/gongzhong")
 ONLINE_OMIT = ("reporter", "warning")
 ONLINE_SUBMITTERS = ("self", "agent")
 OBJECTION_OMIT = ("received_on",)  # the date it arrives, set by engine/
+# The resident filling the form in is the applicant (or their agent): the browser may offer their own
+# name, phone and address (WCAG 1.3.5). Not at the window, where a clerk types someone else's.
+_PERSON = {"name": {"ui:autocomplete": "name"}, "phone": {"ui:autocomplete": "tel"}}
+ONLINE_UI = {
+    "applicant": _PERSON | {"address": {"ui:autocomplete": "street-address"}},
+    "agent": _PERSON,
+}
 
 
 def _townships():
@@ -70,6 +77,7 @@ def apply():
         done=lambda ref: render_template("public/applied.html", case_no=ref.case_no),
         omit=ONLINE_OMIT,
         initial={"submitted_by": "self"},
+        ui=ONLINE_UI,
         townships={t.code: t.name for t in _townships()},
     )
 

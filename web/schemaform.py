@@ -27,6 +27,7 @@ ARRAY_MARK = "__array__"  # value of the hidden input that says "this list was o
 ITEM_SLOT = "__i__"  # replaced by the item's index when the browser adds an item
 RADIO_MAX = 4
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９－", "0123456789-")
+PHONE_KEYS = ("phone",)  # text fields shown as type=tel: the phone keypad on a phone
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Field:
     attrs: dict = field(default_factory=dict)
     unit: str | None = None
     parent: str = ""
+    autocomplete: str | None = None
 
     @property
     def conditions_json(self) -> str:
@@ -57,6 +59,35 @@ class Field:
     @property
     def has_errors(self) -> bool:
         return bool(self.errors) or any(child.has_errors for child in self.children)
+
+    # Element ids: the label's `for`, the error summary's links and aria-describedby point at them.
+    @property
+    def control_id(self) -> str:
+        """The id of the control a link to this field focuses: its input, its first choice, the
+        first control of a group, the add button of an empty list."""
+        if self.kind in ("radio", "boolean", "multi"):
+            return f"f-{self.name}-0"
+        if self.kind in ("object", "array"):
+            shown = [c for c in self.children if c.visible]
+            return shown[0].control_id if shown else f"f-{self.name}-add"
+        return f"f-{self.name}"
+
+    @property
+    def help_id(self) -> str:
+        return f"h-{self.name}"
+
+    def error_id(self, number: int) -> str:
+        return f"e-{self.name}-{number}"
+
+    @property
+    def described_by(self) -> str:
+        """aria-describedby: the help text, then each error message."""
+        ids = [self.help_id] if self.description else []
+        return " ".join(ids + [self.error_id(n) for n in range(1, len(self.errors) + 1)])
+
+    @property
+    def input_type(self) -> str:
+        return "tel" if self.key in PHONE_KEYS else "text"
 
 
 # -- schema reading ------------------------------------------------------------------------------
@@ -205,6 +236,8 @@ def _field(key: str, name: str, schema: Mapping, value: Any, errors, ui: Mapping
             key, name, schema, value if isinstance(value, Mapping) else {}, errors, ui, required
         )
         made.description = description
+        if made.errors and not isinstance(value, Mapping):
+            _name_blank_fields(made)
         return made
     made = Field(
         key,
@@ -215,6 +248,7 @@ def _field(key: str, name: str, schema: Mapping, value: Any, errors, ui: Mapping
         required,
         errors=list(errors.get(name, [])),
         attrs=_limits(schema),
+        autocomplete=ui.get("ui:autocomplete"),
     )
     if kind == "array":
         items_schema, item_ui = schema.get("items") or {}, ui.get("items") or {}
@@ -235,6 +269,20 @@ def _field(key: str, name: str, schema: Mapping, value: Any, errors, ui: Mapping
         )
         made.unit = "元" if kind == "integer" and "元" in str(schema.get("description", "")) else None
     return made
+
+
+def _name_blank_fields(group: Field) -> None:
+    """A group left blank is reported once ("申请人：必填"); say instead which fields inside it are
+    needed, each beside its own control and in the error summary."""
+    named = False
+    for child in group.children:
+        if child.required and child.visible and not child.conditions and not child.errors:
+            child.errors = [f"{child.title}：必填"]
+            if child.kind == "object":
+                _name_blank_fields(child)
+            named = True
+    if named:
+        group.errors = []
 
 
 def _item(name: str, schema: Mapping, value: Any, errors, ui: Mapping, index: int | None) -> Field:
@@ -390,6 +438,26 @@ class FormView:
     form: Field
     unplaced: list[str]
     errors: Mapping[str, list[str]]
+    outside: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> list[tuple[str | None, str]]:
+        """(id of the control to go to, message) for every error, in the order of the page: the
+        fields the page renders itself first (the area picker), then the form's fields; messages
+        with no field last, with no link. A field inside a group is named with its group
+        ("申请人 · 姓名：必填"), as the agent's fields have the same titles."""
+        found = [(f"f-{path}", m) for path in self.outside for m in self.errors.get(path, [])]
+
+        def walk(f: Field, groups: tuple[str, ...]) -> None:
+            if not f.visible:
+                return
+            found.extend((f.control_id, " · ".join(groups + (m,))) for m in f.errors)
+            inner = groups + (f.title,) if f.name and f.kind == "object" else groups
+            for child in f.children:
+                walk(child, inner)
+
+        walk(self.form, ())
+        return found + [(None, m) for m in self.unplaced]
 
 
 def view(
@@ -403,8 +471,9 @@ def view(
     """`outside`: paths of fields the page renders itself (e.g. area_code), not listed above the form."""
     errors = errors or {}
     root = build(schema, data, errors, ui, omit)
+    outside = tuple(outside)
     inside = {path: messages for path, messages in errors.items() if path not in set(outside)}
-    return FormView(root, unplaced_errors(root, inside), errors)
+    return FormView(root, unplaced_errors(root, inside), errors, outside)
 
 
 def errors_by_path(field_errors: Iterable) -> dict[str, list[str]]:

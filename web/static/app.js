@@ -96,6 +96,33 @@
     if (first) first.focus();
   }
 
+  // Focus goes where the removed item was: the next item's first control, else the add button.
+  function removeItem(button) {
+    var item = button.closest(".item");
+    var list = item.closest("fieldset.array");
+    var next = item.nextElementSibling;
+    item.remove();
+    var target = next && next.querySelector("input:not([type=hidden]), select, textarea");
+    (target || list.querySelector(":scope > .add-item")).focus();
+  }
+
+  // After a rejected submit: the error summary takes focus (read out first); its links go to the
+  // field, focus it and show its label above the sticky header/submit bar.
+  var summary = document.querySelector(".error-summary");
+  if (summary) {
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (!link) return;
+      var control = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+      if (!control) return;
+      event.preventDefault();
+      var wrapper = control.closest(".field");
+      control.focus({ preventScroll: true });
+      (wrapper || control).scrollIntoView({ block: "start" });
+    });
+  }
+
   document.querySelectorAll("form.schema-form").forEach(function (form) {
     form.querySelectorAll(".field[data-conditions][hidden]").forEach(function (wrapper) {
       wrapper.querySelectorAll("input, select, textarea, button").forEach(function (el) { el.disabled = true; });
@@ -105,7 +132,7 @@
     form.addEventListener("click", function (event) {
       var target = event.target;
       if (target.classList.contains("add-item")) { addItem(target); refresh(form); }
-      if (target.classList.contains("remove-item")) { target.closest(".item").remove(); refresh(form); }
+      if (target.classList.contains("remove-item")) { removeItem(target); refresh(form); }
     });
     refresh(form);
   });
