@@ -81,6 +81,12 @@ def report(violations: list[dict]) -> str:
     )
 
 
+WIDER_THAN_SCREEN = """() => Array.from(document.querySelectorAll('body *'))
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(0, 6).map(e => e.tagName.toLowerCase() + (typeof e.className === 'string' ? '.' + e.className : '')
+    + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')"""
+
+
 # -- how each page is reached: (user, steps on a fresh page) -------------------------------------
 def _rejected(page) -> None:
     submit(page)
@@ -180,5 +186,28 @@ def test_no_wcag_21_aa_violation(request, contexts, cases, name, viewport):
         if violations:
             keep_screenshots(page, f"{request.node.name}-{user or 'resident'}")
         assert not violations, f"{page.url}\n{report(violations)}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_text_at_200_percent_on_a_phone_needs_no_sideways_scrolling(request, contexts, cases, name):
+    """The browser's text size set to 32 px (200 %) at 360 px: the page's text follows it (no size
+    fixed in px) and nothing but a table inside its own scrolling region is wider than the screen."""
+    user, steps = PAGES[name]
+    page = contexts(user, PHONE).new_page()
+    try:
+        session = page.context.new_cdp_session(page)
+        session.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+        steps(page, cases)
+        sizes = page.evaluate(
+            """() => [document.body, document.querySelector('main label, main p, main td')]
+                 .filter(Boolean).map(e => parseFloat(getComputedStyle(e).fontSize))"""
+        )
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if wide > 1:
+            keep_screenshots(page, f"{request.node.name}-{user or 'resident'}")
+        assert min(sizes) >= 28, f"text stays small: {sizes} px"
+        assert wide <= 1, f"{page.url} scrolls sideways by {wide} px: {page.evaluate(WIDER_THAN_SCREEN)}"
     finally:
         page.close()

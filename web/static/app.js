@@ -153,5 +153,31 @@
     });
   });
 
+  // 长辈版: a class on <html> the server also sets from the cookie (so pages open in it without a
+  // flash); localStorage brings the cookie back if it was cleared.
+  var ELDER_COOKIE = "elder";
+  function keepElder(on) {
+    document.cookie = ELDER_COOKIE + "=" + (on ? "1" : "0") + "; path=/; max-age=31536000; SameSite=Lax";
+    try { window.localStorage.setItem(ELDER_COOKIE, on ? "1" : "0"); } catch (e) { /* private mode */ }
+  }
+  function showElder(on) {
+    document.documentElement.classList.toggle("elder", on);
+    document.querySelectorAll("button.elder-switch").forEach(function (b) { b.setAttribute("aria-pressed", on ? "true" : "false"); });
+  }
+  var stored = null;
+  try { stored = window.localStorage.getItem(ELDER_COOKIE); } catch (e) { /* private mode */ }
+  if (stored !== null && document.cookie.indexOf(ELDER_COOKIE + "=") === -1) {
+    keepElder(stored === "1");
+    showElder(stored === "1");
+  }
+  document.querySelectorAll("button.elder-switch").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var on = !document.documentElement.classList.contains("elder");
+      showElder(on);
+      keepElder(on);
+    });
+  });
+
   document.querySelectorAll("button.print").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
 })();
