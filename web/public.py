@@ -21,6 +21,7 @@ ONLINE_UI = {
     "applicant": _PERSON | {"address": {"ui:autocomplete": "street-address"}},
     "agent": _PERSON,
 }
+OBJECTION_UI = {"objector_name": {"ui:autocomplete": "name"}, "objector_phone": {"ui:autocomplete": "tel"}}
 
 
 def _townships():
@@ -62,7 +63,7 @@ def objection(township_code: str, case_no: str):
 
 
 def _render_objection(schema, data, errors, township_code, notice):
-    view = schemaform.view(schema, data, errors, omit=OBJECTION_OMIT)
+    view = schemaform.view(schema, data, errors, OBJECTION_UI, omit=OBJECTION_OMIT)
     return render_template("public/objection.html", view=view, township_code=township_code, notice=notice)
 
 

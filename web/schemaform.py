@@ -27,7 +27,6 @@ ARRAY_MARK = "__array__"  # value of the hidden input that says "this list was o
 ITEM_SLOT = "__i__"  # replaced by the item's index when the browser adds an item
 RADIO_MAX = 4
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９－", "0123456789-")
-PHONE_KEYS = ("phone",)  # text fields shown as type=tel: the phone keypad on a phone
 
 
 @dataclass
@@ -87,7 +86,8 @@ class Field:
 
     @property
     def input_type(self) -> str:
-        return "tel" if self.key in PHONE_KEYS else "text"
+        """Phone numbers open the phone keypad on a phone."""
+        return "tel" if self.key == "phone" or self.key.endswith("_phone") else "text"
 
 
 # -- schema reading ------------------------------------------------------------------------------
