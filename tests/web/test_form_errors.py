@@ -127,3 +127,14 @@ def test_the_objection_form_offers_the_objectors_name_and_phone(app, eng):
     phone = by_id(page, "f-objector_phone")
     assert phone.get("type") == "tel" and phone.get("autocomplete") == "tel"
     assert by_id(page, "f-objector_name").get("autocomplete") == "name"
+
+
+def test_a_failed_sign_in_marks_both_fields_and_says_why(app):
+    visitor = Visitor(app)
+    visitor.get("/login")
+    page = parsed(visitor.post("/login", {"username": "town_chengguan", "password": "wrong"}))
+    assert page.findtext(".//title").startswith("错误：")
+    for name in ("username", "password"):
+        [field] = page.xpath("//input[@name=$n]", n=name)
+        assert field.get("aria-invalid") == "true"
+        assert by_id(page, field.get("aria-describedby")).text_content().strip()
