@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, keep_screenshots, sign_in
+from tests.browser.conftest import DESK, PHONE, keep_screenshots, sign_in
 from tests.browser.forms import fill_form, submit
 from tests.web.journeys import DONG, advance, application, form_data, id_number, start, task_named
 
@@ -46,28 +46,25 @@ def cases(shared_server) -> dict:
 
 
 @pytest.fixture(scope="module")
-def contexts(shared_server):
-    """Browser contexts by (user, viewport), made on first use and kept for the module: a resident
-    (None) and the clerks, each signed in once."""
-    from playwright.sync_api import sync_playwright
-
+def contexts(chromium, shared_server):
+    """Browser contexts by (user, viewport) in the session's Chromium, made on first use and kept
+    for the module: a resident (None) and the clerks, each signed in once."""
     base, _eng = shared_server
     made = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
-        def context_for(user: str | None, viewport: dict):
-            key = (user, viewport["width"])
-            if key not in made:
-                context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=base)
-                context.set_default_timeout(15_000)
-                if user:
-                    sign_in(context, user).close()
-                made[key] = context
-            return made[key]
+    def context_for(user: str | None, viewport: dict):
+        key = (user, viewport["width"])
+        if key not in made:
+            context = chromium.new_context(viewport=viewport, locale="zh-CN", base_url=base)
+            context.set_default_timeout(15_000)
+            if user:
+                sign_in(context, user).close()
+            made[key] = context
+        return made[key]
 
-        yield context_for
-        browser.close()
+    yield context_for
+    for context in made.values():
+        context.close()
 
 
 def axe_violations(page) -> list[dict]:

@@ -6,32 +6,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, keep_screenshots
+from tests.browser.conftest import DESK, PHONE, keep_screenshots
 from tests.browser.test_accessibility import axe_violations, report
 from tests.web.journeys import DONG, id_number
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
-def open_page(request, browser, shared_server):
+def open_page(request, chromium, shared_server):
     """`open_page(viewport=PHONE, **context options)`: a page in a fresh context (no cookies, nothing
     stored); photographed if the test fails."""
     base, _eng = shared_server
     contexts = []
 
     def make(viewport=PHONE, **options):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=base, **options)
+        context = chromium.new_context(viewport=viewport, locale="zh-CN", base_url=base, **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -79,7 +69,7 @@ def test_a_rejected_application_focuses_the_summary_whose_links_reach_each_field
     for i, target in enumerate(targets):
         page.locator(".error-summary").scroll_into_view_if_needed()
         links.nth(i).click()
-        assert focused(page)["id"] == target
+        page.wait_for_function("id => document.activeElement.id === id", arg=target, timeout=5_000)
         assert uncovered(page), f"{target} is hidden after following its link"
 
 
