@@ -23,7 +23,7 @@ from engine.store.db import Database
 from engine.store.models import AuditEvent
 from engine.studio import versions as studio_versions
 from engine.unit_of_work import UnitOfWork
-from engine.views import case_view, inbox, places, public, task_page
+from engine.views import case_search, case_view, inbox, places, public, task_page
 from engine.views import reports as report_views
 from engine.workflow import diagrams
 from engine.workflow.registry import SpecRegistry
@@ -187,6 +187,12 @@ class Engine:
     # -- reading --------------------------------------------------------------------------------
     def inbox(self, username: str, **filters) -> inbox.InboxPage:
         return inbox.inbox(self, username, **filters)
+
+    def search_cases(
+        self, username: str, query: case_search.CaseQuery, limit: int = 50, offset: int = 0
+    ) -> case_search.CaseSearchPage:
+        """查找案件: the cases the user may read that match, newest first."""
+        return case_search.search_cases(self.uow(readonly=True), username, query, limit, offset)
 
     def open_tasks(self, case_no: str) -> list[inbox.InboxRow]:
         return inbox.open_tasks(self, case_no)

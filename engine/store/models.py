@@ -101,6 +101,10 @@ class CaseCounter(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def _reversed_id_number(context) -> str:
+    return str(context.get_current_parameters().get("applicant_id_number") or "")[::-1]
+
+
 class Case(Base):
     """案件. `version` is the optimistic-lock counter bumped by every state change."""
 
@@ -108,6 +112,10 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_area_status", "area_code", "status"),
         Index("ix_cases_status", "status"),
+        # Case search (engine/views/case_search.py): a county's newest first, a name, the last digits of an ID.
+        Index("ix_cases_county_started", "county_code", "started_at"),
+        Index("ix_cases_applicant_name", "applicant_name"),
+        Index("ix_cases_id_reversed", "applicant_id_reversed"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_no: Mapped[str] = mapped_column(String(32), unique=True)
@@ -120,6 +128,8 @@ class Case(Base):
     category: Mapped[str | None] = mapped_column(String(20))
     applicant_name: Mapped[str] = mapped_column(String(100))
     applicant_id_number: Mapped[str] = mapped_column(String(18), index=True)
+    # The ID number backwards: "the last digits" become a prefix, which an index can find.
+    applicant_id_reversed: Mapped[str | None] = mapped_column(String(18), default=_reversed_id_number)
     reason: Mapped[str | None] = mapped_column(String(50))
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_reason: Mapped[str | None] = mapped_column(Text)

@@ -101,6 +101,24 @@ SCHEMAS = {
             "timers": {"type": "array", "items": OBJ},
         }
     ),
+    "CaseHit": obj(
+        {
+            "case_no": STR,
+            "applicant_name": STR,
+            "id_number": {"type": "string", "description": "身份证号（已隐去中间部分）"},
+            "category": nullable(STR),
+            "status": STR,
+            "current_step": nullable(STR),
+            "area_code": STR,
+            "area_name": STR,
+            "channel": STR,
+            "started_at": TIME,
+            "closed_at": nullable(TIME),
+        }
+    ),
+    "CaseList": obj(
+        {"total": INT, "limit": INT, "offset": INT, "items": {"type": "array", "items": ref("CaseHit")}}
+    ),
     "TaskPage": obj({"task": ref("Task"), "schema": OBJ, "ui_schema": nullable(OBJ), "case": ref("Case")}),
     "Completion": obj(
         {
@@ -344,13 +362,36 @@ def document() -> dict:
         },
         "/api/v1/forms/application": {"get": _op("申请表单（JSON Schema）", _json(OBJ), "")},
         "/api/v1/cases": {
+            "get": _op(
+                "查找案件（本人可查看的案件），按申请时间由近到远，分页",
+                _json(ref("CaseList")),
+                "400 403 422",
+                params=[
+                    _query("q", "姓名（开头）、身份证号或其末几位（至少 4 位）、案件编号（或 年-序号）", STR),
+                    _query(
+                        "category",
+                        "救助类别",
+                        {"type": "string", "enum": ["emergency", "expenditure", "major"]},
+                    ),
+                    _query(
+                        "status",
+                        "案件状态",
+                        {"type": "string", "enum": ["running", "completed", "needs_attention", "cancelled"]},
+                    ),
+                    _query("step", "当前环节（待办名称）", STR),
+                    _query("from", "申请起始日期（含）", {"type": "string", "format": "date"}),
+                    _query("to", "申请截止日期（含）", {"type": "string", "format": "date"}),
+                    _query("limit", "每页条数", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("offset", "跳过条数", {"type": "integer", "minimum": 0, "maximum": 10_000_000}),
+                ],
+            ),
             "post": _op(
                 "受理申请（村、乡镇经办人）",
                 _json(ref("CaseRef"), "已受理"),
                 "400 403 404 409 422",
                 body="Starting",
                 ok_code="201",
-            )
+            ),
         },
         "/api/v1/cases/{case_no}": {
             "get": _op("案件（记录查看个人信息）", _json(ref("Case")), "404", params=[CASE_NO])

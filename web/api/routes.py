@@ -9,8 +9,10 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, request, send_file
 
 from engine.errors import FieldError, NotFound, ValidationFailed
+from engine.views.case_search import query_from
 from web.api.openapi import document
 from web.api.problems import problem_response
+from web.cases import SEARCH_ARGS
 from web.context import attachments, engine, remote
 from web.inbox import change_claim, inbox_filters
 from web.security import csrf
@@ -237,6 +239,29 @@ def start():
         _username(), application, area_code, idempotency_key=_idempotency_key(body)
     )
     return jsonify({"case_no": ref.case_no, "status": ref.status}), 201
+
+
+@bp.get("/v1/cases")
+@token_required
+def search():
+    """查找案件: the cases the caller may read that match, newest first (problem+json on bad filters)."""
+    limit, offset = _int_arg("limit", 20, 1, 100), _int_arg("offset", 0, 0, 10_000_000)
+    unknown = sorted(set(request.args) - {*SEARCH_ARGS, "limit", "offset"})
+    if unknown:
+        raise ValidationFailed([FieldError(name, f"{name}：不是可用的查询条件") for name in unknown])
+    eng = engine()
+    found = eng.search_cases(_username(), query_from(request.args), limit=limit, offset=offset)
+    areas = eng.area_names()
+    return jsonify(
+        {
+            "total": found.total,
+            "limit": limit,
+            "offset": offset,
+            "items": [
+                dict(asdict(hit), area_name=areas.get(hit.area_code, hit.area_code)) for hit in found.rows
+            ],
+        }
+    )
 
 
 @bp.get("/v1/cases/<case_no>")
