@@ -12,6 +12,7 @@ from engine.services import (
     attachments,
     cases,
     deploy,
+    handover,
     intake,
     people,
     residents,
@@ -164,6 +165,19 @@ class Engine:
 
     def complete(self, username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
         return cases.complete(self, username, task_id, data, idempotency_key)
+
+    # -- 转交、催办、延期 (engine/services/handover.py) -----------------------------------------------
+    def task_controls(self, username: str, case_no: str) -> dict[str, handover.TaskControls]:
+        return handover.controls(self.uow(readonly=True), username, case_no)
+
+    def reassign(self, by: str, task_id: str, to: str, reason: str = "") -> str:
+        return handover.reassign(self.uow(), by, task_id, to, reason)
+
+    def remind(self, by: str, task_id: str, note: str = "") -> None:
+        handover.remind(self.uow(), by, task_id, note)
+
+    def extend_deadline(self, by: str, task_id: str, until, reason: str) -> datetime:
+        return handover.extend_deadline(self.uow(), by, task_id, until, reason)
 
     def retry(self, case_no: str, by: str, data: dict | None = None) -> dict:
         return cases.retry(self, case_no, by, data)

@@ -73,6 +73,7 @@ def show(case_no: str):
         element_names={k: v for d in diagrams for k, v in d.names.items()},
         files=attachments().for_case(case_no),
         areas=eng.area_names(),
+        controls=eng.task_controls(me().username, case_no),
     )
 
 

@@ -3,8 +3,13 @@ tasks, comments, drafts — as a township or county clerk does it."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import datetime, timedelta
 
+import pytest
+from sqlalchemy import update
+
+from engine.store.models import OpenTask
+from engine.vocabulary import LOCAL_TZ
 from tests.web.journeys import NAN, advance, application, id_number, start
 
 pytestmark = [pytest.mark.browser]
@@ -46,3 +51,50 @@ def test_a_clerk_finds_a_case_by_name_id_digits_and_step(people, server):
 
     county.goto("/cases?from=2026-02-30")
     assert "申请起始日期：格式应为 年-月-日" in county.locator(".field-error").inner_text()
+
+
+def test_a_lead_chases_extends_and_hands_over_an_overdue_task(people, server):
+    _base, eng = server
+    eng.add_user("town_chengguan_li", "李桂兰", "township", "639001001", password="jiuzhu-demo")
+    case_no = start(eng, application(name="赵大山", serial=34))
+    advance(eng, case_no, "先行救助决定")
+    task = next(t for t in eng.open_tasks(case_no) if t.name == "先行救助决定")
+    eng.claim("town_chengguan", task.task_id)
+    with eng.db.write() as session:  # two days late
+        session.execute(
+            update(OpenTask)
+            .where(OpenTask.task_id == task.task_id)
+            .values(due_at=eng.now() - timedelta(days=2))
+        )
+
+    county = people("county_mz")
+    county.goto("/operations/")
+    row = county.locator(f'.kind-overdue tr[data-case="{case_no}"]')
+    assert "城关镇 民政 李经办" in row.inner_text()
+    row.get_by_placeholder("催办说明（可不填）").fill("请今天办结")
+    row.get_by_role("button", name="催办").click()
+    assert "已催办" in county.locator(".flash.success").inner_text()
+    row = county.locator(f'.kind-overdue tr[data-case="{case_no}"]')
+    row.get_by_role("button", name="延长期限").click()  # the browser asks for the date and reason first
+    assert row.get_by_label("延至日期").evaluate("e => e.validity.valueMissing")
+    until = (datetime.now(LOCAL_TZ) + timedelta(days=3)).date().isoformat()
+    row.get_by_label("延至日期").fill(until)
+    row.get_by_label("延期理由").fill("申请人住院，材料待补")
+    row.get_by_role("button", name="延长期限").click()
+    assert f"期限已延至 {until}" in county.locator(".flash.success").inner_text()
+    assert county.locator(f'.kind-overdue tr[data-case="{case_no}"]').count() == 0
+
+    town = people("town_chengguan", phone=True)
+    town.goto("/")
+    mine = town.locator(f'tr[data-task-id="{task.task_id}"]')
+    assert "已催办" in mine.inner_text() and "城关镇 民政 李经办" in mine.inner_text()
+    town.goto(f"/cases/{case_no}")
+    town.locator("#open-tasks select[name=to]").select_option(label="李桂兰")
+    town.locator("#open-tasks").get_by_role("button", name="转交").click()
+    assert "已转交给 李桂兰" in town.locator(".flash.success").inner_text()
+    assert "李桂兰" in town.locator("#open-tasks .holder").inner_text()
+    assert "延长待办期限" in town.locator(".timeline").inner_text()
+
+    colleague = people("town_chengguan_li")
+    colleague.goto("/?claimed=mine")
+    assert colleague.locator(f'tr[data-task-id="{task.task_id}"]').count() == 1

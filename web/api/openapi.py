@@ -210,6 +210,23 @@ SCHEMAS = {
         ["application", "area_code"],
     ),
     "Objecting": obj({"data": OBJ}),
+    "Reassigning": obj(
+        {
+            "to": {"type": "string", "minLength": 1, "maxLength": 64},
+            "reason": {"type": "string", "maxLength": 500},
+        },
+        ["to"],
+    ),
+    "Reminding": obj({"note": {"type": "string", "maxLength": 500}}, []),
+    "Extending": obj(
+        {
+            "until": {"type": "string", "format": "date"},
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+        },
+        ["until", "reason"],
+    ),
+    "Reassigned": obj({"task_id": STR, "claimed_by": STR, "holder_name": STR}),
+    "Extended": obj({"task_id": STR, "due_at": TIME}),
     "StatusQuery": obj(
         {
             "case_no": {"type": "string", "minLength": 1, "maxLength": 32},
@@ -313,7 +330,35 @@ def document() -> dict:
             "post": _op("认领待办", NO_CONTENT, "403 404 409", params=[TASK_ID], ok_code="204")
         },
         "/api/v1/tasks/{task_id}/unclaim": {
-            "post": _op("退回认领", NO_CONTENT, "403 404 409", params=[TASK_ID], ok_code="204")
+            "post": _op("放弃认领", NO_CONTENT, "403 404 409", params=[TASK_ID], ok_code="204")
+        },
+        "/api/v1/tasks/{task_id}/reassign": {
+            "post": _op(
+                "转交待办给同岗位、负责该区划的同事（乡镇、县级负责人，或可办理该待办者）",
+                _json(ref("Reassigned")),
+                "400 403 404 409 422",
+                params=[TASK_ID],
+                body="Reassigning",
+            )
+        },
+        "/api/v1/tasks/{task_id}/remind": {
+            "post": _op(
+                "催办（乡镇、县级负责人）",
+                NO_CONTENT,
+                "400 403 404 409 422",
+                params=[TASK_ID],
+                body="Reminding",
+                ok_code="204",
+            )
+        },
+        "/api/v1/tasks/{task_id}/extend": {
+            "post": _op(
+                "延长待办期限并写明理由（乡镇、县级负责人）",
+                _json(ref("Extended")),
+                "400 403 404 409 422",
+                params=[TASK_ID],
+                body="Extending",
+            )
         },
         "/api/v1/tasks/{task_id}/complete": {
             "post": _op(

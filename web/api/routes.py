@@ -198,6 +198,34 @@ def claim(task_id: str, action: str):
     return "", 204
 
 
+@bp.post("/v1/tasks/<task_id>/reassign")
+@token_required
+def reassign(task_id: str):
+    body = _body()
+    to = _text(body, "to", "转交给", limit=64)
+    name = engine().reassign(_username(), task_id, to, _text(body, "reason", "转交说明", False, 500) or "")
+    return jsonify({"task_id": task_id, "claimed_by": to, "holder_name": name})
+
+
+@bp.post("/v1/tasks/<task_id>/remind")
+@token_required
+def remind(task_id: str):
+    body = _body()
+    engine().remind(_username(), task_id, _text(body, "note", "催办说明", False, 500) or "")
+    return "", 204
+
+
+@bp.post("/v1/tasks/<task_id>/extend")
+@token_required
+def extend(task_id: str):
+    body = _body()
+    until = _text(body, "until", "延至日期", limit=10)
+    due = engine().extend_deadline(
+        _username(), task_id, until, _text(body, "reason", "延期理由", False, 500) or ""
+    )
+    return jsonify({"task_id": task_id, "due_at": due})
+
+
 @bp.post("/v1/tasks/<task_id>/complete")
 @token_required
 def complete(task_id: str):
