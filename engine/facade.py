@@ -11,6 +11,7 @@ from engine.services import (
     access,
     attachments,
     cases,
+    comments,
     deploy,
     handover,
     intake,
@@ -178,6 +179,16 @@ class Engine:
 
     def extend_deadline(self, by: str, task_id: str, until, reason: str) -> datetime:
         return handover.extend_deadline(self.uow(), by, task_id, until, reason)
+
+    # -- 留言 (engine/services/comments.py) ---------------------------------------------------------
+    def add_comment(
+        self, username: str, case_no: str, body: str, task_id: str | None = None
+    ) -> comments.Comment:
+        return comments.add(self.uow(), username, case_no, body, task_id)
+
+    def comments(self, case_no: str) -> list[comments.Comment]:
+        """A case's comments; call after the reader's access was checked."""
+        return comments.for_case(self.uow(readonly=True), case_no)
 
     def retry(self, case_no: str, by: str, data: dict | None = None) -> dict:
         return cases.retry(self, case_no, by, data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
 from engine.errors import NotPermitted, ValidationFailed
@@ -74,7 +74,23 @@ def show(case_no: str):
         files=attachments().for_case(case_no),
         areas=eng.area_names(),
         controls=eng.task_controls(me().username, case_no),
+        comments=eng.comments(case_no),
     )
+
+
+@bp.post("/cases/<case_no>/comments")
+@login_required
+def comment(case_no: str):
+    """留言 on the case, or on one of its open tasks (from the task page)."""
+    form = request.form
+    try:
+        engine().add_comment(me().username, case_no, form.get("body", ""), form.get("task_id") or None)
+        flash("留言已保存", "success")
+    except ValidationFailed as failed:
+        flash("；".join(e.message for e in failed.errors), "error")
+    back = form.get("back", "")
+    ok = back.startswith("/") and not back.startswith("//")
+    return redirect((back if ok else url_for("cases.show", case_no=case_no)) + "#comments")
 
 
 @bp.get("/cases/<case_no>/notices/<int:number>")

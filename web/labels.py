@@ -23,6 +23,7 @@ ACTIONS = {
     "task_unclaimed": "放弃认领",
     "task_reassigned": "转交待办",
     "task_reminded": "催办",
+    "comment_added": "留言",
     "task_deadline_extended": "延长待办期限",
     "timer_fired": "时限到达",
     "incident": "出现异常",

@@ -54,6 +54,7 @@ def _render(page, data: dict, errors: dict, key: str):
         steps=[(step, schemaform.describe(step.schema, step.data)) for step in page.steps],
         files=attachments().for_case(page.case.case_no),
         kinds=attachments().kinds,
+        comments=engine().comments(page.case.case_no),
     )
 
 

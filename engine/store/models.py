@@ -217,6 +217,20 @@ class AuditEvent(Base):
     opened_at: Mapped[datetime | None]  # task_completed: when that task became ready (its inbox row)
 
 
+class CaseComment(Base):
+    """留言: a note on a case, or on one of its tasks, by a person who works it (who, when, where)."""
+
+    __tablename__ = "case_comments"
+    __table_args__ = (Index("ix_case_comments_case", "case_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    step_name: Mapped[str | None] = mapped_column(String(200))
+    author: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
 class IdempotencyKey(Base):
     """First result of a request, returned again to any retry with the same key."""
 

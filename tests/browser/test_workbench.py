@@ -98,3 +98,26 @@ def test_a_lead_chases_extends_and_hands_over_an_overdue_task(people, server):
     colleague = people("town_chengguan_li")
     colleague.goto("/?claimed=mine")
     assert colleague.locator(f'tr[data-task-id="{task.task_id}"]').count() == 1
+
+
+def test_comments_on_a_task_reach_the_village_clerk(people, server):
+    _base, eng = server
+    case_no = start(eng, application(name="孙老汉", serial=35))
+    task = next(t for t in eng.open_tasks(case_no) if t.name == "受理审查")
+
+    town = people("town_chengguan")
+    town.goto(f"/tasks/{task.task_id}")
+    town.get_by_label("对本环节留言").fill("请村里补一份住院证明")
+    town.get_by_role("button", name="保存留言").click()
+    assert "留言已保存" in town.locator(".flash.success").inner_text()
+    assert town.url.endswith(f"/tasks/{task.task_id}#comments")
+
+    village = people("village_dong", phone=True)
+    village.goto(f"/cases/{case_no}")
+    comment = village.locator("#comments .comments li").first
+    assert "请村里补一份住院证明" in comment.inner_text()
+    assert "城关镇 民政 李经办" in comment.inner_text() and "受理审查" in comment.inner_text()
+    village.get_by_label("写留言").fill("已通知家属，周五前送到")
+    village.get_by_role("button", name="保存留言").click()
+    assert village.locator("#comments .comments li").count() == 2
+    assert "留言" in village.locator(".timeline").inner_text()

@@ -225,6 +225,24 @@ SCHEMAS = {
         },
         ["until", "reason"],
     ),
+    "Comment": obj(
+        {
+            "id": INT,
+            "author": STR,
+            "author_name": STR,
+            "body": STR,
+            "at": TIME,
+            "task_id": nullable(STR),
+            "step_name": nullable(STR),
+        }
+    ),
+    "Commenting": obj(
+        {
+            "body": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "task_id": {"type": "string", "maxLength": 36},
+        },
+        ["body"],
+    ),
     "Reassigned": obj({"task_id": STR, "claimed_by": STR, "holder_name": STR}),
     "Extended": obj({"task_id": STR, "due_at": TIME}),
     "StatusQuery": obj(
@@ -443,6 +461,19 @@ def document() -> dict:
         },
         "/api/v1/cases/{case_no}/events": {
             "get": _op("案件的全部审计记录", _json(items_of(ref("Event"))), "404", params=[CASE_NO])
+        },
+        "/api/v1/cases/{case_no}/comments": {
+            "get": _op(
+                "案件留言（可查看该案件者）", _json(items_of(ref("Comment"))), "404", params=[CASE_NO]
+            ),
+            "post": _op(
+                "留言（村、乡镇、县级经办人；task_id 为本案件的待办时记为对该环节的留言）",
+                _json(ref("Comment"), "已保存"),
+                "400 403 404 422",
+                params=[CASE_NO],
+                body="Commenting",
+                ok_code="201",
+            ),
         },
         "/api/v1/cases/{case_no}/attachments": {
             "get": _op("案件附件", _json(items_of(ref("Attachment"))), "404", params=[CASE_NO])

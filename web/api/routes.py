@@ -308,6 +308,23 @@ def events(case_no: str):
     return jsonify({"items": eng.case_view(case_no, _username()).events})
 
 
+@bp.get("/v1/cases/<case_no>/comments")
+@token_required
+def comments(case_no: str):
+    eng = engine()
+    eng.case_access(_username(), case_no, "留言（API）", remote(), audit_view=False)
+    return jsonify({"items": [asdict(c) for c in eng.comments(case_no)]})
+
+
+@bp.post("/v1/cases/<case_no>/comments")
+@token_required
+def add_comment(case_no: str):
+    body = _body()
+    task_id = _text(body, "task_id", "环节", required=False, limit=36)
+    found = engine().add_comment(_username(), case_no, _text(body, "body", "留言", limit=2000), task_id)
+    return jsonify(asdict(found)), 201
+
+
 @bp.get("/v1/cases/<case_no>/attachments")
 @token_required
 def case_attachments(case_no: str):
