@@ -13,6 +13,7 @@ from engine.services import (
     cases,
     comments,
     deploy,
+    form_drafts,
     handover,
     intake,
     people,
@@ -179,6 +180,16 @@ class Engine:
 
     def extend_deadline(self, by: str, task_id: str, until, reason: str) -> datetime:
         return handover.extend_deadline(self.uow(), by, task_id, until, reason)
+
+    # -- 草稿 of a task's form (engine/services/form_drafts.py) ---------------------------------------
+    def save_form_draft(self, username: str, task_id: str, data: dict) -> datetime:
+        return form_drafts.save(self.uow(), username, task_id, data)
+
+    def form_draft(self, username: str, task_id: str) -> form_drafts.Draft | None:
+        return form_drafts.load(self.uow(readonly=True), username, task_id)
+
+    def discard_form_draft(self, username: str, task_id: str) -> bool:
+        return form_drafts.discard(self.uow(), username, task_id)
 
     # -- 留言 (engine/services/comments.py) ---------------------------------------------------------
     def add_comment(

@@ -24,6 +24,8 @@ ACTIONS = {
     "task_reassigned": "转交待办",
     "task_reminded": "催办",
     "comment_added": "留言",
+    "form_draft_saved": "保存草稿",
+    "form_draft_discarded": "放弃草稿",
     "task_deadline_extended": "延长待办期限",
     "timer_fired": "时限到达",
     "incident": "出现异常",

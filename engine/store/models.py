@@ -231,6 +231,17 @@ class CaseComment(Base):
     at: Mapped[datetime]
 
 
+class FormDraft(Base):
+    """草稿: what a clerk typed into a task's form and saved without submitting; gone with the task."""
+
+    __tablename__ = "form_drafts"
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    data: Mapped[dict]
+    saved_at: Mapped[datetime]
+
+
 class IdempotencyKey(Base):
     """First result of a request, returned again to any retry with the same key."""
 

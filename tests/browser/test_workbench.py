@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from engine.store.models import OpenTask
 from engine.vocabulary import LOCAL_TZ
+from tests.browser.forms import open_task
 from tests.web.journeys import NAN, advance, application, id_number, start
 
 pytestmark = [pytest.mark.browser]
@@ -121,3 +122,37 @@ def test_comments_on_a_task_reach_the_village_clerk(people, server):
     village.get_by_role("button", name="保存留言").click()
     assert village.locator("#comments .comments li").count() == 2
     assert "留言" in village.locator(".timeline").inner_text()
+
+
+def test_a_half_filled_form_survives_an_upload_and_comes_back_as_a_draft(people, server, tmp_path):
+    _base, eng = server
+    case_no = start(eng, application(name="钱阿婆", serial=36))
+    town = people("town_chengguan")
+    open_task(town, "受理审查", case_no)
+    town.check('input[name="intake_decision"][value="accept"]')
+    town.check('input[name="severity"][value="critical"]')
+    town.fill('[name="review_note"]', "材料基本齐全，住院发票待补")
+    bill = tmp_path / "住院发票.pdf"
+    bill.write_bytes(b"%PDF-1.4 hospital bill")
+    town.set_input_files('input[name="file"]', str(bill))
+    town.get_by_role("button", name="上传").click()
+    town.wait_for_load_state("load")
+    assert "已上传附件“住院发票.pdf”" in town.locator(".flash.success").inner_text()
+    assert town.is_checked('input[name="severity"][value="critical"]')  # nothing typed was lost
+    assert town.input_value('[name="review_note"]') == "材料基本齐全，住院发票待补"
+
+    town.fill('[name="review_note"]', "明天补齐后再提交")
+    town.get_by_role("button", name="保存草稿").click()
+    assert "草稿已保存" in town.locator(".flash.success").inner_text()
+    open_task(town, "受理审查", case_no)  # coming back later, from the inbox
+    assert "已载入您" in town.locator(".draft-notice").inner_text()
+    assert town.input_value('[name="review_note"]') == "明天补齐后再提交"
+    assert town.is_checked('input[name="intake_decision"][value="accept"]')
+
+    town.once("dialog", lambda dialog: dialog.dismiss())  # asked first; 取消 keeps the draft
+    town.get_by_role("button", name="放弃草稿").click()
+    assert town.locator(".draft-notice").count() == 1
+    town.once("dialog", lambda dialog: dialog.accept())
+    town.get_by_role("button", name="放弃草稿").click()
+    town.wait_for_selector(".flash.success")
+    assert town.locator(".draft-notice").count() == 0 and town.input_value('[name="review_note"]') == ""

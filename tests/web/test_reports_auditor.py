@@ -97,6 +97,7 @@ def writes(w) -> dict[str, list[tuple[str, str, object]]]:
         "tasks.submit": [("html", f"/tasks/{t}", as_form(form_data("intake-review.schema.json")))],
         "cases.comment": [("html", f"/cases/{w['waiting']}/comments", {"body": "请补充材料"})],
         "api.add_comment": [("api", f"/api/v1/cases/{w['waiting']}/comments", {"body": "请补充材料"})],
+        "tasks.discard_draft": [("html", f"/tasks/{t}/draft/discard", {})],
         "handover.reassign": [("html", f"/tasks/{t}/reassign", {"to": "town_chengguan"})],
         "handover.remind": [("html", f"/tasks/{t}/remind", {"note": "请办理"})],
         "handover.extend": [("html", f"/tasks/{t}/extend", {"until": "2999-01-01", "reason": "材料待补"})],
