@@ -268,7 +268,10 @@ def migrate_plan():
 def migrate():
     old, new = int(request.form["from"]), int(request.form["to"])
     chosen = request.form.getlist("case_no")
-    job_id = studio().start_migration(me().username, old, new, request.form.get("reason", ""), chosen or None)
+    if not chosen:  # never "all" by default: only the cases the user ticked move
+        flash("请勾选要迁移的案件", "error")
+        return redirect(url_for("studio.migrate_plan", **{"from": old, "to": new}))
+    job_id = studio().start_migration(me().username, old, new, request.form.get("reason", ""), chosen)
     if not jobs.inline():  # the worker moves the cases; the job page shows how far it is
         return redirect(url_for("jobs.show", job_id=job_id))
     result = engine().run_job_now(job_id).result

@@ -8,6 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from engine.errors import ValidationFailed
+from engine.prefill import prefill
+from engine.vocabulary import LOCAL_TZ
 from web import schemaform
 from web.context import attachments, engine, me, remote
 from web.labels import local_time
@@ -21,7 +23,10 @@ def show(task_id: str):
     eng = engine()
     page = eng.task_page(me().username, task_id, remote())
     draft = eng.form_draft(me().username, task_id)
-    return _render(page, draft.data if draft else {}, {}, uuid.uuid4().hex, draft)
+    if draft is not None:
+        return _render(page, draft.data, {}, uuid.uuid4().hex, draft)
+    today = eng.now().astimezone(LOCAL_TZ).date()
+    return _render(page, prefill(page.schema, page.case.data, me().display_name, today), {}, uuid.uuid4().hex)
 
 
 @bp.post("/tasks/<task_id>")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from engine.store.models import OpenTask
+from engine.store.models import Case, OpenTask
 from engine.vocabulary import LOCAL_TZ
 from tests.browser.forms import open_task
 from tests.web.journeys import NAN, advance, application, id_number, start
@@ -156,3 +156,39 @@ def test_a_half_filled_form_survives_an_upload_and_comes_back_as_a_draft(people,
     town.get_by_role("button", name="放弃草稿").click()
     town.wait_for_selector(".flash.success")
     assert town.locator(".draft-notice").count() == 0 and town.input_value('[name="review_note"]') == ""
+
+
+def test_supplement_form_starts_with_what_the_system_knows(people, server):
+    _base, eng = server
+    case_no = start(eng, application(name="周大娘", serial=37))
+    advance(eng, case_no, "补办手续")
+    town = people("town_chengguan")
+    open_task(town, "补办手续", case_no)
+    assert town.input_value('[name="recipient_name"]') == "周大娘"
+    assert town.input_value('[name="recipient_id_number"]') == id_number(37)
+    assert town.input_value('[name="paid_amount"]') == "800"
+    assert town.input_value('[name="aid_reason"]') == "昨夜房屋失火，住房严重损毁不能居住"
+    assert town.input_value('[name="handlers.0.name"]') == "城关镇 民政 李经办"
+    assert town.input_value('[name="completed_on"]') == datetime.now(LOCAL_TZ).date().isoformat()
+
+
+def test_cancelling_a_case_asks_first(people, server):
+    _base, eng = server
+    case_no = start(eng, application(name="吴小妹", serial=38))
+    with eng.db.write() as session:  # its step failed: 运行监控 offers 撤销案件
+        session.execute(
+            update(Case)
+            .where(Case.case_no == case_no)
+            .values(status="needs_attention", attention={"error": "x"})
+        )
+    county = people("county_mz")
+    county.goto("/operations/")
+    row = county.locator(f'tr[data-case="{case_no}"]').first
+    row.get_by_placeholder("撤销原因").fill("申请人撤回申请")
+    county.once("dialog", lambda dialog: dialog.dismiss())
+    row.get_by_role("button", name="撤销案件").click()
+    assert eng.case_view(case_no).status == "needs_attention"  # 取消: nothing happened
+    county.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="撤销案件").click()
+    county.wait_for_selector(".flash.success")
+    assert eng.case_view(case_no).status == "cancelled"

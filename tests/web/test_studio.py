@@ -129,7 +129,7 @@ def test_parameters_are_validated_versioned_and_shown_per_case(visitor, eng):
     )
     assert "第 1 版" in used and "受理审查" in used
     case_page = visible_text(visitor("town_chengguan").get(f"/cases/{case_no}").get_data(as_text=True))
-    assert "受理审查 town_chengguan 参数第 1 版" in case_page
+    assert "受理审查 城关镇 民政 李经办 按县级参数第 1 版" in case_page
     assert visitor("town_qingshan").get(f"/studio/cases/{case_no}/parameters").status_code == 404
 
 
@@ -167,6 +167,11 @@ def test_a_draft_is_tested_deployed_and_running_cases_migrated(tmp_path, templat
         old, new = eng.versions()[1]["id"], eng.versions()[0]["id"]
         plan = visible_text(owner.get(f"/studio/migrate?from={old}&to={new}").get_data(as_text=True))
         assert "可迁移 1 件" in plan and waiting in plan
+        assert 'name="case_no" value="' + waiting + '" checked' not in owner.get(
+            f"/studio/migrate?from={old}&to={new}"
+        ).get_data(as_text=True)  # nothing is ticked for the owner
+        none_ticked = owner.post("/studio/migrate", {"from": old, "to": new, "reason": "新名称"})
+        assert none_ticked.status_code == 302 and eng.case_view(waiting).spec_version_id == old
         moved = owner.post(
             "/studio/migrate", {"from": old, "to": new, "case_no": waiting, "reason": "新名称"}
         )

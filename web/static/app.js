@@ -116,6 +116,11 @@
     form.addEventListener("submit", function (event) {
       var button = event.submitter;
       var question = (button && button.dataset.confirm) || form.dataset.confirm;
+      // A refusal (不予受理、不予救助) is final: asked only when it is the decision being submitted.
+      var refusing = form.dataset.confirmRefusal && !(button && button.hasAttribute("formnovalidate")) &&
+        !(button && button.name === "_action") &&
+        form.querySelector('input[value="refuse"]:checked, option[value="refuse"]:checked');
+      if (!question && refusing) question = form.dataset.confirmRefusal;
       if (question && !window.confirm(question)) event.preventDefault();
     });
   });
