@@ -138,7 +138,8 @@ def _explain(error: ValidationError, root_schema: dict) -> list[FieldError]:
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         sub = (error.schema.get("properties") or {}).get(missing) if isinstance(error.schema, dict) else None
-        sub = sub or _subschema(root_schema, path + [missing])
+        if not _title(sub, ""):  # an if/then branch restates the field without its title: use the form's
+            sub = _subschema(root_schema, path + [missing])
         return [FieldError(".".join(path + [missing]), f"{_title(sub, missing)}：必填")]
     if kind == "additionalProperties" or kind == "unevaluatedProperties":
         return [

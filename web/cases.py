@@ -75,6 +75,7 @@ def show(case_no: str):
         areas=eng.area_names(),
         controls=eng.task_controls(me().username, case_no),
         comments=eng.comments(case_no),
+        show_views=request.args.get("views") == "1",
     )
 
 

@@ -15,6 +15,7 @@ from engine.vocabulary import (
     ROLE_LABELS,
     STATUSES,
 )
+from web.plain_words import without_clause_references
 
 ACTIONS = {
     "case_started": "提交申请",
@@ -90,6 +91,7 @@ def notice_value(key: str, value) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = lambda v: local_time(v, with_time=False)
+    app.jinja_env.filters["plain"] = without_clause_references
     app.jinja_env.globals.update(
         CATEGORIES=CATEGORIES,
         STATUSES=STATUSES,

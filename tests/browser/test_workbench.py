@@ -192,3 +192,22 @@ def test_cancelling_a_case_asks_first(people, server):
     row.get_by_role("button", name="撤销案件").click()
     county.wait_for_selector(".flash.success")
     assert eng.case_view(case_no).status == "cancelled"
+
+
+def test_case_page_folds_views_names_people_and_zooms(people, server):
+    _base, eng = server
+    case_no = start(eng, application(name="郑老伯", serial=39))
+    county = people("county_mz", phone=True)
+    for _ in range(3):  # each opening of the page is an audited view
+        county.goto(f"/cases/{case_no}")
+    timeline = county.locator("#timeline")
+    assert "查看个人信息" not in timeline.inner_text() and "提交申请" in timeline.inner_text()
+    assert "城关镇 民政 李经办" in timeline.inner_text()  # who started it, by name
+    county.get_by_role("link", name="显示").click()
+    assert county.locator("#timeline .action-personal_data_viewed").count() >= 3
+    county.wait_for_selector("#diagram svg")
+    county.wait_for_function("document.getElementById('diagram').dataset.shown")
+    county.get_by_role("button", name="放大").click()
+    zoomed = float(county.locator("#diagram").get_attribute("data-zoom"))
+    county.get_by_role("button", name="缩小").click()
+    assert float(county.locator("#diagram").get_attribute("data-zoom")) < zoomed

@@ -1,0 +1,69 @@
+"""Words on clerks' and residents' pages: fields named by their titles in errors, no policy file
+references (`002 §三`, `defaults.md`) in help texts, people by their names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine import forms
+from engine.errors import ValidationFailed
+from tests.web.conftest import visible_text
+from tests.web.journeys import advance, application, start, task_named
+from web.plain_words import without_clause_references
+
+FORMS = sorted((Path(__file__).resolve().parents[2] / "forms").glob("*.schema.json"))
+DECISIONS = [{}, {"intake_decision": "accept"}, {"intake_decision": "refuse"}]
+
+
+@pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name)
+def test_every_error_names_its_field_by_title(path):
+    schema = json.loads(path.read_text())
+    for data in DECISIONS:
+        try:
+            forms.validate(schema, data)
+        except ValidationFailed as failed:
+            for error in failed.errors:
+                field = error.message.split("：")[0]
+                assert not field.isascii(), f"{path.name}: {error.message}"
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        (
+            "不予受理须书面告知理由（国发〔2014〕47号；002 §三）。",
+            "不予受理须书面告知理由（国发〔2014〕47号）。",
+        ),
+        ("用于确定救助档次（002 §四）", "用于确定救助档次"),
+        ("一事一议（000 §二(二)；004 §二(四)）", "一事一议"),
+        ("主动发现：000 §二(三)，001，004 §二(四)", "主动发现"),
+        (
+            "调查记录由申请人签字（defaults.md，民发〔2021〕57号地方实施规定）。",
+            "调查记录由申请人签字（民发〔2021〕57号地方实施规定）。",
+        ),
+        ("（单位：元，整数）不超过 500 元", "（单位：元，整数）不超过 500 元"),
+    ],
+)
+def test_help_texts_lose_their_clause_references(text, plain):
+    assert without_clause_references(text) == plain
+
+
+def test_task_and_application_pages_name_no_policy_file(eng, visitor):
+    case_no = start(eng)
+    advance(eng, case_no, "补办手续")
+    clerk = visitor("town_chengguan")
+    for url in (f"/tasks/{task_named(eng, case_no, '补办手续').task_id}", "/cases/new"):
+        page = visible_text(clerk.get(url).get_data(as_text=True))
+        assert "§" not in page and "defaults.md" not in page and "engine/" not in page, url
+    public = visible_text(visitor().get("/gongzhong/shenqing").get_data(as_text=True))
+    assert "§" not in public and "defaults.md" not in public
+
+
+def test_the_case_says_the_application_s_way_of_applying(eng, visitor):
+    own = application(serial=61)
+    by_village = eng.start_application("village_dong", own, "639001001001")
+    page = visible_text(visitor("village_dong").get(f"/cases/{by_village.case_no}").get_data(as_text=True))
+    assert "申请渠道 本人申请" in page
