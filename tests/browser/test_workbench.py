@@ -211,3 +211,17 @@ def test_case_page_folds_views_names_people_and_zooms(people, server):
     zoomed = float(county.locator("#diagram").get_attribute("data-zoom"))
     county.get_by_role("button", name="缩小").click()
     assert float(county.locator("#diagram").get_attribute("data-zoom")) < zoomed
+
+
+def test_a_tour_logs_no_console_error(people, server):
+    """A newcomer's first pages: no 404 for favicon.ico or anything else in the console."""
+    resident = people(None)
+    errors = []
+    resident.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    for url in ("/gongzhong/", "/gongzhong/shenqing", "/login"):
+        resident.goto(url)
+    clerk = people("town_chengguan")
+    clerk.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    for url in ("/", "/cases"):
+        clerk.goto(url)
+    assert errors == []

@@ -67,3 +67,8 @@ def test_the_case_says_the_application_s_way_of_applying(eng, visitor):
     by_village = eng.start_application("village_dong", own, "639001001001")
     page = visible_text(visitor("village_dong").get(f"/cases/{by_village.case_no}").get_data(as_text=True))
     assert "申请渠道 本人申请" in page
+
+
+def test_the_favicon_is_served(app):
+    response = app.test_client().get("/favicon.ico")
+    assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
