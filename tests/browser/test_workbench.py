@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from engine.store.models import Case, OpenTask
 from engine.vocabulary import LOCAL_TZ
-from tests.browser.forms import open_task
+from tests.browser.forms import fill_form, open_task, submit
 from tests.web.journeys import NAN, advance, application, id_number, start
 
 pytestmark = [pytest.mark.browser]
@@ -225,3 +225,23 @@ def test_a_tour_logs_no_console_error(people, server):
     for url in ("/", "/cases"):
         clerk.goto(url)
     assert errors == []
+
+
+def test_a_resident_applies_online_and_follows_the_case_with_dates_and_next_step(people, server):
+    _base, _eng = server
+    resident = people(None, phone=True)
+    resident.goto("/gongzhong/")
+    assert "需要准备的材料" in resident.locator("main").inner_text()
+    resident.get_by_role("link", name="网上申请临时救助").click()
+    resident.select_option('select[name="area_code"]', "639001001001")
+    data = application(name="冯桂芝", serial=40)
+    fill_form(resident, data)
+    submit(resident)
+    case_no = resident.locator(".case-no").inner_text()
+    resident.get_by_role("link", name="查询进度").click()
+    assert resident.input_value('input[name="case_no"]') == case_no
+    resident.fill('input[name="id_number"]', id_number(40))
+    resident.get_by_role("button", name="查询").click()
+    assert "提交申请" in resident.locator("ol.progress").inner_text()
+    assert "乡镇(街道)：受理审查" in resident.locator(".next-steps").inner_text()
+    assert "§" not in resident.locator("main").inner_text()

@@ -11,7 +11,7 @@ import pytest
 from engine import forms
 from engine.errors import ValidationFailed
 from tests.web.conftest import visible_text
-from tests.web.journeys import advance, application, start, task_named
+from tests.web.journeys import advance, application, id_number, start, task_named
 from web.plain_words import without_clause_references
 
 FORMS = sorted((Path(__file__).resolve().parents[2] / "forms").glob("*.schema.json"))
@@ -72,3 +72,24 @@ def test_the_case_says_the_application_s_way_of_applying(eng, visitor):
 def test_the_favicon_is_served(app):
     response = app.test_client().get("/favicon.ico")
     assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_the_resident_learns_who_may_apply_what_to_bring_and_whom_to_ask(app, eng):
+    from tests.web.conftest import Visitor
+
+    home = visible_text(Visitor(app).get("/gongzhong/").get_data(as_text=True))
+    assert "谁可以申请" in home and "需要准备的材料" in home and "居民身份证" in home and "12345" in home
+    case_no = start(eng, application(serial=62))
+    advance(eng, case_no, "先行救助决定")
+    resident = Visitor(app)
+    link = visible_text(resident.get(f"/gongzhong/chaxun?case_no={case_no}").get_data(as_text=True))
+    assert (
+        resident.get(f"/gongzhong/chaxun?case_no={case_no}")
+        .get_data(as_text=True)
+        .count(f'value="{case_no}"')
+        == 1
+    )
+    found = resident.post("/gongzhong/chaxun", {"case_no": case_no, "id_number": id_number(62)})
+    page = visible_text(found.get_data(as_text=True))
+    assert "受理审查 已完成" in page and "下一步" in page and "乡镇(街道)：先行救助决定（应于" in page
+    assert "查询申请进度" in link

@@ -196,6 +196,11 @@ SCHEMAS = {
             "outcome_title": nullable(STR),
             "started_at": TIME,
             "closed_at": nullable(TIME),
+            "done": {"type": "array", "items": obj({"step": STR, "at": TIME})},
+            "next_steps": {
+                "type": "array",
+                "items": obj({"step": STR, "who": STR, "due_at": nullable(TIME)}),
+            },
         }
     ),
     "Completing": obj(
