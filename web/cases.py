@@ -13,6 +13,7 @@ from engine.views.case_search import CaseQuery, query_from
 from web.applying import application_page
 from web.context import attachments, engine, me, remote
 from web.inbox import page_number
+from web.notices import document_number, issuing_authority
 
 bp = Blueprint("cases", __name__)
 
@@ -102,8 +103,18 @@ def notice(case_no: str, number: int):
     view = eng.case_view(case_no, me().username)
     if not 1 <= number <= len(view.notices):
         abort(404)
+    notice = view.notices[number - 1]
+    issuer = eng.account(notice["issued_by"])
+    level = notice["fields"].get("level") or (issuer.role if issuer else "township")
+    areas = eng.area_names()
     return render_template(
-        "notice.html", case=view, notice=view.notices[number - 1], number=number, areas=eng.area_names()
+        "notice.html",
+        case=view,
+        notice=notice,
+        number=number,
+        areas=areas,
+        authority=issuing_authority(level, view.area_code, areas),
+        document_no=document_number(notice, view.case_no, number),
     )
 
 

@@ -245,3 +245,15 @@ def test_a_resident_applies_online_and_follows_the_case_with_dates_and_next_step
     assert "提交申请" in resident.locator("ol.progress").inner_text()
     assert "乡镇(街道)：受理审查" in resident.locator(".next-steps").inner_text()
     assert "§" not in resident.locator("main").inner_text()
+
+
+def test_the_approval_notice_is_issued_by_the_county_that_approved_it(people, server):
+    _base, eng = server
+    case_no = start(eng, application(reason="medical_expense", amount=3000, name="褚大伯", serial=42))
+    advance(eng, case_no, "发放", {"township-review.schema.json": {"proposed_amount": 3000}})
+    town = people("town_chengguan")
+    town.goto(f"/cases/{case_no}")
+    town.get_by_role("link", name="临时救助审批决定书").click()
+    doc = town.locator("article.notice-doc")
+    assert doc.locator(".issuer").inner_text() == "示范县民政局"
+    assert doc.locator(".seal-area").is_visible() and "临救字〔" in doc.locator(".doc-no").inner_text()

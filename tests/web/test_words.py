@@ -93,3 +93,28 @@ def test_the_resident_learns_who_may_apply_what_to_bring_and_whom_to_ask(app, en
     page = visible_text(found.get_data(as_text=True))
     assert "受理审查 已完成" in page and "下一步" in page and "乡镇(街道)：先行救助决定（应于" in page
     assert "查询申请进度" in link
+
+
+def test_a_notice_speaks_for_the_level_that_decided(eng, visitor):
+    case_no = start(eng, application(reason="medical_expense", amount=3000, serial=63))
+    advance(eng, case_no, "发放", {"township-review.schema.json": {"proposed_amount": 3000}})
+    approval = visible_text(
+        visitor("town_chengguan").get(f"/cases/{case_no}/notices/1").get_data(as_text=True)
+    )
+    assert "临时救助审批决定书" in approval and "示范县民政局" in approval
+    assert "城关镇人民政府" not in approval  # the county approved, not the township
+    assert (
+        "临救字〔" in approval and f"〕{case_no.rsplit('-', 1)[1]}-1号" in approval and "（盖章）" in approval
+    )
+
+
+def test_a_township_refusal_is_signed_by_the_township(eng, visitor):
+    case_no = start(eng, application(serial=64))
+    refusal = {
+        "intake_decision": "refuse",
+        "refusal_code": "not_eligible",
+        "refusal_reason": "不符合临时救助条件",
+    }
+    eng.complete("town_chengguan", task_named(eng, case_no, "受理审查").task_id, refusal)
+    notice = visible_text(visitor("town_chengguan").get(f"/cases/{case_no}/notices/1").get_data(as_text=True))
+    assert "不予救助告知书" in notice and "城关镇人民政府" in notice
