@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_login import login_required
 
 from engine import forms as form_checks
-from engine.errors import FieldError, ValidationFailed
+from engine.errors import Conflict, FieldError, ValidationFailed
 from engine.parameters import catalogue
 from engine.vocabulary import LOCAL_TZ
 from engine.workflow.diff import KIND_TITLES
@@ -212,12 +212,16 @@ def run(run_id: int):
 @bp.post("/drafts/<int:draft_id>/deploy")
 @login_required
 def deploy(draft_id: int):
-    deployment = studio().deploy_draft(
-        me().username,
-        draft_id,
-        note=request.form.get("note") or None,
-        accept_failures=request.form.get("accept_failures") == "yes",
-    )
+    try:
+        deployment = studio().deploy_draft(
+            me().username,
+            draft_id,
+            note=request.form.get("note") or None,
+            accept_failures=request.form.get("accept_failures") == "yes",
+        )
+    except Conflict as refused:  # no run yet, a failed run: say why, and back to where to act
+        flash(f"未部署：{refused.message}", "error")
+        return redirect(url_for("studio.draft", draft_id=draft_id) + "#deploy")
     flash(
         f"已部署为版本 {deployment.version_id}（{deployment.content_hash[:12]}），新案件将使用此版本"
         if deployment.created

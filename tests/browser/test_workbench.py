@@ -257,3 +257,16 @@ def test_the_approval_notice_is_issued_by_the_county_that_approved_it(people, se
     doc = town.locator("article.notice-doc")
     assert doc.locator(".issuer").inner_text() == "示范县民政局"
     assert doc.locator(".seal-area").is_visible() and "临救字〔" in doc.locator(".doc-no").inner_text()
+
+
+def test_a_refused_deploy_says_why_and_where_to_go_on(people, server):
+    _base, eng = server
+    draft = eng.studio().new_draft("process_owner", "未测试的草稿")
+    owner = people("process_owner")
+    owner.goto(f"/studio/drafts/{draft}")
+    owner.once("dialog", lambda dialog: dialog.accept())
+    owner.get_by_role("button", name="部署为新版本").click()
+    owner.wait_for_selector(".flash.error")
+    assert "未部署：请先对当前草稿运行政策场景测试" in owner.locator(".flash.error").inner_text()
+    assert owner.url.endswith(f"/studio/drafts/{draft}#deploy")
+    assert owner.get_by_role("button", name="运行政策场景测试").is_visible()
