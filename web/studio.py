@@ -14,7 +14,7 @@ from flask_login import login_required
 from engine import forms as form_checks
 from engine.errors import Conflict, FieldError, ValidationFailed
 from engine.parameters import catalogue
-from engine.vocabulary import LOCAL_TZ
+from engine.vocabulary import CATEGORIES, LOCAL_TZ
 from engine.workflow.diff import KIND_TITLES
 from web import jobs, schemaform
 from web.context import engine, me
@@ -129,7 +129,32 @@ def edit_file(draft_id: int, path: str):
         forms=forms,
         problems=view.problems_of(path),
         may_edit=studio().may_edit(me().username) and view.status == "open",
+        value_labels=_value_labels(view.files) if kind == "dmn" else [],
     )
+
+
+def _value_labels(files: dict[str, str]) -> list[tuple[str, str]]:
+    """What the codes in decision table cells stand for: each choice of the forms (const -> title)
+    and the categories, so a rule reads 重大生活困难 rather than 'major'."""
+    found = dict(CATEGORIES)
+    for path, text in files.items():
+        if path.startswith("forms/") and path.endswith(".json"):
+            try:
+                _collect_choices(json.loads(text), found)
+            except ValueError:
+                continue
+    return [*found.items(), ("True", "是"), ("False", "否")]
+
+
+def _collect_choices(node, found: dict) -> None:
+    if isinstance(node, dict):
+        if isinstance(node.get("const"), str) and isinstance(node.get("title"), str):
+            found.setdefault(node["const"], node["title"])
+        for value in node.values():
+            _collect_choices(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _collect_choices(value, found)
 
 
 @bp.post("/drafts/<int:draft_id>/files/<path:path>")

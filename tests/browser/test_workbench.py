@@ -270,3 +270,27 @@ def test_a_refused_deploy_says_why_and_where_to_go_on(people, server):
     assert "未部署：请先对当前草稿运行政策场景测试" in owner.locator(".flash.error").inner_text()
     assert owner.url.endswith(f"/studio/drafts/{draft}#deploy")
     assert owner.get_by_role("button", name="运行政策场景测试").is_visible()
+
+
+def test_studio_speaks_chinese_labels_codes_and_warns_before_losing_edits(people, server):
+    _base, eng = server
+    draft = eng.studio().new_draft("process_owner", "决策表标签")
+    owner = people("process_owner")
+    owner.goto("/studio/parameters")
+    switch = owner.locator("#p-deep_poverty_area")
+    assert switch.get_by_label("是").count() == 1 and switch.get_by_label("否").count() == 1
+    assert owner.locator('td.current[data-name="deep_poverty_area"]').inner_text() == "否"
+
+    owner.goto(f"/studio/drafts/{draft}/files/bpmn/aid_amount.dmn")
+    owner.wait_for_selector('#editor[data-ready="yes"]')
+    assert "命中策略" in owner.locator("#canvas").inner_text()
+    assert owner.locator('#canvas td[data-label="重大生活困难"]').count() > 0
+
+    owner.goto(f"/studio/drafts/{draft}/files/forms/payment.schema.json")
+    owner.locator("#source").press("End")
+    owner.locator("#source").type(" ")
+    asked = []
+    owner.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    owner.evaluate("window.location.href = '/studio/'")
+    owner.wait_for_timeout(500)
+    assert asked == ["beforeunload"] and "/files/" in owner.url
