@@ -25,6 +25,9 @@ def show(task_id: str):
     draft = eng.form_draft(me().username, task_id)
     if draft is not None:
         return _render(page, draft.data, {}, uuid.uuid4().hex, draft)
+    earlier = [step for step in page.steps if step.name == page.task.name]
+    if earlier:  # the case came back to this step (an objection, say): start from last time's answers
+        return _render(page, dict(earlier[-1].data), {}, uuid.uuid4().hex, again=earlier[-1])
     today = eng.now().astimezone(LOCAL_TZ).date()
     return _render(page, prefill(page.schema, page.case.data, me().display_name, today), {}, uuid.uuid4().hex)
 
@@ -56,11 +59,12 @@ def submit(task_id: str):
     return redirect(url_for("inbox.index"))
 
 
-def _render(page, data: dict, errors: dict, key: str, draft=None):
+def _render(page, data: dict, errors: dict, key: str, draft=None, again=None):
     return render_template(
         "task.html",
         page=page,
         draft=draft,
+        again=again,
         view=schemaform.view(page.schema, data, errors, page.ui_schema),
         key=key,
         application=schemaform.describe(page.application_schema, page.application),

@@ -11,7 +11,7 @@ import pytest
 from engine import forms
 from engine.errors import ValidationFailed
 from tests.web.conftest import visible_text
-from tests.web.journeys import advance, application, id_number, start, task_named
+from tests.web.journeys import advance, application, form_data, id_number, start, task_named
 from web.plain_words import without_clause_references
 
 FORMS = sorted((Path(__file__).resolve().parents[2] / "forms").glob("*.schema.json"))
@@ -118,3 +118,20 @@ def test_a_township_refusal_is_signed_by_the_township(eng, visitor):
     eng.complete("town_chengguan", task_named(eng, case_no, "受理审查").task_id, refusal)
     notice = visible_text(visitor("town_chengguan").get(f"/cases/{case_no}/notices/1").get_data(as_text=True))
     assert "不予救助告知书" in notice and "城关镇人民政府" in notice
+
+
+def test_the_home_visit_form_says_the_county_s_number_and_refuses_fewer(eng, visitor):
+    case_no = start(eng, application(reason="medical_expense", serial=65))
+    advance(eng, case_no, "入户调查")
+    task = task_named(eng, case_no, "入户调查")
+    village = visitor("village_dong")
+    page = visible_text(village.get(f"/tasks/{task.task_id}").get_data(as_text=True))
+    assert "本县规定：不少于 2 人" in page
+    eng.set_parameters("639001", {"home_visit_min_staff": 3}, by="process_owner")
+    page = visible_text(village.get(f"/tasks/{task.task_id}").get_data(as_text=True))
+    assert "本县规定：不少于 3 人" in page
+    two = form_data("home-visit.schema.json")
+    with pytest.raises(ValidationFailed) as refused:
+        eng.complete("village_dong", task.task_id, two)
+    assert [e.message for e in refused.value.errors] == ["调查人员：至少填写 3 项"]
+    assert task_named(eng, case_no, "入户调查").task_id == task.task_id  # still open, nothing lost
