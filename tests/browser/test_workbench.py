@@ -307,3 +307,13 @@ def test_a_step_the_case_comes_back_to_explains_itself_and_keeps_last_answers(pe
     assert "已于" in village.locator(".again-notice").inner_text()
     assert "本县规定：不少于 2 人" in village.locator("form.schema-form").inner_text()
     assert village.input_value('[name="findings"]') == form_data("home-visit.schema.json")["findings"]
+
+
+def test_the_dashboard_shows_an_emergency_step_in_hours(people, server):
+    _base, eng = server
+    case_no = start(eng, application(name="卫阿姨", serial=44))
+    advance(eng, case_no, "发放")
+    county = people("county_mz")
+    county.goto("/reports/dashboard")
+    row = county.locator("table.steps tr").filter(has_text="先行救助决定")
+    assert "小时" in row.inner_text()

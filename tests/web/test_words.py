@@ -135,3 +135,11 @@ def test_the_home_visit_form_says_the_county_s_number_and_refuses_fewer(eng, vis
         eng.complete("village_dong", task.task_id, two)
     assert [e.message for e in refused.value.errors] == ["调查人员：至少填写 3 项"]
     assert task_named(eng, case_no, "入户调查").task_id == task.task_id  # still open, nothing lost
+
+
+def test_the_dashboard_measures_quick_steps_in_hours(eng, visitor):
+    case_no = start(eng, application(serial=66))
+    advance(eng, case_no, "发放")  # 受理审查 and 先行救助决定 done within the hour
+    page = visible_text(visitor("county_mz").get("/reports/dashboard").get_data(as_text=True))
+    steps = page[page.index("各环节用时") :]
+    assert "受理审查" in steps and "小时" in steps and " 0.0 天" not in steps
