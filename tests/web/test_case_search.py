@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.vocabulary import LOCAL_TZ
 from tests.web.conftest import visible_text
 from tests.web.journeys import NAN, advance, application, id_number, start
 
@@ -62,7 +63,7 @@ def test_by_status_step_category_and_period(api, cases, eng):
     assert found(api, "step=受理审查", user="county_mz") == [cases["elsewhere"], cases["waiting"]]
     assert found(api, "step=补办手续", user="county_mz") == [cases["fire"]]
     assert found(api, "status=running&category=emergency", user="county_mz") == [cases["fire"]]
-    today = eng.now().date().isoformat()
+    today = eng.now().astimezone(LOCAL_TZ).date().isoformat()  # the period is in China time
     assert len(found(api, f"from={today}&to={today}", user="county_mz")) == 3
     assert found(api, "from=2020-01-01&to=2020-12-31", user="county_mz") == []
 
