@@ -13,6 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine import forms as form_checks
+from engine import parameters
 from engine.areas import county_of
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_act_on, may_work_in
@@ -233,6 +235,17 @@ def _complete_in(eng: Engine, session: Session, username: str, task_id: str, dat
     return run_open_task(eng, session, row, data, actor=username)
 
 
+def validate_form(session: Session, loaded, form: str, county_code: str, data: dict, now: datetime) -> None:
+    """Validate a task's data against its form, with the county's numbers where the form is bound
+    to them (engine.forms.bind_parameters); most forms are not, and cost no parameter read."""
+    schema = loaded.form(form)
+    if not form_checks.parameter_names(schema):
+        loaded.validate(form, data)
+        return
+    values = parameters.in_force(session, county_code, now).values
+    form_checks.validate(form_checks.bind_parameters(schema, values), data)
+
+
 def run_open_task(eng: Engine, session: Session, row, data: dict, actor: str) -> dict:
     """Complete an open task whose permission the caller has settled (a clerk's own task, or the
     system on behalf of a resident), inside the caller's unit of work."""
@@ -240,7 +253,7 @@ def run_open_task(eng: Engine, session: Session, row, data: dict, actor: str) ->
     case, serialized, reached = load_case_with_state(session, row.case_id)
     loaded = eng.specs.for_version(session, case.spec_version_id)
     if row.form:
-        loaded.validate(row.form, data)
+        validate_form(session, loaded, row.form, case.county_code, data, eng.now())
     now = eng.now()
     ctx = CaseContext(session, case, eng.now)
     workflow = loaded.load_workflow(serialized, script_engine(ctx))

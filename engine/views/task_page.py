@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from engine import forms as form_checks
+from engine import parameters
 from engine.services import access
 from engine.store.models import Case, OpenTask
 from engine.views.case_view import CaseView, case_view
@@ -49,6 +51,10 @@ def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None 
         open_row = session.get(OpenTask, task_id)
         ui_form = open_row.ui_form if open_row is not None else None
         schema = loaded.form(task.form) if task.form else {"type": "object", "properties": {}}
+        if form_checks.parameter_names(schema):  # say the county's numbers in the form
+            in_force = parameters.in_force(session, case.county_code, eng.now())
+            units = {k: v.get("unit", "") for k, v in parameters.catalogue().items()}
+            schema = form_checks.bind_parameters(schema, in_force.values, units)
         ui_schema = loaded.form(ui_form) if ui_form else None
         form_of = {info.element_id: info.form for info in loaded.user_tasks.values()}
         steps = [
