@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine import forms as form_checks
-from engine import parameters
 from engine.services import access
 from engine.store.models import Case, OpenTask
 from engine.views.case_view import CaseView, case_view
@@ -51,10 +49,6 @@ def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None 
         open_row = session.get(OpenTask, task_id)
         ui_form = open_row.ui_form if open_row is not None else None
         schema = loaded.form(task.form) if task.form else {"type": "object", "properties": {}}
-        if form_checks.parameter_names(schema):  # say the county's numbers in the form
-            in_force = parameters.in_force(session, case.county_code, eng.now())
-            units = {k: v.get("unit", "") for k, v in parameters.catalogue().items()}
-            schema = form_checks.bind_parameters(schema, in_force.values, units)
         ui_schema = loaded.form(ui_form) if ui_form else None
         form_of = {info.element_id: info.form for info in loaded.user_tasks.values()}
         steps = [
@@ -71,7 +65,18 @@ def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None 
         started = next((e for e in case.events if e["action"] == "case_started"), None)
         application = ((started or {}).get("data") or {}).get("application") or {}
         application_schema = loaded.form(loaded.start_form) if loaded.start_form else None
+        schema = _with_county_numbers(session, schema, case.county_code, eng.now())
     return TaskPage(task, schema, ui_schema, case, application, application_schema, steps)
+
+
+def _with_county_numbers(session, schema: dict, county_code: str, now: datetime) -> dict:
+    """The form saying the county's numbers where it is bound to them (本县规定：不少于 2 人)."""
+    from engine import forms, parameters
+
+    if not forms.parameter_names(schema):
+        return schema
+    units = {k: v.get("unit", "") for k, v in parameters.catalogue().items()}
+    return forms.bind_parameters(schema, parameters.in_force(session, county_code, now).values, units)
 
 
 def task_form(
