@@ -150,10 +150,10 @@ def _login_rejected(page, _cases) -> None:
     page.wait_for_selector("p.error")
 
 
-def _goto(path: str, then=None):
+def _goto(path: str, then=None, status: int = 200):
     def steps(page, cases) -> None:
         response = page.goto(path.format(**cases))
-        assert response.status == 200, f"{page.url}: {response.status}"
+        assert response.status == status, f"{page.url}: {response.status}"
         if then:
             then(page)
 
@@ -184,6 +184,8 @@ PAGES = {
     "task-rejected": ("town_chengguan", _goto("/tasks/{task}", _rejected)),
     "case": ("town_chengguan", _case),
     "notice": ("town_chengguan", _goto("/cases/{paid}/notices/1")),
+    "case-search": ("town_chengguan", _goto("/cases?q=秀")),
+    "case-search-rejected": ("town_chengguan", _goto("/cases?from=2026-13-01", status=422)),
     "account": ("town_chengguan", _goto("/account")),
     "village-inbox": ("village_dong", _goto("/")),
     "dashboard": ("county_mz", _goto("/reports/dashboard", _dashboard_drawn)),
