@@ -79,6 +79,9 @@ APPLICATION = {
     "documents": [{"kind": "id_card"}, {"kind": "accident_proof", "note": "消防证明"}],
 }
 
+# A decision whose amount differs from the computed standard records why (002 §四); the scenarios
+# that check the rule delete it.
+AMOUNT_REASON = "按实际困难程度和已获其他救助情况确定"
 STAFF = [{"name": "王村干", "position": "东村村委"}, {"name": "李经办", "position": "城关镇民政"}]
 SUPPLEMENT = {
     "recipient_name": "张秀英",
@@ -90,13 +93,15 @@ SUPPLEMENT = {
     "completed_on": "2027-03-05",
     "explanation": "急难情况已缓解，补办登记和签字盖章",
 }
+INTAKE_REVIEW = {
+    "intake_decision": "accept",
+    "severity": "general",
+    "complex_case": False,
+    "documents_complete": True,
+}
 TASK_DATA = {
-    "受理审查": {
-        "intake_decision": "accept",
-        "severity": "general",
-        "complex_case": False,
-        "documents_complete": True,
-    },
+    "受理审查": INTAKE_REVIEW,
+    "县级民政部门受理审查": INTAKE_REVIEW,
     "核实主动发现线索": {
         "visit_date": "2027-03-01",
         "visit_staff": STAFF,
@@ -114,13 +119,20 @@ TASK_DATA = {
         "findings": "在本社区实际居住两年",
     },
     "转入低保/特困审核审批": {"referred_to": "dibao", "referred_on": "2027-03-20"},
-    "先行救助决定": {"amount": 700, "aid_way": "cash", "instalments": 1, "referral_needed": False},
-    "县级民政部门审批急难救助": {
+    "先行救助决定": {
+        "amount": 700,
+        "aid_way": "cash",
+        "instalments": 1,
+        "referral_needed": False,
+        "amount_reason": AMOUNT_REASON,
+    },
+    "县级民政部门先行救助决定": {
         "county_decision": "approve",
         "amount": 3000,
         "aid_way": "cash",
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": AMOUNT_REASON,
     },
     "补办手续": SUPPLEMENT,
     "县级督办补办手续": SUPPLEMENT,
@@ -169,6 +181,7 @@ TASK_DATA = {
         "aid_way": "cash",
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": AMOUNT_REASON,
     },
     "县级民政部门审批": {
         "county_decision": "approve",
@@ -176,6 +189,7 @@ TASK_DATA = {
         "aid_way": "cash",
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": AMOUNT_REASON,
     },
     "重大生活困难调查核实": {
         "visit_date": "2027-03-02",
@@ -195,6 +209,7 @@ TASK_DATA = {
         "aid_way": "cash",
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": AMOUNT_REASON,
     },
     "县人民政府研究同意": {"consent": True, "document_no": "示政办〔2027〕12号"},
     "发放": {"paid_on": "2027-03-02", "voucher_no": "FF-001", "handler": "李经办", "recipient_signed": True},

@@ -48,6 +48,7 @@ class World:
     cases: list[str] = field(default_factory=list)
     error: DomainError | None = None
     last_result: dict | None = None
+    task_defaults: dict = field(default_factory=dict)  # task name -> fields every completion uses
 
     def view(self):
         detail = getattr(self.error, "errors", "")
@@ -122,8 +123,9 @@ def _start(world: World, area: str, by: str | None, channel: str, application: d
 
 def _complete(world: World, user: str, task: str, overrides: dict | None = None) -> None:
     row = world.open_task(task)
+    merged = {**world.task_defaults.get(task, {}), **(overrides or {})}
     world.last_result = world.attempt(
-        lambda: world.eng.complete(s.USERS[user], row.task_id, s.task_data(task, overrides))
+        lambda: world.eng.complete(s.USERS[user], row.task_id, s.task_data(task, merged))
     )
 
 
@@ -176,6 +178,12 @@ def non_local_with_permit(world):
 @given(parsers.parse("所需金额为{amount:d}元"))
 def needed_amount(world, amount):
     world.app["needed_amount"] = amount
+
+
+@given("受理审查时经办人认定属重大生活困难")
+def assessed_major(world):
+    """The clerk's assessment at intake, not the applicant's estimate, routes a case (002 §四; 004 §二(四))."""
+    world.task_defaults.setdefault("受理审查", {})["complex_case"] = True
 
 
 @given(parsers.parse('该申请人此前已以"{reason}"事由在城关镇获得临时救助'))

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import parameters
 from engine.errors import NotFound
-from engine.store.models import AuditEvent, Case
+from engine.store.models import AuditEvent, Case, LedgerEntry
 from engine.vocabulary import LOCAL_TZ, OUTCOMES, PAYMENT_WAYS
 
 # What a helper accepts from diagram code, so a wrong value is the step's error (an incident), never
@@ -166,10 +166,22 @@ class CaseContext:
             for r in rows
         ]
 
+    def paid_so_far(self) -> int:
+        """What the case has paid so far in money or goods (the 台账, and this step's entries): the
+        cap is counted per case, pay-first and follow-up aid together (000 §二(二))."""
+        recorded = self.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                LedgerEntry.case_id == self.case.id, LedgerEntry.way != "referral"
+            )
+        )
+        queued = sum(p["amount"] for p in self.effects.payments if p["way"] != "referral")
+        return int(recorded or 0) + queued
+
     def helpers(self) -> dict[str, Any]:
         return {
             "param": self.param,
             "prior_cases": self.prior_cases,
+            "paid_so_far": self.paid_so_far,
             "now": self.now,
             "days": days,
             "hours": hours,

@@ -75,7 +75,13 @@ FORM_DATA = {
         "severity": "serious",
         "complex_case": False,
     },
-    "pay-first.schema.json": {"amount": 800, "aid_way": "cash", "instalments": 1, "referral_needed": False},
+    "pay-first.schema.json": {
+        "amount": 800,
+        "aid_way": "cash",
+        "instalments": 1,
+        "referral_needed": False,
+        "amount_reason": "按受灾后实际需要确定",  # differs from the computed standard (002 §四)
+    },
     "payment.schema.json": {
         "paid_on": "2026-11-21",
         "voucher_no": "V-001",
@@ -130,6 +136,7 @@ FORM_DATA = {
         "aid_way": "cash",
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": "按核实的必需支出确定",
     },
     "county-approval.schema.json": {
         "county_decision": "approve",
@@ -137,6 +144,7 @@ FORM_DATA = {
         "aid_way": "cash",
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": "按核实的必需支出确定",
     },
     "objection.schema.json": {
         "objector_name": "匿名",
