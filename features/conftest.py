@@ -274,6 +274,12 @@ def days_pass(world, n):
     world.eng.fire_due()
 
 
+@when(parsers.parse("时间过去{n:d}小时"))
+def hours_pass(world, n):
+    world.traveller.shift(timedelta(hours=n))
+    world.eng.fire_due()
+
+
 @when(parsers.parse("时间过去{n:d}个工作日"))
 def working_days_pass(world, n):
     world.traveller.move_to(add_working_days(world.eng.now(), n) + timedelta(minutes=1))
@@ -385,6 +391,19 @@ def needs_attention(world, text):
     assert view.status == "needs_attention" and text in (view.attention or {}).get("error", ""), (
         view.attention
     )
+
+
+@then(parsers.parse("首笔发放在受理后{n:d}小时内"))
+def first_payment_within(world, n):
+    view = world.view()
+    accepted = [
+        e["at"]
+        for e in view.events
+        if e["action"] == "task_completed" and (e.get("data") or {}).get("intake_decision") == "accept"
+    ]
+    money = [p for p in view.payments if p["way"] != "referral"]
+    assert accepted and money, (accepted, money)
+    assert money[0]["recorded_at"] - accepted[0] <= timedelta(hours=n), (accepted[0], money[0]["recorded_at"])
 
 
 @then(parsers.parse('案件时间线有备注"{text}"，案件不需关注'))
