@@ -46,7 +46,7 @@ CATEGORIES = {"急难型": "emergency", "支出型": "expenditure", "重大生�
 HOUSEHOLD = {"低保": "dibao", "特困": "tekun", "建档立卡": "jiandang", "低保边缘": "dibao_edge"}
 STATUSES = {"运行中": "running", "已办结": "completed", "需关注": "needs_attention"}
 OUTCOMES = {"批准救助": "approved", "不予救助": "refused", "线索不属实": "withdrawn", "转介": "referred"}
-WAYS = {"现金": "cash", "实物": "in_kind", "转介": "referral"}
+WAYS = {"现金": "cash", "实物": "in_kind", "转介": "referral", "银行转账": "bank"}
 
 # Valid 18-digit ID numbers (GB 11643 check digits), one per person in the scenarios.
 IDS = [
@@ -81,6 +81,7 @@ APPLICATION = {
 
 # A decision whose amount differs from the computed standard records why (002 §四); the scenarios
 # that check the rule delete it.
+BANK_ACCOUNT = "6222020200001234567"
 AMOUNT_REASON = "按实际困难程度和已获其他救助情况确定"
 STAFF = [{"name": "王村干", "position": "东村村委"}, {"name": "李经办", "position": "城关镇民政"}]
 SUPPLEMENT = {
@@ -178,7 +179,8 @@ TASK_DATA = {
     "乡镇审核": {
         "township_opinion": "approve",
         "proposed_amount": 2100,
-        "aid_way": "cash",
+        "aid_way": "bank",
+        "bank_account": BANK_ACCOUNT,
         "instalments": 1,
         "referral_needed": False,
         "amount_reason": AMOUNT_REASON,
@@ -186,7 +188,8 @@ TASK_DATA = {
     "县级民政部门审批": {
         "county_decision": "approve",
         "amount": 2100,
-        "aid_way": "cash",
+        "aid_way": "bank",
+        "bank_account": BANK_ACCOUNT,
         "instalments": 1,
         "referral_needed": False,
         "amount_reason": AMOUNT_REASON,
@@ -206,7 +209,8 @@ TASK_DATA = {
         "minutes": "协调机制会议一事一议，同意给予特别救助",
         "coordination_decision": "approve",
         "decided_amount": 4000,
-        "aid_way": "cash",
+        "aid_way": "bank",
+        "bank_account": BANK_ACCOUNT,
         "instalments": 1,
         "referral_needed": False,
         "amount_reason": AMOUNT_REASON,

@@ -186,6 +186,31 @@ def assessed_major(world):
     world.task_defaults.setdefault("受理审查", {})["complex_case"] = True
 
 
+@given("这次由与该申请人共同生活的家庭成员提出申请")
+def member_applies(world):
+    earlier_applicant = world.app["applicant"]["id_number"]
+    world.app["applicant"] = dict(world.app["applicant"], name="王小明", id_number=s.IDS[5])
+    world.app["household_members"] = [
+        {"name": "张秀英", "id_number": earlier_applicant, "relation": "parent"}
+    ]
+
+
+@given(parsers.parse('该申请人此前以"{reason}"事由申请被不予受理'))
+def earlier_refused(world, reason):
+    earlier = s.application()
+    earlier["reason"] = s.REASONS[reason]
+    earlier["applicant"]["id_number"] = world.app["applicant"]["id_number"]
+    _start(world, "东村", "town_chengguan", "window", earlier)
+    refuse = {
+        "intake_decision": "refuse",
+        "refusal_code": "incomplete",
+        "refusal_reason": "材料不全未按要求补正",
+    }
+    _complete(world, "城关镇经办人", "受理审查", refuse)
+    assert world.view().outcome == "refused"
+    world.case_no = None
+
+
 @given(parsers.parse('该申请人此前已以"{reason}"事由在城关镇获得临时救助'))
 def earlier_case(world, reason):
     earlier = s.application()
@@ -286,7 +311,20 @@ def working_days_pass(world, n):
     world.eng.fire_due()
 
 
+@when(parsers.parse("{user}为{township}补充备用金{amount:d}元"))
+def top_up_reserve(world, user, township, amount):
+    world.attempt(
+        lambda: world.eng.top_up_reserve(s.USERS[user], s.AREAS[township], amount, note="年度备用金")
+    )
+
+
 # ---------------------------------------------------------------------------------------- 那么
+@then(parsers.parse("{township}备用金余额为{amount:d}元"))
+def reserve_balance(world, township, amount):
+    assert world.error is None, world.error
+    assert world.eng.reserve("county_mz", s.AREAS[township])["balance"] == amount
+
+
 @then(parsers.parse('案件状态为"{status}"'))
 def case_status(world, status):
     view = world.view()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -150,7 +150,15 @@ class CaseContext:
         if id_number not in self.household_id_numbers():
             raise HelperError("prior_cases: 只能查询本案申请人及其共同生活家庭成员的既往案件")
         rows = self.session.execute(
-            select(Case.case_no, Case.reason, Case.outcome, Case.started_at, Case.closed_at, Case.category)
+            select(
+                Case.case_no,
+                Case.reason,
+                Case.outcome,
+                Case.status,
+                Case.started_at,
+                Case.closed_at,
+                Case.category,
+            )
             .where(Case.applicant_id_number == id_number, Case.id != self.case.id)
             .order_by(Case.started_at)
         ).all()
@@ -160,6 +168,8 @@ class CaseContext:
                 "reason": r.reason,
                 "outcome": r.outcome,
                 "category": r.category,
+                "status": r.status,
+                "days_ago": (self.now() - _aware(r.started_at)).days,
                 "started_at": r.started_at.isoformat(),
                 "closed_at": r.closed_at.isoformat() if r.closed_at else None,
             }
@@ -209,14 +219,19 @@ class CaseContext:
             raise HelperError(f"after_working_days: 工作日数应为整数，得到 {n!r}")
         return add_working_days(self.now(), int(n)).isoformat()
 
-    def record_payment(self, amount, way, stage=1, note=""):
+    def record_payment(self, amount, way, stage=1, note="", fund=None):
+        """`fund="township_reserve"`: a township pay-first payment drawn from its 备用金 (002 §七(三))."""
         amount = _amount("record_payment", amount)
+        if fund not in (None, "county", "township_reserve"):
+            raise HelperError(f"record_payment: 未知资金来源 {_shown(fund)}")
         if not isinstance(way, str) or way not in PAYMENT_WAYS:
             raise HelperError(f"record_payment: 未知救助方式 {_shown(way)}")
         if isinstance(stage, bool) or not isinstance(stage, int) or not 1 <= stage <= MAX_STAGE:
             raise HelperError(f"record_payment: 期次应为 1–{MAX_STAGE} 的整数，得到 {_shown(stage)}")
         note = _text("record_payment", "备注", note, optional=True) or ""
-        self.effects.payments.append({"amount": amount, "way": way, "stage": stage, "note": note})
+        self.effects.payments.append(
+            {"amount": amount, "way": way, "stage": stage, "note": note, "fund": fund}
+        )
         return True
 
     def set_outcome(self, outcome, reason=None):
@@ -262,6 +277,11 @@ class CaseContext:
         """A note for the case's timeline (audited) that needs no action."""
         self.effects.remarks.append(_text("remark", "备注", message))
         return True
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; the store keeps UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def days(n) -> str:

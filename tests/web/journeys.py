@@ -133,7 +133,8 @@ FORM_DATA = {
     "township-review.schema.json": {
         "township_opinion": "approve",
         "proposed_amount": 1000,
-        "aid_way": "cash",
+        "aid_way": "bank",
+        "bank_account": "6222020200001234567",
         "instalments": 1,
         "referral_needed": False,
         "amount_reason": "按核实的必需支出确定",
@@ -141,7 +142,8 @@ FORM_DATA = {
     "county-approval.schema.json": {
         "county_decision": "approve",
         "amount": 3000,
-        "aid_way": "cash",
+        "aid_way": "bank",
+        "bank_account": "6222020200001234567",
         "instalments": 1,
         "referral_needed": False,
         "amount_reason": "按核实的必需支出确定",
