@@ -41,6 +41,8 @@ REASONS = {
     "教育支出": "education_expense",
     "照料重度残疾人": "disability_care",
     "其他特殊困难": "other_hardship",
+    "住院期间死亡的剩余医疗费用": "hospital_death_medical",
+    "危房改造或灾后重建自筹困难": "housing_rebuild",
 }
 CATEGORIES = {"急难型": "emergency", "支出型": "expenditure", "重大生活困难": "major"}
 HOUSEHOLD = {"低保": "dibao", "特困": "tekun", "建档立卡": "jiandang", "低保边缘": "dibao_edge"}
