@@ -220,6 +220,7 @@ TASK_DATA = {
     "县人民政府研究同意": {"consent": True, "document_no": "示政办〔2027〕12号"},
     "发放": {"paid_on": "2027-03-02", "voucher_no": "FF-001", "handler": "李经办", "recipient_signed": True},
     "转介服务": {"referral_targets": ["medical"]},
+    "跟进评估后转介服务": {"referral_targets": ["medical"]},
 }
 
 
