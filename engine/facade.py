@@ -171,18 +171,6 @@ class Engine:
     def cancel(self, case_no: str, by: str, reason: str) -> dict:
         return cases.cancel(self, case_no, by, reason)
 
-    def reserve(self, username: str, township_code: str) -> dict:
-        """A township's 备用金: balance and entries (engine/services/reserve.py)."""
-        from engine.services import reserve
-
-        return reserve.reserve(self, username, township_code)
-
-    def top_up_reserve(self, username: str, township_code: str, amount: int, note: str = "") -> int:
-        """The county adds to a township's 备用金; returns the new balance."""
-        from engine.services import reserve
-
-        return reserve.top_up(self, username, township_code, amount, note)
-
     def import_warnings(self, text: str, fmt: str, by: str | None = None):
         """Start cases from the monitoring platform's warnings (CSV or JSON); see engine/services/monitoring.py."""
         from engine.services import monitoring

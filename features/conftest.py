@@ -311,20 +311,7 @@ def working_days_pass(world, n):
     world.eng.fire_due()
 
 
-@when(parsers.parse("{user}为{township}补充备用金{amount:d}元"))
-def top_up_reserve(world, user, township, amount):
-    world.attempt(
-        lambda: world.eng.top_up_reserve(s.USERS[user], s.AREAS[township], amount, note="年度备用金")
-    )
-
-
 # ---------------------------------------------------------------------------------------- 那么
-@then(parsers.parse("{township}备用金余额为{amount:d}元"))
-def reserve_balance(world, township, amount):
-    assert world.error is None, world.error
-    assert world.eng.reserve("county_mz", s.AREAS[township])["balance"] == amount
-
-
 @then(parsers.parse('案件状态为"{status}"'))
 def case_status(world, status):
     view = world.view()

@@ -308,19 +308,3 @@ class ReportFact(Base):
     refusals: Mapped[int] = mapped_column(Integer, default=0)
     payments: Mapped[int] = mapped_column(Integer, default=0)
     amount: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-class ReserveEntry(Base):
-    """乡镇临时救助备用金 (002 §七(三); 001): the county's top-ups (+) and the township's pay-first
-    payments drawn from it (−); the balance is their sum (negative: advanced, a top-up is due)."""
-
-    __tablename__ = "reserve_entries"
-    __table_args__ = (Index("ix_reserve_township", "township_code", "id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    township_code: Mapped[str] = mapped_column(String(12))
-    amount: Mapped[int]
-    kind: Mapped[str] = mapped_column(String(12))  # top_up / payment
-    case_no: Mapped[str | None] = mapped_column(String(32))
-    note: Mapped[str | None] = mapped_column(Text)
-    recorded_by: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[datetime]

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from engine import logs, metrics, privacy
 from engine.areas import township_of
-from engine.services import reserve
 from engine.store import report_facts as facts
 from engine.store.models import AuditEvent, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer
 from engine.store.rows import save_case
@@ -305,11 +304,6 @@ def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, n
                 for p in effects.payments
             ],
         )
-    for p in effects.payments:
-        if p.get("fund") == "township_reserve" and p["way"] != "referral":
-            reserve.draw(
-                session, township_of(case.area_code), p["amount"], case.case_no, p["note"], actor, now
-            )
     if effects.notices:
         session.execute(
             insert(Notice.__table__),
