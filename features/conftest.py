@@ -222,7 +222,10 @@ def earlier_case(world, reason):
     if category == "emergency":
         _complete(world, "城关镇经办人", "先行救助决定")
         _complete(world, "城关镇经办人", "发放")
+        _complete(world, "城关镇经办人", "补办手续")
+        _complete(world, "城关镇经办人", "跟进评估")
     assert world.view().outcome == "approved", world.view().attention
+    assert world.view().status == "completed", world.view().status
     world.case_no = None
 
 

@@ -609,7 +609,14 @@ def repeated_application(h: CaseHistory):
     same = [
         e for e in h.earlier if e.household.reason == h.household.reason and e.household.ids & h.household.ids
     ]
-    aided = [e for e in same if e.money]
+    period = timedelta(days=h.params.get("repeat_application_days", 365))
+
+    def recent(e: CaseHistory) -> bool:
+        """Within the county's period after the earlier case ended (still open: always)."""
+        closed = next((s.at for s in e.snapshots if s.status in ("completed", "cancelled")), None)
+        return closed is None or h.started_at - closed <= period
+
+    aided = [e for e in same if e.money and recent(e)]
     circumstance = (h.intake.data.get("new_circumstance") or "").strip() if h.intake else ""
     if aided and h.money and not circumstance:
         who = (

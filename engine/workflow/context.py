@@ -170,6 +170,8 @@ class CaseContext:
                 "category": r.category,
                 "status": r.status,
                 "days_ago": (self.now() - _aware(r.started_at)).days,
+                # the repeat period runs from the end of the earlier case (0 while it is still open)
+                "days_since_closed": (self.now() - _aware(r.closed_at)).days if r.closed_at else 0,
                 "started_at": r.started_at.isoformat(),
                 "closed_at": r.closed_at.isoformat() if r.closed_at else None,
             }
