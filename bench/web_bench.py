@@ -11,6 +11,7 @@ process is the browser: a signed-in township clerk with a session cookie and CSR
   clerk has about 500 open tasks of their own besides the real ones. Filler cases carry no workflow
   state (nothing here reads it).
 - Inbox: GET / (page of 20, total, counts per task, rendered HTML), and GET /?category=emergency.
+- Case search: GET /cases with no filter, by name, by the last digits of an ID, by step and status.
 - Completion: POST /tasks/<id> with a valid 受理审查 form (validate, run, persist, audit), one per
   real case, the redirect not followed.
 
@@ -80,6 +81,15 @@ def build_database(url: str, filler: int, real: int) -> list[str]:
     return real_cases
 
 
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN_NAMES = "秀英桂英玉兰火生建国志强秀兰海燕春梅国华德胜红梅建华丽娟小明金凤"
+
+
+def applicant_name(case_id: int) -> str:
+    given = GIVEN_NAMES[(case_id // 20) % 15 * 2 :][:2]
+    return SURNAMES[case_id % 20] + given
+
+
 def bulk_cases(eng: Engine, total: int, chunk: int = 5000) -> None:
     now = eng.now()
     first = 1_000_000  # ids clear of the real cases
@@ -102,8 +112,8 @@ def bulk_cases(eng: Engine, total: int, chunk: int = 5000) -> None:
                     "channel": "window",
                     "status": "running" if is_open else "completed",
                     "category": category,
-                    "applicant_name": "张三",
-                    "applicant_id_number": "110101199003074514",
+                    "applicant_name": applicant_name(case_id),
+                    "applicant_id_number": f"110101{1950 + case_id % 50}0307{case_id % 10_000:04d}",
                     "reason": "medical_expense",
                     "started_at": began,
                     "updated_at": began,
@@ -128,7 +138,7 @@ def bulk_cases(eng: Engine, total: int, chunk: int = 5000) -> None:
                         "role": role,
                         "area_code": township + "001",
                         "category": category,
-                        "applicant_name": "张三",
+                        "applicant_name": applicant_name(case_id),
                         "form": "intake-review.schema.json",
                         "ui_form": None,
                         "created_at": began,
@@ -220,6 +230,19 @@ def main() -> None:
                 filtered.append(ms)
             print(summary(f"inbox page, {args.cases} cases ({total} open tasks)", inbox))
             print(summary("inbox page filtered by category", filtered))
+            searches = {
+                "case search page, no filter (newest first)": "/cases",
+                "case search by the start of a name (王)": "/cases?q=王",
+                "case search by a whole name (王秀英)": "/cases?q=王秀英",
+                "case search by the last 4 digits of an ID": "/cases?q=1234",
+                "case search by step and status": "/cases?step=乡镇审核&status=running",
+            }
+            for label, path in searches.items():
+                found = [
+                    timed(lambda path=path: session.get(base + path))[0]
+                    for _ in range(args.inbox_requests // 3)
+                ]
+                print(summary(label, found))
             body = as_form(form_data("intake-review.schema.json"))
             body["csrf_token"] = token
             task_ids = [

@@ -11,7 +11,10 @@ from engine.services import (
     access,
     attachments,
     cases,
+    comments,
     deploy,
+    form_drafts,
+    handover,
     intake,
     people,
     residents,
@@ -23,7 +26,7 @@ from engine.store.db import Database
 from engine.store.models import AuditEvent
 from engine.studio import versions as studio_versions
 from engine.unit_of_work import UnitOfWork
-from engine.views import case_view, inbox, places, public, task_page
+from engine.views import case_search, case_view, inbox, places, public, task_page
 from engine.views import reports as report_views
 from engine.workflow import diagrams
 from engine.workflow.registry import SpecRegistry
@@ -165,6 +168,39 @@ class Engine:
     def complete(self, username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
         return cases.complete(self, username, task_id, data, idempotency_key)
 
+    # -- 转交、催办、延期 (engine/services/handover.py) -----------------------------------------------
+    def task_controls(self, username: str, case_no: str) -> dict[str, handover.TaskControls]:
+        return handover.controls(self.uow(readonly=True), username, case_no)
+
+    def reassign(self, by: str, task_id: str, to: str, reason: str = "") -> str:
+        return handover.reassign(self.uow(), by, task_id, to, reason)
+
+    def remind(self, by: str, task_id: str, note: str = "") -> None:
+        handover.remind(self.uow(), by, task_id, note)
+
+    def extend_deadline(self, by: str, task_id: str, until, reason: str) -> datetime:
+        return handover.extend_deadline(self.uow(), by, task_id, until, reason)
+
+    # -- 草稿 of a task's form (engine/services/form_drafts.py) ---------------------------------------
+    def save_form_draft(self, username: str, task_id: str, data: dict) -> datetime:
+        return form_drafts.save(self.uow(), username, task_id, data)
+
+    def form_draft(self, username: str, task_id: str) -> form_drafts.Draft | None:
+        return form_drafts.load(self.uow(readonly=True), username, task_id)
+
+    def discard_form_draft(self, username: str, task_id: str) -> bool:
+        return form_drafts.discard(self.uow(), username, task_id)
+
+    # -- 留言 (engine/services/comments.py) ---------------------------------------------------------
+    def add_comment(
+        self, username: str, case_no: str, body: str, task_id: str | None = None
+    ) -> comments.Comment:
+        return comments.add(self.uow(), username, case_no, body, task_id)
+
+    def comments(self, case_no: str) -> list[comments.Comment]:
+        """A case's comments; call after the reader's access was checked."""
+        return comments.for_case(self.uow(readonly=True), case_no)
+
     def retry(self, case_no: str, by: str, data: dict | None = None) -> dict:
         return cases.retry(self, case_no, by, data)
 
@@ -187,6 +223,12 @@ class Engine:
     # -- reading --------------------------------------------------------------------------------
     def inbox(self, username: str, **filters) -> inbox.InboxPage:
         return inbox.inbox(self, username, **filters)
+
+    def search_cases(
+        self, username: str, query: case_search.CaseQuery, limit: int = 50, offset: int = 0
+    ) -> case_search.CaseSearchPage:
+        """查找案件: the cases the user may read that match, newest first."""
+        return case_search.search_cases(self.uow(readonly=True), username, query, limit, offset)
 
     def open_tasks(self, case_no: str) -> list[inbox.InboxRow]:
         return inbox.open_tasks(self, case_no)

@@ -165,7 +165,8 @@ def _explain(error: ValidationError, root_schema: dict) -> list[FieldError]:
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         sub = (error.schema.get("properties") or {}).get(missing) if isinstance(error.schema, dict) else None
-        sub = sub or _subschema(root_schema, path + [missing])
+        if not _title(sub, ""):  # an if/then branch restates the field without its title: use the form's
+            sub = _subschema(root_schema, path + [missing])
         return [FieldError(".".join(path + [missing]), f"{_title(sub, missing)}：必填")]
     if kind == "additionalProperties" or kind == "unevaluatedProperties":
         return [
@@ -254,3 +255,34 @@ def _property_schema(node: dict, name: str) -> dict | None:
         if isinstance(branch, dict) and name in (branch.get("properties") or {}):
             return branch["properties"][name]
     return None
+
+
+# A list whose least length is a county parameter: `"x-min-items-param": "home_visit_min_staff"`. The
+# form then asks for that many and says so, instead of the diagram silently sending the task back.
+MIN_ITEMS_PARAM = "x-min-items-param"
+
+
+def parameter_names(schema: dict) -> set[str]:
+    """The county parameters a form's fields are bound to (empty for most forms)."""
+    found: set[str] = set()
+    for field in (schema.get("properties") or {}).values():
+        if isinstance(field, dict) and isinstance(field.get(MIN_ITEMS_PARAM), str):
+            found.add(field[MIN_ITEMS_PARAM])
+    return found
+
+
+def bind_parameters(schema: dict, values: dict, units: dict[str, str] | None = None) -> dict:
+    """The form with its parameter-bound fields set from the county's values: the least number of
+    items, and the help text saying it (本县规定：不少于 2 人)."""
+    if not parameter_names(schema):
+        return schema
+    bound = json.loads(json.dumps(schema))
+    for field in bound["properties"].values():
+        name = field.get(MIN_ITEMS_PARAM) if isinstance(field, dict) else None
+        if name is None or not isinstance(values.get(name), int | float):
+            continue
+        least = int(values[name])
+        field["minItems"] = max(least, int(field.get("minItems", 0)))
+        unit = (units or {}).get(name, "项")
+        field["description"] = f"{field.get('description', '')}（本县规定：不少于 {least} {unit}）".lstrip()
+    return bound

@@ -66,10 +66,13 @@ def setup(fmt: str | None = None, level: str | None = None) -> None:
     """Configure the root logger from JIUZHU_LOG_FORMAT / JIUZHU_LOG_LEVEL, unless something already
     did (gunicorn's logconfig_dict in `jiuzhu serve`, pytest): like logging.basicConfig."""
     root = logging.getLogger()
+    level = (level or os.environ.get("JIUZHU_LOG_LEVEL") or "INFO").upper()
+    # SpiffWorkflow logs every task's state change at INFO (~175 lines for `seed-demo`): only its
+    # warnings, unless the operator asks for DEBUG.
+    logging.getLogger("spiff").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     if root.handlers:
         return
     fmt = (fmt or os.environ.get("JIUZHU_LOG_FORMAT") or "json").lower()
-    level = (level or os.environ.get("JIUZHU_LOG_LEVEL") or "INFO").upper()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(TextFormatter() if fmt == "text" else JSONFormatter())
     root.addHandler(handler)

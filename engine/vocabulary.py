@@ -79,8 +79,8 @@ CATEGORIES_WITH_UNCLASSIFIED = {**CATEGORIES, UNCLASSIFIED: "未分类"}
 
 # How an application came in.
 CHANNELS = {
-    "window": "窗口申请",
-    "proxy": "代为申请",
+    "window": "本人申请",
+    "proxy": "委托他人代为申请",
     "online": "网上申请",
     "visit": "主动发现（走访）",
     "warning": "主动发现（监测预警）",

@@ -241,6 +241,8 @@ class FormData:
     def _array(self, data, name: str, schema: dict, ctx: Ctx, label: str) -> list:
         items = schema.get("items", {})
         low = int(schema.get("minItems", 0))
+        if schema.get("x-min-items-param") in ctx.params:  # the county's number, as the form says it
+            low = max(low, int(ctx.params[schema["x-min-items-param"]]))
         options = [o["const"] for o in items.get("oneOf", []) if "const" in o] or items.get("enum")
         if options:
             chosen = data.draw(

@@ -5,9 +5,10 @@ change is made by engine/ through the Engine facade."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, send_from_directory
 
 from engine import Engine
 from engine.store import schema
@@ -17,6 +18,7 @@ from web import (
     auth,
     cases,
     errors,
+    handover,
     inbox,
     jobs,
     labels,
@@ -54,11 +56,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     labels.init_app(app)
     errors.init_app(app)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     for blueprint in (
         auth.bp,
         inbox.bp,
         tasks.bp,
         cases.bp,
+        handover.bp,
         public.bp,
         api.bp,
         studio.bp,
@@ -68,3 +72,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     return app
+
+
+def _favicon():
+    """Browsers ask for /favicon.ico on every page; answer it rather than log a 404 each time."""
+    return send_from_directory(Path(__file__).parent / "static", "favicon.ico", max_age=86400)

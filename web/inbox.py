@@ -45,11 +45,12 @@ def index():
     )
 
 
-CLAIMS = {"claim": ("认领待办", "已认领"), "unclaim": ("退回认领", "已退回，其他同事可以认领")}
+# 退回 means "send back to the previous step" in government work; giving up a claim is 放弃认领.
+CLAIMS = {"claim": ("认领待办", "已认领"), "unclaim": ("放弃认领", "已放弃认领，其他同事可以认领")}
 
 
 def change_claim(username: str, task_id: str, action: str) -> str:
-    """Claim or unclaim (认领 / 退回) a task the user may act on; returns what to tell them."""
+    """Claim or unclaim (认领 / 放弃认领) a task the user may act on; returns what to tell them."""
     what, done = CLAIMS[action]
     eng = engine()
     eng.task_access(username, task_id, what, remote())

@@ -15,12 +15,19 @@ from engine.vocabulary import (
     ROLE_LABELS,
     STATUSES,
 )
+from web.plain_words import without_clause_references
 
 ACTIONS = {
     "case_started": "提交申请",
     "task_completed": "完成待办",
     "task_claimed": "认领待办",
-    "task_unclaimed": "退回认领",
+    "task_unclaimed": "放弃认领",
+    "task_reassigned": "转交待办",
+    "task_reminded": "催办",
+    "comment_added": "留言",
+    "form_draft_saved": "保存草稿",
+    "form_draft_discarded": "放弃草稿",
+    "task_deadline_extended": "延长待办期限",
     "timer_fired": "时限到达",
     "incident": "出现异常",
     "case_retried": "重新执行",
@@ -84,6 +91,7 @@ def notice_value(key: str, value) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = lambda v: local_time(v, with_time=False)
+    app.jinja_env.filters["plain"] = without_clause_references
     app.jinja_env.globals.update(
         CATEGORIES=CATEGORIES,
         STATUSES=STATUSES,

@@ -88,8 +88,8 @@ def _online_schema(schema: dict) -> dict:
 
 @bp.route("/chaxun", methods=["GET", "POST"])
 def status():
-    if request.method == "GET":
-        return render_template("public/status.html")
+    if request.method == "GET":  # from 查询进度 after applying, the case number comes along
+        return render_template("public/status.html", case_no=(request.args.get("case_no") or "").strip()[:32])
     case_no, id_number = request.form.get("case_no", ""), request.form.get("id_number", "")
     try:
         found = engine().public_status(case_no, id_number, remote())

@@ -12,9 +12,9 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_login import login_required
 
 from engine import forms as form_checks
-from engine.errors import FieldError, ValidationFailed
+from engine.errors import Conflict, FieldError, ValidationFailed
 from engine.parameters import catalogue
-from engine.vocabulary import LOCAL_TZ
+from engine.vocabulary import CATEGORIES, LOCAL_TZ
 from engine.workflow.diff import KIND_TITLES
 from web import jobs, schemaform
 from web.context import engine, me
@@ -129,7 +129,32 @@ def edit_file(draft_id: int, path: str):
         forms=forms,
         problems=view.problems_of(path),
         may_edit=studio().may_edit(me().username) and view.status == "open",
+        value_labels=_value_labels(view.files) if kind == "dmn" else [],
     )
+
+
+def _value_labels(files: dict[str, str]) -> list[tuple[str, str]]:
+    """What the codes in decision table cells stand for: each choice of the forms (const -> title)
+    and the categories, so a rule reads 重大生活困难 rather than 'major'."""
+    found = dict(CATEGORIES)
+    for path, text in files.items():
+        if path.startswith("forms/") and path.endswith(".json"):
+            try:
+                _collect_choices(json.loads(text), found)
+            except ValueError:
+                continue
+    return [*found.items(), ("True", "是"), ("False", "否")]
+
+
+def _collect_choices(node, found: dict) -> None:
+    if isinstance(node, dict):
+        if isinstance(node.get("const"), str) and isinstance(node.get("title"), str):
+            found.setdefault(node["const"], node["title"])
+        for value in node.values():
+            _collect_choices(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _collect_choices(value, found)
 
 
 @bp.post("/drafts/<int:draft_id>/files/<path:path>")
@@ -212,12 +237,16 @@ def run(run_id: int):
 @bp.post("/drafts/<int:draft_id>/deploy")
 @login_required
 def deploy(draft_id: int):
-    deployment = studio().deploy_draft(
-        me().username,
-        draft_id,
-        note=request.form.get("note") or None,
-        accept_failures=request.form.get("accept_failures") == "yes",
-    )
+    try:
+        deployment = studio().deploy_draft(
+            me().username,
+            draft_id,
+            note=request.form.get("note") or None,
+            accept_failures=request.form.get("accept_failures") == "yes",
+        )
+    except Conflict as refused:  # no run yet, a failed run: say why, and back to where to act
+        flash(f"未部署：{refused.message}", "error")
+        return redirect(url_for("studio.draft", draft_id=draft_id) + "#deploy")
     flash(
         f"已部署为版本 {deployment.version_id}（{deployment.content_hash[:12]}），新案件将使用此版本"
         if deployment.created
@@ -268,7 +297,10 @@ def migrate_plan():
 def migrate():
     old, new = int(request.form["from"]), int(request.form["to"])
     chosen = request.form.getlist("case_no")
-    job_id = studio().start_migration(me().username, old, new, request.form.get("reason", ""), chosen or None)
+    if not chosen:  # never "all" by default: only the cases the user ticked move
+        flash("请勾选要迁移的案件", "error")
+        return redirect(url_for("studio.migrate_plan", **{"from": old, "to": new}))
+    job_id = studio().start_migration(me().username, old, new, request.form.get("reason", ""), chosen)
     if not jobs.inline():  # the worker moves the cases; the job page shows how far it is
         return redirect(url_for("jobs.show", job_id=job_id))
     result = engine().run_job_now(job_id).result

@@ -8,8 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from engine.errors import ValidationFailed
+from engine.prefill import prefill
+from engine.vocabulary import LOCAL_TZ
 from web import schemaform
 from web.context import attachments, engine, me, remote
+from web.labels import local_time
 
 bp = Blueprint("tasks", __name__)
 
@@ -17,8 +20,16 @@ bp = Blueprint("tasks", __name__)
 @bp.get("/tasks/<task_id>")
 @login_required
 def show(task_id: str):
-    page = engine().task_page(me().username, task_id, remote())
-    return _render(page, {}, {}, uuid.uuid4().hex)
+    eng = engine()
+    page = eng.task_page(me().username, task_id, remote())
+    draft = eng.form_draft(me().username, task_id)
+    if draft is not None:
+        return _render(page, draft.data, {}, uuid.uuid4().hex, draft)
+    earlier = [step for step in page.steps if step.name == page.task.name]
+    if earlier:  # the case came back to this step (an objection, say): start from last time's answers
+        return _render(page, dict(earlier[-1].data), {}, uuid.uuid4().hex, again=earlier[-1])
+    today = eng.now().astimezone(LOCAL_TZ).date()
+    return _render(page, prefill(page.schema, page.case.data, me().display_name, today), {}, uuid.uuid4().hex)
 
 
 @bp.post("/tasks/<task_id>")
@@ -31,6 +42,10 @@ def submit(task_id: str):
         return redirect(url_for("inbox.index"))
     task, schema = eng.task_form(username, task_id, remote())
     data = schemaform.parse(schema, request.form)
+    if request.form.get("_action") == "draft":  # 保存草稿: kept as typed, nothing checked or run
+        saved = eng.save_form_draft(username, task_id, data)
+        flash(f"草稿已保存（{local_time(saved)}），下次打开此待办时自动载入。", "success")
+        return redirect(url_for("tasks.show", task_id=task_id))
     try:
         result = eng.complete(username, task_id, data, idempotency_key=key or None)
     except ValidationFailed as err:
@@ -44,23 +59,32 @@ def submit(task_id: str):
     return redirect(url_for("inbox.index"))
 
 
-def _render(page, data: dict, errors: dict, key: str):
+def _render(page, data: dict, errors: dict, key: str, draft=None, again=None):
     return render_template(
         "task.html",
         page=page,
+        draft=draft,
+        again=again,
         view=schemaform.view(page.schema, data, errors, page.ui_schema),
         key=key,
         application=schemaform.describe(page.application_schema, page.application),
         steps=[(step, schemaform.describe(step.schema, step.data)) for step in page.steps],
         files=attachments().for_case(page.case.case_no),
         kinds=attachments().kinds,
+        comments=engine().comments(page.case.case_no),
     )
 
 
 @bp.post("/tasks/<task_id>/attachments")
 @login_required
 def upload(task_id: str):
+    """An attachment sent with the task form (its 上传 button posts the whole form): what was typed
+    is kept as the clerk's draft first, so the page comes back with every choice made."""
     upload = request.files.get("file")
+    if "_submission" in request.form:
+        eng = engine()
+        _task, schema = eng.task_form(me().username, task_id, remote())
+        eng.save_form_draft(me().username, task_id, schemaform.parse(schema, request.form))
     try:
         if upload is None:
             raise ValidationFailed([])
@@ -77,3 +101,11 @@ def upload(task_id: str):
     else:
         flash(f"已上传附件“{added.filename}”", "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#attachments")
+
+
+@bp.post("/tasks/<task_id>/draft/discard")
+@login_required
+def discard_draft(task_id: str):
+    gone = engine().discard_form_draft(me().username, task_id)
+    flash("草稿已放弃" if gone else "没有草稿", "success" if gone else "info")
+    return redirect(url_for("tasks.show", task_id=task_id))

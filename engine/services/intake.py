@@ -15,7 +15,13 @@ if TYPE_CHECKING:
     from engine.facade import Engine
 
 # How the application came in (engine.vocabulary.CHANNELS), from the form's 申请方式 and the clerk's role.
-SUBMITTER_CHANNELS = {"village_worker": "visit", "monitoring_platform": "warning"}
+# The case's channel follows the application's 申请方式, so the case page says what the form said.
+SUBMITTER_CHANNELS = {
+    "self": "window",
+    "agent": "proxy",
+    "village_worker": "visit",
+    "monitoring_platform": "warning",
+}
 
 
 def start_form(eng: Engine) -> dict:

@@ -3,7 +3,7 @@ number plus the applicant's ID number, and object to a case under public notice 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ from engine.services import cases, intake, signin
 from engine.services.cases import CaseRef
 from engine.store.models import Area, AuditEvent, Case, OpenTask, PublicNotice
 from engine.store.web_models import PublicObjection
-from engine.vocabulary import LOCAL_TZ, OUTCOMES, PUBLIC_STATUSES
+from engine.vocabulary import LOCAL_TZ, OUTCOMES, PUBLIC_STATUSES, ROLE_LABELS
 
 if TYPE_CHECKING:
     from engine.facade import Engine
@@ -53,6 +53,8 @@ class PublicStatus:
     outcome_title: str | None
     started_at: datetime
     closed_at: datetime | None
+    done: list[dict] = field(default_factory=list)  # [{"step", "at"}]: each step finished, in order
+    next_steps: list[dict] = field(default_factory=list)  # [{"step", "who", "due_at"}]: what happens now
 
 
 def status(eng: Engine, case_no: str, id_number: str, remote_addr: str | None = None) -> PublicStatus:
@@ -74,10 +76,26 @@ def status(eng: Engine, case_no: str, id_number: str, remote_addr: str | None = 
                 OUTCOMES.get(case.outcome or "", None),
                 case.started_at,
                 case.closed_at,
+                _done_steps(session, case.id),
+                _next_steps(session, case.id),
             )
     if found is None:
         raise NotFound("未查到：请核对案件编号和身份证号")
     return found
+
+
+def _done_steps(session, case_id: int) -> list[dict]:
+    rows = session.execute(
+        select(AuditEvent.element_name, AuditEvent.at)
+        .where(AuditEvent.case_id == case_id, AuditEvent.action == "task_completed")
+        .order_by(AuditEvent.id)
+    ).all()
+    return [{"step": name, "at": at} for name, at in rows if name]
+
+
+def _next_steps(session, case_id: int) -> list[dict]:
+    rows = session.scalars(select(OpenTask).where(OpenTask.case_id == case_id).order_by(OpenTask.created_at))
+    return [{"step": t.name, "who": ROLE_LABELS.get(t.role, t.role), "due_at": t.due_at} for t in rows]
 
 
 def objection_schema(eng: Engine, case_no: str) -> dict:

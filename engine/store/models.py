@@ -101,6 +101,10 @@ class CaseCounter(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def _reversed_id_number(context) -> str:
+    return str(context.get_current_parameters().get("applicant_id_number") or "")[::-1]
+
+
 class Case(Base):
     """案件. `version` is the optimistic-lock counter bumped by every state change."""
 
@@ -108,6 +112,10 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_area_status", "area_code", "status"),
         Index("ix_cases_status", "status"),
+        # Case search (engine/views/case_search.py): a county's newest first, a name, the last digits of an ID.
+        Index("ix_cases_county_started", "county_code", "started_at"),
+        Index("ix_cases_applicant_name", "applicant_name"),
+        Index("ix_cases_id_reversed", "applicant_id_reversed"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_no: Mapped[str] = mapped_column(String(32), unique=True)
@@ -120,6 +128,8 @@ class Case(Base):
     category: Mapped[str | None] = mapped_column(String(20))
     applicant_name: Mapped[str] = mapped_column(String(100))
     applicant_id_number: Mapped[str] = mapped_column(String(18), index=True)
+    # The ID number backwards: "the last digits" become a prefix, which an index can find.
+    applicant_id_reversed: Mapped[str | None] = mapped_column(String(18), default=_reversed_id_number)
     reason: Mapped[str | None] = mapped_column(String(50))
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_reason: Mapped[str | None] = mapped_column(Text)
@@ -205,6 +215,31 @@ class AuditEvent(Base):
     spec_version_id: Mapped[int | None]
     parameter_version: Mapped[int | None]
     opened_at: Mapped[datetime | None]  # task_completed: when that task became ready (its inbox row)
+
+
+class CaseComment(Base):
+    """留言: a note on a case, or on one of its tasks, by a person who works it (who, when, where)."""
+
+    __tablename__ = "case_comments"
+    __table_args__ = (Index("ix_case_comments_case", "case_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    step_name: Mapped[str | None] = mapped_column(String(200))
+    author: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class FormDraft(Base):
+    """草稿: what a clerk typed into a task's form and saved without submitting; gone with the task."""
+
+    __tablename__ = "form_drafts"
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    data: Mapped[dict]
+    saved_at: Mapped[datetime]
 
 
 class IdempotencyKey(Base):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.areas import within
-from engine.store.models import Case, OpenTask, Timer
+from engine.store.models import Case, OpenTask, Timer, User
 
 TIMER_GRACE = timedelta(minutes=10)  # a worker fires within a second; ten minutes late means it did not
 
@@ -25,6 +25,7 @@ class Attention:
     element: str | None
     message: str
     since: datetime | None
+    task_id: str | None = None  # an overdue task: chased, handed over or extended from the list
 
     @property
     def may_retry(self) -> bool:
@@ -107,7 +108,16 @@ def needing_attention(session: Session, area_code: str, now: datetime, limit: in
         if overdue
         else {}
     )
+    holders = {t.claimed_by for t in overdue if t.claimed_by}
+    names = (
+        dict(
+            session.execute(select(User.username, User.display_name).where(User.username.in_(holders))).all()
+        )
+        if holders
+        else {}
+    )
     for task in overdue:
+        holder = names.get(task.claimed_by, task.claimed_by) if task.claimed_by else "未认领"
         found.append(
             Attention(
                 "overdue",
@@ -116,8 +126,9 @@ def needing_attention(session: Session, area_code: str, now: datetime, limit: in
                 task.area_code,
                 statuses.get(task.case_no, "running"),
                 task.name,
-                f"已超期 {_duration(now - task.due_at)}（{task.claimed_by or '未认领'}）",
+                f"已超期 {_duration(now - task.due_at)}（{holder}）",
                 task.due_at,
+                task.task_id,
             )
         )
     return found

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from engine.errors import NotFound
 from engine.permissions import may_read_case
 from engine.services import people
-from engine.store.models import AuditEvent, Case, CaseState, LedgerEntry, Notice, OpenTask, Timer
+from engine.store.models import AuditEvent, Case, CaseState, LedgerEntry, Notice, OpenTask, Timer, User
 from engine.store.rows import CaseRecord
-from engine.views.inbox import InboxRow, row_of
+from engine.views.inbox import InboxRow, row_of, with_holders
 from engine.workflow import diagrams
 from engine.workflow.context import CaseContext
 from engine.workflow.runtime import latest_data, script_engine
@@ -34,6 +34,7 @@ class CaseView(CaseRecord):
     payments: list[dict]
     notices: list[dict]
     timers: list[dict]
+    names: dict[str, str]  # username -> the person's name, for everyone in the history
 
     @property
     def reached_elements(self) -> list[str]:
@@ -54,13 +55,21 @@ def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseVie
         state = session.get(CaseState, case.id)
         events = session.scalars(
             select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
+        ).all()
+        actors = {e.actor for e in events} | {case.started_by} - {None}
+        names = dict(
+            session.execute(select(User.username, User.display_name).where(User.username.in_(actors))).all()
         )
         return CaseView(
             **{f.name: getattr(case, f.name) for f in fields(CaseRecord)},
             data=_case_data(session, eng, case, state),
-            open_tasks=[
-                row_of(r, now) for r in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))
-            ],
+            open_tasks=with_holders(
+                session,
+                [
+                    row_of(r, now)
+                    for r in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))
+                ],
+            ),
             events=[_event(e) for e in events],
             reached=state.reached or {"nodes": [], "flows": []},
             payments=[
@@ -77,6 +86,7 @@ def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseVie
                 {"element_id": t.element_id, "due_at": t.due_at, "status": t.status, "fired_at": t.fired_at}
                 for t in session.scalars(select(Timer).where(Timer.case_id == case.id).order_by(Timer.id))
             ],
+            names=names,
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engine.areas import within
 from engine.services import people
-from engine.store.models import OpenTask
+from engine.store.models import AuditEvent, OpenTask, User
 
 if TYPE_CHECKING:
     from engine.facade import Engine
@@ -34,6 +34,11 @@ class InboxRow:
     form: str | None
     overdue: bool = False
     due_soon: bool = False
+    holder_name: str | None = None  # the name of whoever claimed it
+    reminded_at: datetime | None = None  # the last 催办
+
+
+REMINDED = "task_reminded"
 
 
 @dataclass
@@ -108,7 +113,35 @@ def inbox(
                 .group_by(OpenTask.name)
             ).all()
         )
-        return InboxPage([row_of(r, now) for r in rows], total, counts)
+        return InboxPage(with_holders(session, [row_of(r, now) for r in rows]), total, counts)
+
+
+def with_holders(session, rows: list[InboxRow]) -> list[InboxRow]:
+    """The rows with their holders' names and their last reminder (two small indexed reads)."""
+    holders = {r.claimed_by for r in rows if r.claimed_by}
+    names = (
+        dict(
+            session.execute(select(User.username, User.display_name).where(User.username.in_(holders))).all()
+        )
+        if holders
+        else {}
+    )
+    task_ids = [r.task_id for r in rows]
+    reminded = (
+        dict(
+            session.execute(
+                select(AuditEvent.task_id, func.max(AuditEvent.at))
+                .where(AuditEvent.task_id.in_(task_ids), AuditEvent.action == REMINDED)
+                .group_by(AuditEvent.task_id)
+            ).all()
+        )
+        if task_ids
+        else {}
+    )
+    return [
+        replace(r, holder_name=names.get(r.claimed_by, r.claimed_by), reminded_at=reminded.get(r.task_id))
+        for r in rows
+    ]
 
 
 def open_tasks(eng: Engine, case_no: str) -> list[InboxRow]:
@@ -118,4 +151,4 @@ def open_tasks(eng: Engine, case_no: str) -> list[InboxRow]:
         rows = session.scalars(
             select(OpenTask).where(OpenTask.case_no == case_no).order_by(OpenTask.created_at)
         )
-        return [row_of(r, now) for r in rows]
+        return with_holders(session, [row_of(r, now) for r in rows])

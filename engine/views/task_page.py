@@ -68,7 +68,18 @@ def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None 
         started = next((e for e in case.events if e["action"] == "case_started"), None)
         application = ((started or {}).get("data") or {}).get("application") or {}
         application_schema = loaded.form(loaded.start_form) if loaded.start_form else None
+        schema = _with_county_numbers(session, schema, case.county_code, eng.now())
     return TaskPage(task, schema, ui_schema, case, application, application_schema, steps)
+
+
+def _with_county_numbers(session, schema: dict, county_code: str, now: datetime) -> dict:
+    """The form saying the county's numbers where it is bound to them (本县规定：不少于 2 人)."""
+    from engine import forms, parameters
+
+    if not forms.parameter_names(schema):
+        return schema
+    units = {k: v.get("unit", "") for k, v in parameters.catalogue().items()}
+    return forms.bind_parameters(schema, parameters.in_force(session, county_code, now).values, units)
 
 
 def task_form(

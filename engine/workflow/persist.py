@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 from engine import logs, metrics, privacy
 from engine.areas import township_of
 from engine.store import report_facts as facts
-from engine.store.models import AuditEvent, CaseState, LedgerEntry, Notice, OpenTask, PublicNotice, Timer
+from engine.store.models import (
+    AuditEvent,
+    CaseState,
+    FormDraft,
+    LedgerEntry,
+    Notice,
+    OpenTask,
+    PublicNotice,
+    Timer,
+)
 from engine.store.rows import save_case
 from engine.workflow.context import MAX_AMOUNT, CaseContext
 from engine.workflow.runtime import Incident, OpenWork, Trace, incident_from, latest_data
@@ -42,6 +51,8 @@ _PENDING_TIMERS = select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at).where(
 )
 _INSERT_AUDIT, _INSERT_INBOX, _INSERT_TIMER = insert(AUDIT), insert(INBOX), insert(TIMERS)
 _DELETE_INBOX = delete(INBOX).where(INBOX.c.task_id.in_(bindparam("ids", expanding=True)))
+DRAFTS = FormDraft.__table__
+_DELETE_DRAFTS = delete(DRAFTS).where(DRAFTS.c.task_id.in_(bindparam("ids", expanding=True)))
 
 
 def persist(
@@ -201,6 +212,7 @@ def _sync_inbox(
     gone = [task_id for task_id in existing if task_id not in ready]
     if gone:
         session.execute(_DELETE_INBOX, {"ids": gone})
+        session.execute(_DELETE_DRAFTS, {"ids": gone})  # a draft dies with its task
     new_rows = [
         _inbox_row(ctx, loaded, task, now) for task_id, task in ready.items() if task_id not in existing
     ]
@@ -366,3 +378,4 @@ def _jsonable(value):
 
 def delete_open_rows(session: Session, case_id: int) -> None:
     session.execute(delete(INBOX).where(INBOX.c.case_id == case_id))
+    session.execute(delete(DRAFTS).where(DRAFTS.c.case_id == case_id))

@@ -16,6 +16,7 @@ available to it.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Mapping
 from functools import lru_cache
@@ -121,13 +122,43 @@ def _compile(source: str, mode: str):
     return compiler(source, policy=bounds.BoundedTransformer)
 
 
+# Python's syntax messages, as a process owner reads them (the raw English ones mean little to them).
+_SYNTAX_MESSAGES = [
+    (re.compile(r"^'(.)' was never closed"), "“{0}”没有配对的右括号"),
+    (re.compile(r"^unmatched '(.)'"), "多了一个“{0}”"),
+    (
+        re.compile(r"^closing parenthesis '(.)' does not match opening parenthesis '(.)'"),
+        "右括号“{0}”与左括号“{1}”不配对",
+    ),
+    (re.compile(r"^expected ':'"), "缺少冒号“:”"),
+    (re.compile(r"^unterminated (?:triple-quoted )?string literal"), "字符串缺少结束引号"),
+    (re.compile(r"^EOL while scanning string literal"), "字符串缺少结束引号"),
+    (re.compile(r"^invalid syntax\. Perhaps you forgot a comma\?"), "写法不正确，可能缺少逗号"),
+    (re.compile(r"^invalid decimal literal"), "数字写法不正确"),
+    (re.compile(r"^unexpected indent"), "多余的缩进"),
+    (re.compile(r"^unindent does not match"), "缩进与上文不一致"),
+    (re.compile(r"^expected an indented block"), "冒号后缺少缩进的语句"),
+    (re.compile(r"^cannot assign to"), "不能给这个表达式赋值"),
+    (re.compile(r"^unexpected EOF|^invalid syntax"), "写法不正确"),
+]
+
+
+def syntax_message(message: str) -> str:
+    """A Python syntax error's message in Chinese (anything unrecognised: 写法不正确)."""
+    for pattern, chinese in _SYNTAX_MESSAGES:
+        found = pattern.search(message or "")
+        if found:
+            return chinese.format(*found.groups())
+    return "写法不正确"
+
+
 def check(source: str, mode: str = "exec") -> list[str]:
     """Deploy-time check: the reasons this code would be refused (empty when it is acceptable)."""
     problems: list[str] = []
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as err:
-        return [f"语法错误（第 {err.lineno} 行）：{err.msg}"]
+        return [f"语法错误（第 {err.lineno} 行）：{syntax_message(err.msg)}"]
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             problems.append("不允许 import")

@@ -45,5 +45,5 @@ def open_task(page, name: str, case_no: str | None = None):
 
 
 def submit(page) -> None:
-    page.locator("form.schema-form button[type=submit]").click()
+    page.locator("form.schema-form button[type=submit]:not([name=_action])").click()
     page.wait_for_load_state("load")

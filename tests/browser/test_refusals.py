@@ -22,7 +22,10 @@ def test_form_error_in_chinese_beside_its_field(people, server):
     assert reason.is_hidden()  # asked only when refusing
     fill_form(town, {"intake_decision": "refuse"})
     assert reason.is_visible()
-    submit(town)
+    asked = []
+    town.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    submit(town)  # a refusal is final: the browser asks first
+    assert "不能撤回" in asked[0]
     error = reason.locator(".field-error")
     assert error.inner_text().endswith("不予救助理由：必填")
     assert town.locator('input[name="intake_decision"][value="refuse"]').is_checked()

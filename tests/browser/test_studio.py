@@ -71,6 +71,7 @@ def test_a_new_limit_and_timer_apply_to_new_cases_and_running_ones_keep_theirs(p
     assert abs(running_due - add_working_days(eng.now(), 10)) < timedelta(minutes=5)
 
     owner = people("process_owner")
+    owner.on("dialog", lambda dialog: dialog.accept())  # deploy and new parameters ask first
     owner.goto("/studio/parameters")
     owner.fill("#p-township_pay_first_limit", "1500")
     owner.fill('input[name="reason"]', "示政发〔2027〕3号 调整急难型先行救助额度")
@@ -118,6 +119,7 @@ def test_a_new_limit_and_timer_apply_to_new_cases_and_running_ones_keep_theirs(p
 
 def test_a_lint_error_shows_on_its_element(people, server):
     owner = people("process_owner")
+    owner.on("dialog", lambda dialog: dialog.accept())  # deploy and new parameters ask first
     draft_url = _new_draft(owner, "有错误的草稿")
     _open_editor(owner, draft_url, "bpmn/emergency_aid.bpmn")
     _select(owner, "Task_PayFirst")

@@ -112,3 +112,16 @@ def test_a_draft_exported_unchanged_leaves_the_files_byte_for_byte(sqlite_url, t
         sqlite_url, "export-draft", draft_id, "--by", "auditor", "--bpmn", str(bpmn), "--forms", str(forms)
     )
     assert code == 1
+
+
+def test_seed_demo_prints_its_summary_not_the_engine_s_task_log(tmp_path):
+    """Run as a newcomer does (its own process, logging set up by the command)."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    command = [sys.executable, "-m", "engine.cli", "--database-url", url]
+    subprocess.run([*command, "init-db"], check=True, capture_output=True, cwd=ROOT)
+    seeded = subprocess.run([*command, "seed-demo"], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "演示案件" in seeded.stdout
+    assert "spiff" not in seeded.stderr and len(seeded.stderr.splitlines()) < 5

@@ -75,7 +75,8 @@ def test_claim_and_unclaim(eng, visitor):
     clerk = visitor("town_chengguan")
     assert clerk.post(f"/tasks/{task.task_id}/claim").status_code == 302
     assert task_named(eng, case_no, "受理审查").claimed_by == "town_chengguan"
-    assert "town_chengguan" in clerk.get("/").get_data(as_text=True)
+    inbox = clerk.get("/").get_data(as_text=True)
+    assert "城关镇 民政 李经办" in inbox and "放弃认领" in inbox  # the holder by name; 退回 means send back
     assert clerk.post(f"/tasks/{task.task_id}/unclaim").status_code == 302
     assert task_named(eng, case_no, "受理审查").claimed_by is None
 

@@ -95,6 +95,15 @@ def writes(w) -> dict[str, list[tuple[str, str, object]]]:
     return {
         "cases.new": [("html", "/cases/new", new_case)],
         "tasks.submit": [("html", f"/tasks/{t}", as_form(form_data("intake-review.schema.json")))],
+        "cases.comment": [("html", f"/cases/{w['waiting']}/comments", {"body": "请补充材料"})],
+        "api.add_comment": [("api", f"/api/v1/cases/{w['waiting']}/comments", {"body": "请补充材料"})],
+        "tasks.discard_draft": [("html", f"/tasks/{t}/draft/discard", {})],
+        "handover.reassign": [("html", f"/tasks/{t}/reassign", {"to": "town_chengguan"})],
+        "handover.remind": [("html", f"/tasks/{t}/remind", {"note": "请办理"})],
+        "handover.extend": [("html", f"/tasks/{t}/extend", {"until": "2999-01-01", "reason": "材料待补"})],
+        "api.reassign": [("api", f"/api/v1/tasks/{t}/reassign", {"to": "town_chengguan"})],
+        "api.remind": [("api", f"/api/v1/tasks/{t}/remind", {"note": "请办理"})],
+        "api.extend": [("api", f"/api/v1/tasks/{t}/extend", {"until": "2999-01-01", "reason": "材料待补"})],
         "tasks.upload": [
             ("html", f"/tasks/{t}/attachments", {"kind": "bill", "file": (io.BytesIO(b"%PDF-1.4"), "a.pdf")})
         ],

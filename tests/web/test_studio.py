@@ -129,7 +129,7 @@ def test_parameters_are_validated_versioned_and_shown_per_case(visitor, eng):
     )
     assert "第 1 版" in used and "受理审查" in used
     case_page = visible_text(visitor("town_chengguan").get(f"/cases/{case_no}").get_data(as_text=True))
-    assert "受理审查 town_chengguan 参数第 1 版" in case_page
+    assert "受理审查 城关镇 民政 李经办 按县级参数第 1 版" in case_page
     assert visitor("town_qingshan").get(f"/studio/cases/{case_no}/parameters").status_code == 404
 
 
@@ -156,17 +156,33 @@ def test_a_draft_is_tested_deployed_and_running_cases_migrated(tmp_path, templat
             .replace('name="先行救助决定"', 'name="先行救助决定（新）"')
         )
         owner.post(f"/studio/drafts/{draft}/files/{path}", {"text": text})
-        assert owner.post(f"/studio/drafts/{draft}/deploy", {}).status_code == 409  # not tested yet
+        versions = len(eng.versions())
+        untested = owner.post(f"/studio/drafts/{draft}/deploy", {})  # refused, saying why and where to act
+        assert untested.status_code == 302 and untested.headers["Location"].endswith(
+            f"/studio/drafts/{draft}#deploy"
+        )
+        back = visible_text(owner.get(untested.headers["Location"]).get_data(as_text=True))
+        assert "未部署：请先对当前草稿运行政策场景测试" in back and "运行政策场景测试" in back
+        assert len(eng.versions()) == versions
         assert owner.post(f"/studio/drafts/{draft}/runs", {}).status_code == 302
         page = visible_text(owner.get(f"/studio/drafts/{draft}").get_data(as_text=True))
         # the scenario still names the task 先行救助决定: it fails, and says where
         assert "有场景未通过" in page and "乡镇额度内先行救助" in page and "先行救助决定" in page
-        assert owner.post(f"/studio/drafts/{draft}/deploy", {"note": "改名"}).status_code == 409
+        failing = owner.post(f"/studio/drafts/{draft}/deploy", {"note": "改名"})
+        assert failing.status_code == 302 and len(eng.versions()) == versions
+        assert "接受未通过的场景" in visible_text(
+            owner.get(failing.headers["Location"]).get_data(as_text=True)
+        )
         accepted = owner.post(f"/studio/drafts/{draft}/deploy", {"note": "改名", "accept_failures": "yes"})
         assert accepted.status_code == 302
         old, new = eng.versions()[1]["id"], eng.versions()[0]["id"]
         plan = visible_text(owner.get(f"/studio/migrate?from={old}&to={new}").get_data(as_text=True))
         assert "可迁移 1 件" in plan and waiting in plan
+        assert 'name="case_no" value="' + waiting + '" checked' not in owner.get(
+            f"/studio/migrate?from={old}&to={new}"
+        ).get_data(as_text=True)  # nothing is ticked for the owner
+        none_ticked = owner.post("/studio/migrate", {"from": old, "to": new, "reason": "新名称"})
+        assert none_ticked.status_code == 302 and eng.case_view(waiting).spec_version_id == old
         moved = owner.post(
             "/studio/migrate", {"from": old, "to": new, "case_no": waiting, "reason": "新名称"}
         )

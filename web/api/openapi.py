@@ -101,6 +101,24 @@ SCHEMAS = {
             "timers": {"type": "array", "items": OBJ},
         }
     ),
+    "CaseHit": obj(
+        {
+            "case_no": STR,
+            "applicant_name": STR,
+            "id_number": {"type": "string", "description": "身份证号（已隐去中间部分）"},
+            "category": nullable(STR),
+            "status": STR,
+            "current_step": nullable(STR),
+            "area_code": STR,
+            "area_name": STR,
+            "channel": STR,
+            "started_at": TIME,
+            "closed_at": nullable(TIME),
+        }
+    ),
+    "CaseList": obj(
+        {"total": INT, "limit": INT, "offset": INT, "items": {"type": "array", "items": ref("CaseHit")}}
+    ),
     "TaskPage": obj({"task": ref("Task"), "schema": OBJ, "ui_schema": nullable(OBJ), "case": ref("Case")}),
     "Completion": obj(
         {
@@ -178,6 +196,11 @@ SCHEMAS = {
             "outcome_title": nullable(STR),
             "started_at": TIME,
             "closed_at": nullable(TIME),
+            "done": {"type": "array", "items": obj({"step": STR, "at": TIME})},
+            "next_steps": {
+                "type": "array",
+                "items": obj({"step": STR, "who": STR, "due_at": nullable(TIME)}),
+            },
         }
     ),
     "Completing": obj(
@@ -192,6 +215,41 @@ SCHEMAS = {
         ["application", "area_code"],
     ),
     "Objecting": obj({"data": OBJ}),
+    "Reassigning": obj(
+        {
+            "to": {"type": "string", "minLength": 1, "maxLength": 64},
+            "reason": {"type": "string", "maxLength": 500},
+        },
+        ["to"],
+    ),
+    "Reminding": obj({"note": {"type": "string", "maxLength": 500}}, []),
+    "Extending": obj(
+        {
+            "until": {"type": "string", "format": "date"},
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+        },
+        ["until", "reason"],
+    ),
+    "Comment": obj(
+        {
+            "id": INT,
+            "author": STR,
+            "author_name": STR,
+            "body": STR,
+            "at": TIME,
+            "task_id": nullable(STR),
+            "step_name": nullable(STR),
+        }
+    ),
+    "Commenting": obj(
+        {
+            "body": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "task_id": {"type": "string", "maxLength": 36},
+        },
+        ["body"],
+    ),
+    "Reassigned": obj({"task_id": STR, "claimed_by": STR, "holder_name": STR}),
+    "Extended": obj({"task_id": STR, "due_at": TIME}),
     "StatusQuery": obj(
         {
             "case_no": {"type": "string", "minLength": 1, "maxLength": 32},
@@ -295,7 +353,35 @@ def document() -> dict:
             "post": _op("认领待办", NO_CONTENT, "403 404 409", params=[TASK_ID], ok_code="204")
         },
         "/api/v1/tasks/{task_id}/unclaim": {
-            "post": _op("退回认领", NO_CONTENT, "403 404 409", params=[TASK_ID], ok_code="204")
+            "post": _op("放弃认领", NO_CONTENT, "403 404 409", params=[TASK_ID], ok_code="204")
+        },
+        "/api/v1/tasks/{task_id}/reassign": {
+            "post": _op(
+                "转交待办给同岗位、负责该区划的同事（乡镇、县级负责人，或可办理该待办者）",
+                _json(ref("Reassigned")),
+                "400 403 404 409 422",
+                params=[TASK_ID],
+                body="Reassigning",
+            )
+        },
+        "/api/v1/tasks/{task_id}/remind": {
+            "post": _op(
+                "催办（乡镇、县级负责人）",
+                NO_CONTENT,
+                "400 403 404 409 422",
+                params=[TASK_ID],
+                body="Reminding",
+                ok_code="204",
+            )
+        },
+        "/api/v1/tasks/{task_id}/extend": {
+            "post": _op(
+                "延长待办期限并写明理由（乡镇、县级负责人）",
+                _json(ref("Extended")),
+                "400 403 404 409 422",
+                params=[TASK_ID],
+                body="Extending",
+            )
         },
         "/api/v1/tasks/{task_id}/complete": {
             "post": _op(
@@ -344,19 +430,55 @@ def document() -> dict:
         },
         "/api/v1/forms/application": {"get": _op("申请表单（JSON Schema）", _json(OBJ), "")},
         "/api/v1/cases": {
+            "get": _op(
+                "查找案件（本人可查看的案件），按申请时间由近到远，分页",
+                _json(ref("CaseList")),
+                "400 403 422",
+                params=[
+                    _query("q", "姓名（开头）、身份证号或其末几位（至少 4 位）、案件编号（或 年-序号）", STR),
+                    _query(
+                        "category",
+                        "救助类别",
+                        {"type": "string", "enum": ["emergency", "expenditure", "major"]},
+                    ),
+                    _query(
+                        "status",
+                        "案件状态",
+                        {"type": "string", "enum": ["running", "completed", "needs_attention", "cancelled"]},
+                    ),
+                    _query("step", "当前环节（待办名称）", STR),
+                    _query("from", "申请起始日期（含）", {"type": "string", "format": "date"}),
+                    _query("to", "申请截止日期（含）", {"type": "string", "format": "date"}),
+                    _query("limit", "每页条数", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("offset", "跳过条数", {"type": "integer", "minimum": 0, "maximum": 10_000_000}),
+                ],
+            ),
             "post": _op(
                 "受理申请（村、乡镇经办人）",
                 _json(ref("CaseRef"), "已受理"),
                 "400 403 404 409 422",
                 body="Starting",
                 ok_code="201",
-            )
+            ),
         },
         "/api/v1/cases/{case_no}": {
             "get": _op("案件（记录查看个人信息）", _json(ref("Case")), "404", params=[CASE_NO])
         },
         "/api/v1/cases/{case_no}/events": {
             "get": _op("案件的全部审计记录", _json(items_of(ref("Event"))), "404", params=[CASE_NO])
+        },
+        "/api/v1/cases/{case_no}/comments": {
+            "get": _op(
+                "案件留言（可查看该案件者）", _json(items_of(ref("Comment"))), "404", params=[CASE_NO]
+            ),
+            "post": _op(
+                "留言（村、乡镇、县级经办人；task_id 为本案件的待办时记为对该环节的留言）",
+                _json(ref("Comment"), "已保存"),
+                "400 403 404 422",
+                params=[CASE_NO],
+                body="Commenting",
+                ok_code="201",
+            ),
         },
         "/api/v1/cases/{case_no}/attachments": {
             "get": _op("案件附件", _json(items_of(ref("Attachment"))), "404", params=[CASE_NO])

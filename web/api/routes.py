@@ -9,8 +9,10 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, request, send_file
 
 from engine.errors import FieldError, NotFound, ValidationFailed
+from engine.views.case_search import query_from
 from web.api.openapi import document
 from web.api.problems import problem_response
+from web.cases import SEARCH_ARGS
 from web.context import attachments, engine, remote
 from web.inbox import change_claim, inbox_filters
 from web.security import csrf
@@ -196,6 +198,34 @@ def claim(task_id: str, action: str):
     return "", 204
 
 
+@bp.post("/v1/tasks/<task_id>/reassign")
+@token_required
+def reassign(task_id: str):
+    body = _body()
+    to = _text(body, "to", "转交给", limit=64)
+    name = engine().reassign(_username(), task_id, to, _text(body, "reason", "转交说明", False, 500) or "")
+    return jsonify({"task_id": task_id, "claimed_by": to, "holder_name": name})
+
+
+@bp.post("/v1/tasks/<task_id>/remind")
+@token_required
+def remind(task_id: str):
+    body = _body()
+    engine().remind(_username(), task_id, _text(body, "note", "催办说明", False, 500) or "")
+    return "", 204
+
+
+@bp.post("/v1/tasks/<task_id>/extend")
+@token_required
+def extend(task_id: str):
+    body = _body()
+    until = _text(body, "until", "延至日期", limit=10)
+    due = engine().extend_deadline(
+        _username(), task_id, until, _text(body, "reason", "延期理由", False, 500) or ""
+    )
+    return jsonify({"task_id": task_id, "due_at": due})
+
+
 @bp.post("/v1/tasks/<task_id>/complete")
 @token_required
 def complete(task_id: str):
@@ -239,6 +269,29 @@ def start():
     return jsonify({"case_no": ref.case_no, "status": ref.status}), 201
 
 
+@bp.get("/v1/cases")
+@token_required
+def search():
+    """查找案件: the cases the caller may read that match, newest first (problem+json on bad filters)."""
+    limit, offset = _int_arg("limit", 20, 1, 100), _int_arg("offset", 0, 0, 10_000_000)
+    unknown = sorted(set(request.args) - {*SEARCH_ARGS, "limit", "offset"})
+    if unknown:
+        raise ValidationFailed([FieldError(name, f"{name}：不是可用的查询条件") for name in unknown])
+    eng = engine()
+    found = eng.search_cases(_username(), query_from(request.args), limit=limit, offset=offset)
+    areas = eng.area_names()
+    return jsonify(
+        {
+            "total": found.total,
+            "limit": limit,
+            "offset": offset,
+            "items": [
+                dict(asdict(hit), area_name=areas.get(hit.area_code, hit.area_code)) for hit in found.rows
+            ],
+        }
+    )
+
+
 @bp.get("/v1/cases/<case_no>")
 @token_required
 def case(case_no: str):
@@ -253,6 +306,23 @@ def events(case_no: str):
     eng = engine()
     eng.case_access(_username(), case_no, "案件记录（API）", remote())
     return jsonify({"items": eng.case_view(case_no, _username()).events})
+
+
+@bp.get("/v1/cases/<case_no>/comments")
+@token_required
+def comments(case_no: str):
+    eng = engine()
+    eng.case_access(_username(), case_no, "留言（API）", remote(), audit_view=False)
+    return jsonify({"items": [asdict(c) for c in eng.comments(case_no)]})
+
+
+@bp.post("/v1/cases/<case_no>/comments")
+@token_required
+def add_comment(case_no: str):
+    body = _body()
+    task_id = _text(body, "task_id", "环节", required=False, limit=36)
+    found = engine().add_comment(_username(), case_no, _text(body, "body", "留言", limit=2000), task_id)
+    return jsonify(asdict(found)), 201
 
 
 @bp.get("/v1/cases/<case_no>/attachments")

@@ -110,19 +110,46 @@
     refresh(form);
   });
 
+  // What cannot be undone asks first: a form or a button with data-confirm="…" (the server still
+  // checks everything; without this file the action simply happens).
+  document.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      var question = (button && button.dataset.confirm) || form.dataset.confirm;
+      // A refusal (不予受理、不予救助) is final: asked only when it is the decision being submitted.
+      var refusing = form.dataset.confirmRefusal && !(button && button.hasAttribute("formnovalidate")) &&
+        !(button && button.name === "_action") &&
+        form.querySelector('input[value="refuse"]:checked, option[value="refuse"]:checked');
+      if (!question && refusing) question = form.dataset.confirmRefusal;
+      if (question && !window.confirm(question)) event.preventDefault();
+    });
+  });
+
   // One submission per form: a double click or an impatient second press sends nothing more.
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return;
       if (form.dataset.sent === "1") { event.preventDefault(); return; }
       form.dataset.sent = "1";
-      form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = true; b.textContent = "提交中…"; });
+      var pressed = event.submitter;
+      // Later, so the pressed button's name and value (保存草稿, 上传) still go with the form.
+      window.setTimeout(function () {
+        form.querySelectorAll('button[type="submit"]').forEach(function (b) {
+          b.disabled = true;
+          b.dataset.label = b.dataset.label || b.textContent;
+          if (b === pressed || !pressed) b.textContent = "提交中…";
+        });
+      }, 0);
     });
   });
   // Coming back with the back button shows the page from the cache: let it be sent (the server refuses a repeat).
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form").forEach(function (form) {
       form.dataset.sent = "";
-      form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = false; });
+      form.querySelectorAll('button[type="submit"]').forEach(function (b) {
+        b.disabled = false;
+        if (b.dataset.label) b.textContent = b.dataset.label;
+      });
     });
   });
 

@@ -21,6 +21,17 @@
     });
   }
 
+  // 放大 / 缩小 / 适合窗口: the diagram is wide; on a phone a clerk zooms to the open task.
+  document.querySelectorAll("[data-zoom]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var canvas = viewer.get("canvas");
+      var how = button.dataset.zoom;
+      if (how === "fit") canvas.zoom("fit-viewport");
+      else canvas.zoom(canvas.zoom() * (how === "in" ? 1.25 : 0.8));
+      container.dataset.zoom = canvas.zoom().toFixed(2);
+    });
+  });
+
   var start = 0;
   data.forEach(function (d, i) { if (d.open_tasks.length) start = i; });
   choice.value = String(start);

@@ -202,6 +202,7 @@
       var current = selection.get()[0];
       if (current && current.id === event.element.id && !panel.contains(document.activeElement)) { render(current); }
     });
+    modeler.on('commandStack.changed', Studio.changed);
     mark(data.problems);
     if (window.location.hash.length > 1) { pick(decodeURIComponent(window.location.hash.slice(1))); }
     root.dataset.ready = 'yes';

@@ -39,11 +39,23 @@ window.Studio = (function () {
       list.appendChild(li);
     });
   }
+  /* Unsaved edits: leaving the page (a link, reload, closing the tab) asks first. */
+  var dirty = false;
+  window.addEventListener('beforeunload', function (event) {
+    if (!dirty) { return; }
+    event.preventDefault();
+    event.returnValue = '';
+  });
+  function changed() {
+    if (!dirty) { status('有未保存的修改', 'warn'); }
+    dirty = true;
+  }
   function save(url, text) {
     status('正在保存并检查…');
     return post(url, { text: text }).then(function (response) {
       return response.json().then(function (body) {
         if (!response.ok) { throw new Error(body.message || body.detail || ('保存失败（' + response.status + '）')); }
+        dirty = false;
         var errors = body.problems.filter(function (p) { return p.severity === 'error'; }).length;
         status(errors ? '已保存：' + errors + ' 个问题需改正' : '已保存，检查通过', errors ? 'error' : 'ok');
         return body.problems;
@@ -51,5 +63,8 @@ window.Studio = (function () {
     }).catch(function (err) { status(err.message, 'error'); throw err; });
   }
   function data() { return JSON.parse(document.getElementById('editor-data').textContent); }
-  return { post: post, save: save, status: status, showProblems: showProblems, data: data };
+  return {
+    post: post, save: save, status: status, showProblems: showProblems, data: data, changed: changed,
+    isDirty: function () { return dirty; }
+  };
 })();

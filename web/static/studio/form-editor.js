@@ -13,7 +13,7 @@
       .catch(function () { preview.textContent = '预览失败'; });
   }
   preview.addEventListener('submit', function (event) { event.preventDefault(); });
-  source.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(refresh, 400); });
+  source.addEventListener('input', function () { Studio.changed(); clearTimeout(timer); timer = setTimeout(refresh, 400); });
   refresh();
   var button = document.getElementById('save');
   if (button) {
