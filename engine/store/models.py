@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -326,3 +327,4 @@ class ReportDuration(Base):
     label: Mapped[str] = mapped_column(String(200), primary_key=True)  # '' for `payment`
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+    hours: Mapped[float] = mapped_column(Float, default=0.0)  # the sum of the values counted

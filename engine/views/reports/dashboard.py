@@ -183,16 +183,16 @@ def _from_histograms(session: Session, scope: str, filters: LedgerFilter) -> tup
     if filters.category:
         where.append(h.category == ("" if filters.category == UNCLASSIFIED else filters.category))
     rows = session.execute(
-        select(h.measure, h.category, h.label, h.bucket, func.sum(h.count))
+        select(h.measure, h.category, h.label, h.bucket, func.sum(h.count), func.sum(h.hours))
         .where(*where)
         .group_by(h.measure, h.category, h.label, h.bucket)
     ).all()
     paid: dict[str, list[tuple[float, int]]] = defaultdict(list)
     steps: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for measure, category, label, bucket, count in rows:
+    for measure, category, label, _bucket, count, hours in rows:
         if not count:
             continue
-        value = (report_durations.middle_hours(bucket) / 24, int(count))
+        value = (float(hours) / int(count) / 24, int(count))  # the mean of the bucket's values
         if measure == report_durations.PAYMENT:
             paid[category or UNCLASSIFIED].append(value)
         else:

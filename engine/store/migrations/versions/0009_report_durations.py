@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("label", sa.String(200), primary_key=True),
         sa.Column("bucket", sa.Integer(), primary_key=True),
         sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("hours", sa.Float(), nullable=False),
     )
     from engine.store.report_durations import rebuild
 
