@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select
 
 from engine import Engine
-from engine.store import report_facts
+from engine.store import report_durations, report_facts
 from engine.store.models import AuditEvent, Case, LedgerEntry, OpenTask, SpecVersion
 from engine.views.reports import LedgerFilter
 
@@ -260,6 +260,7 @@ def load(eng: Engine, villages: list[str], count: int, seed: int = 11, batch: in
         writer.flush()
     with eng.db.write() as session:  # the dashboards' facts, as the engine keeps them step by step
         report_facts.rebuild(session)
+        report_durations.rebuild(session)
     if not eng.db.sqlite:
         with eng.db.writer.connect() as connection:
             for table in ("cases", "audit_events", "ledger_entries"):

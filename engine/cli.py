@@ -303,12 +303,13 @@ def retry(ctx, case_no, by):
 def rebuild_report_facts(ctx):
     """Recompute the dashboards' report facts from the cases and the ledger (after rows were loaded
     around the engine, e.g. a bulk import; every step keeps them current otherwise)."""
-    from engine.store import report_facts
+    from engine.store import report_durations, report_facts
 
     eng = _engine(ctx)
     with eng.db.write() as session:
         rows = report_facts.rebuild(session)
-    click.echo(f"统计事实已重算：{rows} 行")
+        histogram_rows = report_durations.rebuild(session)
+    click.echo(f"统计事实已重算：{rows} 行；时长分布 {histogram_rows} 行")
 
 
 @main.command()

@@ -19,6 +19,7 @@ from stdnum.cn import ric
 from engine.errors import FieldError, ValidationFailed
 
 ID_NUMBER_KEYWORD = "x-id-number"
+BIND_KEYWORD = "x-bind"
 TYPE_NAMES = {
     "string": "文本",
     "integer": "整数",
@@ -87,6 +88,30 @@ TaskSchemaValidator = validators.extend(
 )
 
 
+def binds(schema: Any) -> bool:
+    """Whether the schema takes any keyword from the case data (`x-bind`)."""
+    return BIND_KEYWORD in json.dumps(schema, ensure_ascii=False)
+
+
+def bind(node: Any, data: dict) -> Any:
+    """The schema as it stands for one case: each `x-bind` keyword (`{"maximum": "authority_limit"}`)
+    takes its value from the case data, so a form can bound an amount by the deciding clerk's
+    authority or require a reason when it differs from the computed standard. A keyword whose value
+    the case does not have (None or absent) is left out."""
+    if isinstance(node, list):
+        return [bind(item, data) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: bind(v, data) for k, v in node.items() if k != BIND_KEYWORD}
+    bound = node.get(BIND_KEYWORD)
+    if isinstance(bound, dict):
+        for keyword, key in bound.items():
+            value = data.get(key) if isinstance(key, str) else None
+            if value is not None:
+                out[keyword] = value
+    return out
+
+
 def schema_problems(schema: Any) -> list[str]:
     """Why `schema` is not a usable Draft 2020-12 schema (empty when it is)."""
     if not isinstance(schema, dict):
@@ -102,6 +127,8 @@ _validators: dict[Any, Any] = {}
 
 
 def _validator_for(schema: dict, cache_key: Any | None):
+    if cache_key is False:  # a schema bound to one case's data: built for this call only
+        return TaskSchemaValidator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     key = cache_key if cache_key is not None else json.dumps(schema, sort_keys=True, ensure_ascii=False)
     validator = _validators.get(key)
     if validator is None:

@@ -41,12 +41,14 @@ REASONS = {
     "教育支出": "education_expense",
     "照料重度残疾人": "disability_care",
     "其他特殊困难": "other_hardship",
+    "住院期间死亡的剩余医疗费用": "hospital_death_medical",
+    "危房改造或灾后重建自筹困难": "housing_rebuild",
 }
 CATEGORIES = {"急难型": "emergency", "支出型": "expenditure", "重大生活困难": "major"}
 HOUSEHOLD = {"低保": "dibao", "特困": "tekun", "建档立卡": "jiandang", "低保边缘": "dibao_edge"}
 STATUSES = {"运行中": "running", "已办结": "completed", "需关注": "needs_attention"}
 OUTCOMES = {"批准救助": "approved", "不予救助": "refused", "线索不属实": "withdrawn", "转介": "referred"}
-WAYS = {"现金": "cash", "实物": "in_kind", "转介": "referral"}
+WAYS = {"现金": "cash", "实物": "in_kind", "转介": "referral", "银行转账": "bank"}
 
 # Valid 18-digit ID numbers (GB 11643 check digits), one per person in the scenarios.
 IDS = [
@@ -79,6 +81,10 @@ APPLICATION = {
     "documents": [{"kind": "id_card"}, {"kind": "accident_proof", "note": "消防证明"}],
 }
 
+# A decision whose amount differs from the computed standard records why (002 §四); the scenarios
+# that check the rule delete it.
+BANK_ACCOUNT = "6222020200001234567"
+AMOUNT_REASON = "按实际困难程度和已获其他救助情况确定"
 STAFF = [{"name": "王村干", "position": "东村村委"}, {"name": "李经办", "position": "城关镇民政"}]
 SUPPLEMENT = {
     "recipient_name": "张秀英",
@@ -90,13 +96,15 @@ SUPPLEMENT = {
     "completed_on": "2027-03-05",
     "explanation": "急难情况已缓解，补办登记和签字盖章",
 }
+INTAKE_REVIEW = {
+    "intake_decision": "accept",
+    "severity": "general",
+    "complex_case": False,
+    "documents_complete": True,
+}
 TASK_DATA = {
-    "受理审查": {
-        "intake_decision": "accept",
-        "severity": "general",
-        "complex_case": False,
-        "documents_complete": True,
-    },
+    "受理审查": INTAKE_REVIEW,
+    "县级民政部门受理审查": INTAKE_REVIEW,
     "核实主动发现线索": {
         "visit_date": "2027-03-01",
         "visit_staff": STAFF,
@@ -114,13 +122,20 @@ TASK_DATA = {
         "findings": "在本社区实际居住两年",
     },
     "转入低保/特困审核审批": {"referred_to": "dibao", "referred_on": "2027-03-20"},
-    "先行救助决定": {"amount": 700, "aid_way": "cash", "instalments": 1, "referral_needed": False},
-    "县级民政部门审批急难救助": {
+    "先行救助决定": {
+        "amount": 700,
+        "aid_way": "cash",
+        "instalments": 1,
+        "referral_needed": False,
+        "amount_reason": AMOUNT_REASON,
+    },
+    "县级民政部门先行救助决定": {
         "county_decision": "approve",
         "amount": 3000,
         "aid_way": "cash",
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": AMOUNT_REASON,
     },
     "补办手续": SUPPLEMENT,
     "县级督办补办手续": SUPPLEMENT,
@@ -166,16 +181,20 @@ TASK_DATA = {
     "乡镇审核": {
         "township_opinion": "approve",
         "proposed_amount": 2100,
-        "aid_way": "cash",
+        "aid_way": "bank",
+        "bank_account": BANK_ACCOUNT,
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": AMOUNT_REASON,
     },
     "县级民政部门审批": {
         "county_decision": "approve",
         "amount": 2100,
-        "aid_way": "cash",
+        "aid_way": "bank",
+        "bank_account": BANK_ACCOUNT,
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": AMOUNT_REASON,
     },
     "重大生活困难调查核实": {
         "visit_date": "2027-03-02",
@@ -192,13 +211,16 @@ TASK_DATA = {
         "minutes": "协调机制会议一事一议，同意给予特别救助",
         "coordination_decision": "approve",
         "decided_amount": 4000,
-        "aid_way": "cash",
+        "aid_way": "bank",
+        "bank_account": BANK_ACCOUNT,
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": AMOUNT_REASON,
     },
     "县人民政府研究同意": {"consent": True, "document_no": "示政办〔2027〕12号"},
     "发放": {"paid_on": "2027-03-02", "voucher_no": "FF-001", "handler": "李经办", "recipient_signed": True},
     "转介服务": {"referral_targets": ["medical"]},
+    "跟进评估后转介服务": {"referral_targets": ["medical"]},
 }
 
 

@@ -48,6 +48,7 @@ class World:
     cases: list[str] = field(default_factory=list)
     error: DomainError | None = None
     last_result: dict | None = None
+    task_defaults: dict = field(default_factory=dict)  # task name -> fields every completion uses
 
     def view(self):
         detail = getattr(self.error, "errors", "")
@@ -122,8 +123,9 @@ def _start(world: World, area: str, by: str | None, channel: str, application: d
 
 def _complete(world: World, user: str, task: str, overrides: dict | None = None) -> None:
     row = world.open_task(task)
+    merged = {**world.task_defaults.get(task, {}), **(overrides or {})}
     world.last_result = world.attempt(
-        lambda: world.eng.complete(s.USERS[user], row.task_id, s.task_data(task, overrides))
+        lambda: world.eng.complete(s.USERS[user], row.task_id, s.task_data(task, merged))
     )
 
 
@@ -178,6 +180,37 @@ def needed_amount(world, amount):
     world.app["needed_amount"] = amount
 
 
+@given("受理审查时经办人认定属重大生活困难")
+def assessed_major(world):
+    """The clerk's assessment at intake, not the applicant's estimate, routes a case (002 §四; 004 §二(四))."""
+    world.task_defaults.setdefault("受理审查", {})["complex_case"] = True
+
+
+@given("这次由与该申请人共同生活的家庭成员提出申请")
+def member_applies(world):
+    earlier_applicant = world.app["applicant"]["id_number"]
+    world.app["applicant"] = dict(world.app["applicant"], name="王小明", id_number=s.IDS[5])
+    world.app["household_members"] = [
+        {"name": "张秀英", "id_number": earlier_applicant, "relation": "parent"}
+    ]
+
+
+@given(parsers.parse('该申请人此前以"{reason}"事由申请被不予受理'))
+def earlier_refused(world, reason):
+    earlier = s.application()
+    earlier["reason"] = s.REASONS[reason]
+    earlier["applicant"]["id_number"] = world.app["applicant"]["id_number"]
+    _start(world, "东村", "town_chengguan", "window", earlier)
+    refuse = {
+        "intake_decision": "refuse",
+        "refusal_code": "incomplete",
+        "refusal_reason": "材料不全未按要求补正",
+    }
+    _complete(world, "城关镇经办人", "受理审查", refuse)
+    assert world.view().outcome == "refused"
+    world.case_no = None
+
+
 @given(parsers.parse('该申请人此前已以"{reason}"事由在城关镇获得临时救助'))
 def earlier_case(world, reason):
     earlier = s.application()
@@ -189,7 +222,10 @@ def earlier_case(world, reason):
     if category == "emergency":
         _complete(world, "城关镇经办人", "先行救助决定")
         _complete(world, "城关镇经办人", "发放")
+        _complete(world, "城关镇经办人", "补办手续")
+        _complete(world, "城关镇经办人", "跟进评估")
     assert world.view().outcome == "approved", world.view().attention
+    assert world.view().status == "completed", world.view().status
     world.case_no = None
 
 
@@ -263,6 +299,12 @@ def complete_default(world, user, task):
 @when(parsers.parse("时间过去{n:d}天"))
 def days_pass(world, n):
     world.traveller.shift(timedelta(days=n))
+    world.eng.fire_due()
+
+
+@when(parsers.parse("时间过去{n:d}小时"))
+def hours_pass(world, n):
+    world.traveller.shift(timedelta(hours=n))
     world.eng.fire_due()
 
 
@@ -377,6 +419,19 @@ def needs_attention(world, text):
     assert view.status == "needs_attention" and text in (view.attention or {}).get("error", ""), (
         view.attention
     )
+
+
+@then(parsers.parse("首笔发放在受理后{n:d}小时内"))
+def first_payment_within(world, n):
+    view = world.view()
+    accepted = [
+        e["at"]
+        for e in view.events
+        if e["action"] == "task_completed" and (e.get("data") or {}).get("intake_decision") == "accept"
+    ]
+    money = [p for p in view.payments if p["way"] != "referral"]
+    assert accepted and money, (accepted, money)
+    assert money[0]["recorded_at"] - accepted[0] <= timedelta(hours=n), (accepted[0], money[0]["recorded_at"])
 
 
 @then(parsers.parse('案件时间线有备注"{text}"，案件不需关注'))

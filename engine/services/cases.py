@@ -29,7 +29,7 @@ from engine.workflow.runtime import Trace, incident_from, run_engine_steps, scri
 if TYPE_CHECKING:
     from engine.facade import Engine
 
-RESERVED_KEYS = ("case_no", "area_code", "county_code", "channel")
+RESERVED_KEYS = ("case_no", "area_code", "county_code", "channel", "started_by_role")
 
 # Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
 _USERS, _KEYS, _EVENTS = User.__table__, IdempotencyKey.__table__, AuditEvent.__table__
@@ -76,10 +76,12 @@ def start_case(
         area = session.get(Area, area_code)
         if area is None:
             raise NotFound(f"区划 {area_code} 不存在")
+        started_by_role = None
         if by is not None:
             user = people.get_user(session, by)
             if Role(user.role) not in CASE_WORKER_ROLES or not may_work_in(user, area_code):
                 raise NotPermitted("无权在该区划受理申请")
+            started_by_role = user.role
         version, loaded = eng.specs.current(session)
         if loaded.start_form:
             loaded.validate(loaded.start_form, application)
@@ -104,7 +106,13 @@ def start_case(
         workflow = loaded.new_workflow(script_engine(ctx))
         start = workflow.get_next_task(state=TaskState.READY)
         data = {k: v for k, v in application.items() if k not in RESERVED_KEYS}
-        data.update(case_no=case.case_no, area_code=area_code, county_code=case.county_code, channel=channel)
+        data.update(
+            case_no=case.case_no,
+            area_code=area_code,
+            county_code=case.county_code,
+            channel=channel,
+            started_by_role=started_by_role,  # a county clerk may act directly (002 §三)
+        )
         start.data.update(data)
         trace = Trace()
         incident = run_engine_steps(workflow, trace)
@@ -256,14 +264,14 @@ def run_open_task(eng: Engine, session: Session, row, data: dict, actor: str) ->
     task_id = row.task_id
     case, serialized, reached = load_case_with_state(session, row.case_id)
     loaded = eng.specs.for_version(session, case.spec_version_id)
-    if row.form:
-        loaded.validate(row.form, data)
     now = eng.now()
     ctx = CaseContext(session, case, eng.now)
     workflow = loaded.load_workflow(serialized, script_engine(ctx))
     task = workflow.get_task_from_id(_uuid(task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict("该待办已被办理，不能重复提交")
+    if row.form:  # bound to the task's data: an amount within the clerk's authority, a reason …
+        loaded.validate(row.form, data, case_data=task.data)
     trace = Trace()
     task.data.update(data)
     try:

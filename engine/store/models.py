@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -343,3 +344,22 @@ class ReportFact(Base):
     refusals: Mapped[int] = mapped_column(Integer, default=0)
     payments: Mapped[int] = mapped_column(Integer, default=0)
     amount: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportDuration(Base):
+    """Histograms of how long things took, per county, China-time month the case started, category
+    and measure: `payment` (application to first payment) or `step` (a user task from ready to
+    completed, `label` its name). `bucket` is the lower bound of an hour range
+    (engine/store/report_durations.py). Kept current in the transaction of every step, so the
+    dashboards of a county, a city and a province read medians from these rows instead of scanning
+    every audit event."""
+
+    __tablename__ = "report_durations"
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM, China time
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)  # '' while unclassified
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), primary_key=True)  # '' for `payment`
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    hours: Mapped[float] = mapped_column(Float, default=0.0)  # the sum of the values counted

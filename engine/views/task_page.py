@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from engine import forms as form_checks
 from engine.services import access
 from engine.store.models import Case, OpenTask
 from engine.views.case_view import CaseView, case_view
@@ -48,7 +49,9 @@ def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None 
         loaded = eng.specs.for_version(session, case.spec_version_id)
         open_row = session.get(OpenTask, task_id)
         ui_form = open_row.ui_form if open_row is not None else None
-        schema = loaded.form(task.form) if task.form else {"type": "object", "properties": {}}
+        schema = (
+            loaded.bound_form(task.form, case.data) if task.form else {"type": "object", "properties": {}}
+        )
         ui_schema = loaded.form(ui_form) if ui_form else None
         form_of = {info.element_id: info.form for info in loaded.user_tasks.values()}
         steps = [
@@ -87,4 +90,9 @@ def task_form(
     with eng.db.read() as session:
         case_version = session.scalar(select(Case.spec_version_id).where(Case.case_no == task.case_no))
         loaded = eng.specs.for_version(session, case_version)
-        return task, (loaded.form(task.form) if task.form else {"type": "object", "properties": {}})
+        if not task.form:
+            return task, {"type": "object", "properties": {}}
+        schema = loaded.form(task.form)
+    if form_checks.binds(schema):
+        schema = loaded.bound_form(task.form, case_view(eng, task.case_no).data)
+    return task, schema

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from engine import parameters
 from engine.errors import NotFound
-from engine.store.models import AuditEvent, Case
+from engine.store.models import AuditEvent, Case, LedgerEntry
 from engine.vocabulary import LOCAL_TZ, OUTCOMES, PAYMENT_WAYS
 
 # What a helper accepts from diagram code, so a wrong value is the step's error (an incident), never
@@ -150,7 +150,15 @@ class CaseContext:
         if id_number not in self.household_id_numbers():
             raise HelperError("prior_cases: 只能查询本案申请人及其共同生活家庭成员的既往案件")
         rows = self.session.execute(
-            select(Case.case_no, Case.reason, Case.outcome, Case.started_at, Case.closed_at, Case.category)
+            select(
+                Case.case_no,
+                Case.reason,
+                Case.outcome,
+                Case.status,
+                Case.started_at,
+                Case.closed_at,
+                Case.category,
+            )
             .where(Case.applicant_id_number == id_number, Case.id != self.case.id)
             .order_by(Case.started_at)
         ).all()
@@ -160,16 +168,49 @@ class CaseContext:
                 "reason": r.reason,
                 "outcome": r.outcome,
                 "category": r.category,
+                "status": r.status,
+                "days_ago": (self.now() - _aware(r.started_at)).days,
+                # the repeat period runs from the end of the earlier case (0 while it is still open)
+                "days_since_closed": (self.now() - _aware(r.closed_at)).days if r.closed_at else 0,
                 "started_at": r.started_at.isoformat(),
                 "closed_at": r.closed_at.isoformat() if r.closed_at else None,
             }
             for r in rows
         ]
 
+    def paid_so_far(self) -> int:
+        """What the case has paid so far in money or goods (the 台账, and this step's entries): the
+        cap is counted per case, pay-first and follow-up aid together (000 §二(二))."""
+        recorded = self.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                LedgerEntry.case_id == self.case.id, LedgerEntry.way != "referral"
+            )
+        )
+        queued = sum(p["amount"] for p in self.effects.payments if p["way"] != "referral")
+        return int(recorded or 0) + queued
+
+    def on_fanpin_list(self) -> bool:
+        """Whether the 返贫 list the poverty-alleviation department supplied (imported into the
+        county's rosters) names the applicant or a household member (000 §二(三)). False while the
+        county keeps no rosters (the roster_entries table comes with the roster import)."""
+        bind = self.session.connection()
+        if not inspect(bind).has_table("roster_entries"):
+            return False
+        found = self.session.execute(
+            text(
+                "SELECT 1 FROM roster_entries WHERE county_code = :county AND roster = 'fanpin'"
+                " AND id_number IN :ids LIMIT 1"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"county": self.case.county_code, "ids": sorted(self.household_id_numbers())},
+        ).first()
+        return found is not None
+
     def helpers(self) -> dict[str, Any]:
         return {
             "param": self.param,
             "prior_cases": self.prior_cases,
+            "paid_so_far": self.paid_so_far,
+            "on_fanpin_list": self.on_fanpin_list,
             "now": self.now,
             "days": days,
             "hours": hours,
@@ -197,14 +238,19 @@ class CaseContext:
             raise HelperError(f"after_working_days: 工作日数应为整数，得到 {n!r}")
         return add_working_days(self.now(), int(n)).isoformat()
 
-    def record_payment(self, amount, way, stage=1, note=""):
+    def record_payment(self, amount, way, stage=1, note="", fund=None):
+        """`fund="township_reserve"`: a township pay-first payment drawn from its 备用金 (002 §七(三))."""
         amount = _amount("record_payment", amount)
+        if fund not in (None, "county", "township_reserve"):
+            raise HelperError(f"record_payment: 未知资金来源 {_shown(fund)}")
         if not isinstance(way, str) or way not in PAYMENT_WAYS:
             raise HelperError(f"record_payment: 未知救助方式 {_shown(way)}")
         if isinstance(stage, bool) or not isinstance(stage, int) or not 1 <= stage <= MAX_STAGE:
             raise HelperError(f"record_payment: 期次应为 1–{MAX_STAGE} 的整数，得到 {_shown(stage)}")
         note = _text("record_payment", "备注", note, optional=True) or ""
-        self.effects.payments.append({"amount": amount, "way": way, "stage": stage, "note": note})
+        self.effects.payments.append(
+            {"amount": amount, "way": way, "stage": stage, "note": note, "fund": fund}
+        )
         return True
 
     def set_outcome(self, outcome, reason=None):
@@ -250,6 +296,11 @@ class CaseContext:
         """A note for the case's timeline (audited) that needs no action."""
         self.effects.remarks.append(_text("remark", "备注", message))
         return True
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; the store keeps UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def days(n) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import logs, metrics, privacy
 from engine.areas import township_of
+from engine.store import report_durations
 from engine.store import report_facts as facts
 from engine.store.models import (
     AuditEvent,
@@ -25,6 +26,7 @@ from engine.store.models import (
     Timer,
 )
 from engine.store.rows import save_case
+from engine.vocabulary import PAID_WAYS
 from engine.workflow.context import MAX_AMOUNT, CaseContext
 from engine.workflow.runtime import Incident, OpenWork, Trace, incident_from, latest_data
 from engine.workflow.specs import LoadedSpecs
@@ -92,6 +94,16 @@ def persist(
     _sync_timers(session, case, work)
     _apply_effects(session, ctx, case_data, actor, now)
     facts.record(session, case, before, ctx.effects.payments, now)
+    report_durations.record(
+        session,
+        case,
+        before[0] if before else None,
+        before is None,
+        (getattr(getattr(task, "task_spec", None), "bpmn_name", None), opened_at, now)
+        if action == "task_completed"
+        else None,
+        now if any(p["way"] in PAID_WAYS for p in ctx.effects.payments) else None,
+    )
     case.current_step = "、".join(sorted({row["name"] for row in open_rows})) or None
     _set_status(case, workflow, incident, ctx.effects.flags, now)
     case.updated_at = now

@@ -123,9 +123,19 @@ class LoadedSpecs:
         subprocesses = {name: _PARSED_SPECS[ref["key"]] for name, ref in self.subprocess_refs.items()}
         return BpmnWorkflow(spec, subprocesses, script_engine=script_engine)
 
-    def validate(self, filename: str, data) -> None:
-        """Validate against a form of this version (the compiled validator is cached per form)."""
-        form_checks.validate(self.form(filename), data, cache_key=(self.files.content_hash, filename))
+    def validate(self, filename: str, data, case_data: dict | None = None) -> None:
+        """Validate against a form of this version (the compiled validator is cached per form); a
+        form with `x-bind` keywords is first bound to the case data (engine.forms.bind)."""
+        schema = self.form(filename)
+        if case_data is not None and form_checks.binds(schema):
+            form_checks.validate(form_checks.bind(schema, case_data), data, cache_key=False)
+            return
+        form_checks.validate(schema, data, cache_key=(self.files.content_hash, filename))
+
+    def bound_form(self, filename: str, case_data: dict) -> dict:
+        """The form as the clerk sees it on this case (`x-bind` keywords taken from the case data)."""
+        schema = self.form(filename)
+        return form_checks.bind(schema, case_data) if form_checks.binds(schema) else schema
 
     def task_info(self, process_id: str, element_id: str) -> UserTaskInfo | None:
         return self.user_tasks.get((process_id, element_id))

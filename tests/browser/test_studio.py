@@ -37,7 +37,11 @@ def _pay_first(eng, case_no: str, amount: int) -> None:
 
 
 def _supplement_due(eng, case_no: str):
-    [timer] = [t for t in eng.case_view(case_no).timers if t["status"] == "pending"]
+    [timer] = [
+        t
+        for t in eng.case_view(case_no).timers
+        if t["status"] == "pending" and t["element_id"] == "Timer_SupplementDeadline"
+    ]
     return timer["due_at"]
 
 

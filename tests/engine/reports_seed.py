@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from engine.store import report_facts
+from engine.store import report_durations, report_facts
 from engine.store.models import AuditEvent, Case, LedgerEntry, OpenTask, SpecVersion
 
 STEPS = {
@@ -182,4 +182,5 @@ def seed(
         seeded.cases += len(cases)
     with eng.db.write() as session:  # rows written around the engine: its report facts are recomputed
         report_facts.rebuild(session)
+        report_durations.rebuild(session)
     return seeded

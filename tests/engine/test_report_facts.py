@@ -11,14 +11,15 @@ from sqlalchemy import select
 
 from engine import Engine
 from engine.demo import seed
-from engine.store import report_facts
-from engine.store.models import ReportFact
+from engine.store import report_durations, report_facts
+from engine.store.models import ReportDuration, ReportFact
 from engine.views.reports import LedgerFilter
 from engine.views.reports import dashboard as build_dashboard
 from tests.engine import reports_seed
 from tests.web.journeys import advance, application, form_data, start, task_named
 
 FACTS = ReportFact.__table__
+HISTOGRAMS = ReportDuration.__table__
 
 
 @pytest.fixture
@@ -34,6 +35,13 @@ def facts_table(eng) -> list[tuple]:
     with eng.db.read() as session:
         rows = session.execute(select(FACTS).order_by(FACTS.c.township_code, FACTS.c.day, FACTS.c.category))
         return [tuple(r) for r in rows if any(r[4:])]
+
+
+def histograms_table(eng) -> list[tuple]:
+    with eng.db.read() as session:
+        rows = session.execute(select(HISTOGRAMS).order_by(*HISTOGRAMS.primary_key.columns))
+        # the sum of hours to the second: SQLite's julianday arithmetic is not exact to the microsecond
+        return [(*tuple(r)[:-1], round(r.hours * 3600)) for r in rows if r.count]
 
 
 def test_facts_kept_step_by_step_equal_the_facts_recomputed(shipped):
@@ -52,15 +60,33 @@ def test_facts_kept_step_by_step_equal_the_facts_recomputed(shipped):
     start(eng, application(serial=14), area="639001002001", by="town_qingshan")  # waiting, unclassified
     kept = facts_table(eng)
     assert kept and any(r[7] > 0 for r in kept)  # payments recorded
+    kept_histograms = histograms_table(eng)
+    measures = {r[3] for r in kept_histograms}
+    assert measures == {"payment", "step"}, kept_histograms
     with eng.db.write() as session:
         report_facts.rebuild(session)
+        report_durations.rebuild(session)
     assert facts_table(eng) == kept
+    assert histograms_table(eng) == kept_histograms
+
+
+@pytest.mark.parametrize(
+    "hours", [0, 0.5, 1, 23.99, 24, 47.5, 48, 50, 335.9, 336, 1000, 2159, 2160, 8000, 8759, 8760, 20000]
+)
+def test_a_bucket_holds_its_value_and_is_narrow_for_it(hours):
+    bucket = report_durations.bucket_of(hours)
+    assert bucket <= hours or hours >= report_durations.OVERFLOW
+    if hours < report_durations.OVERFLOW:
+        width = next(w for end, w in report_durations.SERIES if bucket < end)
+        assert hours < bucket + width
+        assert width <= max(1, hours / 8)  # an hour at the 24-hour rule, an eighth of the value beyond
 
 
 FILTERS = [
     LedgerFilter(),
     LedgerFilter(date_from=date(2026, 3, 15), date_to=date(2026, 9, 2)),
     LedgerFilter(category="emergency"),
+    LedgerFilter(date_from=date(2026, 3, 1), date_to=date(2026, 8, 31)),
     LedgerFilter(category="unclassified", date_from=date(2026, 5, 1)),
     LedgerFilter(area_code="639001001"),
     LedgerFilter(area_code="639001002", category="expenditure", date_to=date(2026, 6, 30)),
@@ -91,3 +117,17 @@ def test_a_dashboard_from_the_facts_equals_the_one_from_cases_and_ledger(shipped
         ):
             assert getattr(fast, part) == getattr(slow, part), (user, filters, part)
         assert fast.total("applications") > 0
+        for part in ("to_payment", "steps"):
+            close_enough(getattr(fast, part), getattr(slow, part), (user, filters, part))
+
+
+def close_enough(read, scanned, where) -> None:
+    """Durations read from the histograms: the same labels and counts as the scan, each percentile
+    within a bucket of the exact value (a bucket is at most an eighth of its values, or an hour)."""
+    assert [(d.label, d.count) for d in read] == [(d.label, d.count) for d in scanned], where
+    for a, b in zip(read, scanned, strict=True):
+        for figure in ("median", "p90"):
+            x, y = getattr(a, figure), getattr(b, figure)
+            assert (x is None) == (y is None), (where, a.label, figure)
+            if x is not None:
+                assert abs(x - y) <= max(1 / 24, y / 8) + 1e-6, (where, a.label, figure, x, y)

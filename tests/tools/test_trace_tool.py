@@ -190,6 +190,6 @@ def test_the_scenario_step_matches_the_process_as_well_as_the_element():
     sys.path.insert(0, str(ROOT / "features"))
     import bdd_support
 
-    pairs = bdd_support.element_names()["测算救助档次"]
-    assert {process for process, _element in pairs} >= {"emergency_aid", "expenditure_aid"}
-    assert {element for _process, element in pairs} == {"Rule_Amount"}
+    pairs = bdd_support.element_names()["书面告知不予救助"]
+    assert {process for process, _element in pairs} >= {"emergency_aid", "major_hardship"}
+    assert {element for _process, element in pairs} == {"Script_Refuse"}

@@ -75,7 +75,13 @@ FORM_DATA = {
         "severity": "serious",
         "complex_case": False,
     },
-    "pay-first.schema.json": {"amount": 800, "aid_way": "cash", "instalments": 1, "referral_needed": False},
+    "pay-first.schema.json": {
+        "amount": 800,
+        "aid_way": "cash",
+        "instalments": 1,
+        "referral_needed": False,
+        "amount_reason": "按受灾后实际需要确定",  # differs from the computed standard (002 §四)
+    },
     "payment.schema.json": {
         "paid_on": "2026-11-21",
         "voucher_no": "V-001",
@@ -127,16 +133,20 @@ FORM_DATA = {
     "township-review.schema.json": {
         "township_opinion": "approve",
         "proposed_amount": 1000,
-        "aid_way": "cash",
+        "aid_way": "bank",
+        "bank_account": "6222020200001234567",
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": "按核实的必需支出确定",
     },
     "county-approval.schema.json": {
         "county_decision": "approve",
         "amount": 3000,
-        "aid_way": "cash",
+        "aid_way": "bank",
+        "bank_account": "6222020200001234567",
         "instalments": 1,
         "referral_needed": False,
+        "amount_reason": "按核实的必需支出确定",
     },
     "objection.schema.json": {
         "objector_name": "匿名",

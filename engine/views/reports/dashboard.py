@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from engine.areas import child_width, within
-from engine.store.models import AuditEvent, Case, LedgerEntry, OpenTask, ReportFact
+from engine.store import report_durations
+from engine.store.models import AuditEvent, Case, LedgerEntry, OpenTask, ReportDuration, ReportFact
 from engine.unit_of_work import UnitOfWork
 from engine.views.reports.ledger import area_names, ledger_conditions
 from engine.views.reports.scope import LedgerFilter, conditions, validate
@@ -25,6 +26,7 @@ from engine.views.reports.scope import scope as report_scope
 from engine.vocabulary import CATEGORIES_WITH_UNCLASSIFIED, PAID_WAYS, UNCLASSIFIED
 
 FACTS = ReportFact.__table__
+HISTOGRAMS = ReportDuration.__table__
 
 
 @dataclass
@@ -99,8 +101,11 @@ def dashboard(uow: UnitOfWork, username: str, filters: LedgerFilter, use_facts: 
                 _paid(session, scope, filters, dialect),
             )
             by_area = _by_area(session, scope, filters, names)
-        to_payment = _to_payment(session, scope, filters, dialect)
-        steps = _steps(session, scope, filters, dialect)
+        if use_facts and histograms_serve(scope, filters):
+            to_payment, steps = _from_histograms(session, scope, filters)
+        else:
+            to_payment = _to_payment(session, scope, filters, dialect)
+            steps = _steps(session, scope, filters, dialect)
         overdue = _overdue(session, scope, now, names)
     applications = {(m, c): n for m, c, n, _a, _r in counted}
     months = _months(filters, [m for m, *_ in counted] + [m for m, *_ in paid])
@@ -157,6 +162,70 @@ def facts_serve(scope: str, filters: LedgerFilter) -> bool:
     """The facts are kept per township and day: they answer a township or any area above it, for
     any period and category, but not a village or a payment-way filter."""
     return len(scope) in (2, 4, 6, 9) and not filters.way
+
+
+def histograms_serve(scope: str, filters: LedgerFilter) -> bool:
+    """The duration histograms are kept per county and month of the case's start: they answer whole
+    counties (a county, a city, a province) over whole months."""
+    whole_months = (filters.date_from is None or filters.date_from.day == 1) and (
+        filters.date_to is None or (filters.date_to + timedelta(days=1)).day == 1
+    )
+    return len(scope) in (2, 4, 6) and whole_months
+
+
+def _from_histograms(session: Session, scope: str, filters: LedgerFilter) -> tuple[list, list]:
+    h = HISTOGRAMS.c
+    where = [h.county_code == scope] if len(scope) == 6 else list(within(h.county_code, scope))
+    if filters.date_from:
+        where.append(h.month >= filters.date_from.strftime("%Y-%m"))
+    if filters.date_to:
+        where.append(h.month <= filters.date_to.strftime("%Y-%m"))
+    if filters.category:
+        where.append(h.category == ("" if filters.category == UNCLASSIFIED else filters.category))
+    rows = session.execute(
+        select(h.measure, h.category, h.label, h.bucket, func.sum(h.count), func.sum(h.hours))
+        .where(*where)
+        .group_by(h.measure, h.category, h.label, h.bucket)
+    ).all()
+    paid: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    steps: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for measure, category, label, _bucket, count, hours in rows:
+        if not count:
+            continue
+        value = (float(hours) / int(count) / 24, int(count))  # the mean of the bucket's values
+        if measure == report_durations.PAYMENT:
+            paid[category or UNCLASSIFIED].append(value)
+        else:
+            steps[label].append(value)
+    to_payment = [
+        counted_durations(CATEGORIES_WITH_UNCLASSIFIED.get(c, c), paid[c])
+        for c in CATEGORIES_WITH_UNCLASSIFIED
+        if c in paid
+    ]
+    to_payment.append(counted_durations("全部", [v for values in paid.values() for v in values]))
+    by_step = [counted_durations(label, values) for label, values in steps.items()]
+    return to_payment, sorted(by_step, key=lambda d: (-d.count, d.label))
+
+
+def counted_durations(label: str, counted: list[tuple[float, int]]) -> Durations:
+    """Median and 90th percentile of values given with their counts (a histogram), as `durations`
+    computes them from the values one by one."""
+    counted = sorted((v, n) for v, n in counted if n > 0)
+    total = sum(n for _v, n in counted)
+    if not total:
+        return Durations(label, 0, None, None)
+
+    def at(rank: int) -> float:  # the value at a 0-based rank
+        seen = 0
+        for value, n in counted:
+            seen += n
+            if rank < seen:
+                return value
+        return counted[-1][0]
+
+    middle = total // 2
+    median = at(middle) if total % 2 else (at(middle - 1) + at(middle)) / 2
+    return Durations(label, total, median, at(max(1, math.ceil(0.9 * total)) - 1))
 
 
 def _fact_conditions(scope: str, filters: LedgerFilter) -> list:
@@ -313,7 +382,9 @@ def _steps(session: Session, scope: str, filters: LedgerFilter, dialect: str) ->
     grouped: dict[str, list[float]] = defaultdict(list)
     for name, days in rows:
         grouped[name or "（未命名）"].append(float(days))
-    return sorted((durations(name, values) for name, values in grouped.items()), key=lambda d: -d.count)
+    return sorted(
+        (durations(name, values) for name, values in grouped.items()), key=lambda d: (-d.count, d.label)
+    )
 
 
 def _overdue(session: Session, scope: str, now: datetime, names: dict) -> dict:

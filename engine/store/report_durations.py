@@ -1,0 +1,222 @@
+"""Duration histograms (the `report_durations` table): how long cases took from application to their
+first payment, and how long each user task was open, per county, China-time month of the case's
+start, category and bucket of hours.
+
+The dashboard's "days to payment" and "per step" sections read medians and 90th percentiles from
+these rows when the report covers whole counties and whole months: a few thousand rows instead of
+every audit event of a province. They are kept current in the transaction of every step (`record`,
+called by engine/workflow/persist.py): a completed task adds one to its bucket, a case's first
+payment adds one, and a case whose category changes moves what it had counted to the new category.
+`rebuild` recomputes them from the audit events and the ledger (after a bulk load; in the migration
+that adds the table).
+
+Buckets are one hour wide up to two days (the 24-hour rule of 急难型 stays readable), six hours up to
+two weeks, a day up to 90 days, a week up to a year, then one overflow bucket: a percentile read from
+them is the mean of the values in its bucket (each row keeps their sum), within a bucket of the exact
+value, and exact where a bucket holds one value or equal values.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import case, delete, func, insert, literal_column, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine.store.models import AuditEvent, Case, LedgerEntry, ReportDuration
+from engine.vocabulary import LOCAL_TZ, PAID_WAYS
+
+DURATIONS = ReportDuration.__table__
+PAYMENT, STEP = "payment", "step"
+UNNAMED = "（未命名）"
+# (end of the range in hours, bucket width in hours); the ranges start where the previous one ends.
+SERIES = ((48, 1), (336, 6), (2160, 24), (8760, 168))
+OVERFLOW = SERIES[-1][0]
+# A value on a bucket's lower edge must land in that bucket whether Python or SQL computed it (SQLite's
+# julianday arithmetic gives 0.9999999997 for one hour): both add the same few milliseconds.
+EDGE = 1e-6
+
+
+def bucket_of(hours: float) -> int:
+    hours = max(hours, 0.0) + EDGE
+    lower = 0
+    for end, width in SERIES:
+        if hours < end:
+            return lower + int((hours - lower) // width) * width
+        lower = end
+    return OVERFLOW
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m")
+
+
+def record(
+    session: Session,
+    case_row,
+    before_category: str | None,
+    is_new: bool,
+    completed: tuple[str | None, datetime | None, datetime] | None,
+    paid_at: datetime | None,
+) -> None:
+    """Apply one step: move the case's counts when its category changed, count the completed task
+    (name, ready at, completed at), and count the case's first payment when this step, saved at
+    `paid_at`, paid money (cash, in kind, bank) and no earlier step did."""
+    changes: dict[tuple[str, str, str, int], list[float]] = defaultdict(lambda: [0, 0.0])
+    category = case_row.category or ""
+    if not is_new and (before_category or "") != category:
+        for measure, label, hours in _counted_for(session, case_row.id, case_row.started_at):
+            _count(changes[(before_category or "", measure, label, bucket_of(hours))], hours, -1)
+            _count(changes[(category, measure, label, bucket_of(hours))], hours, +1)
+    if completed is not None:
+        name, opened_at, at = completed
+        if opened_at is not None:
+            hours = (at - opened_at).total_seconds() / 3600
+            _count(changes[(category, STEP, name or UNNAMED, bucket_of(hours))], hours, +1)
+    if paid_at is not None:
+        earlier = session.scalar(
+            select(func.count()).where(
+                LedgerEntry.case_id == case_row.id,
+                LedgerEntry.way.in_(PAID_WAYS),
+                LedgerEntry.recorded_at < paid_at,
+            )
+        )
+        if not earlier:
+            hours = (paid_at - case_row.started_at).total_seconds() / 3600
+            _count(changes[(category, PAYMENT, "", bucket_of(hours))], hours, +1)
+    month = month_of(case_row.started_at)
+    for (cat, measure, label, bucket), (delta, hours) in sorted(changes.items()):
+        if delta:
+            _add(session, case_row.county_code, month, cat, measure, label, bucket, delta, hours)
+
+
+def _count(change: list[float], hours: float, sign: int) -> None:
+    change[0] += sign
+    change[1] += sign * hours
+
+
+def _counted_for(session: Session, case_id: int, started_at: datetime) -> Iterable[tuple[str, str, float]]:
+    """(measure, label, hours) of everything already counted for one case."""
+    for name, opened_at, at in session.execute(
+        select(AuditEvent.element_name, AuditEvent.opened_at, AuditEvent.at).where(
+            AuditEvent.case_id == case_id,
+            AuditEvent.action == "task_completed",
+            AuditEvent.opened_at.is_not(None),
+        )
+    ):
+        yield STEP, name or UNNAMED, (at - opened_at).total_seconds() / 3600
+    first = session.scalar(
+        select(func.min(LedgerEntry.recorded_at)).where(
+            LedgerEntry.case_id == case_id, LedgerEntry.way.in_(PAID_WAYS)
+        )
+    )
+    if first is not None:
+        yield PAYMENT, "", (first - started_at).total_seconds() / 3600
+
+
+def _add(session: Session, county, month, category, measure, label, bucket, delta, hours) -> None:
+    values = {
+        "county_code": county,
+        "month": month,
+        "category": category,
+        "measure": measure,
+        "label": label,
+        "bucket": bucket,
+        "count": delta,
+        "hours": hours,
+    }
+    make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = make(DURATIONS).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[
+            DURATIONS.c.county_code,
+            DURATIONS.c.month,
+            DURATIONS.c.category,
+            DURATIONS.c.measure,
+            DURATIONS.c.label,
+            DURATIONS.c.bucket,
+        ],
+        set_={
+            "count": DURATIONS.c.count + stmt.excluded.count,
+            "hours": DURATIONS.c.hours + stmt.excluded.hours,
+        },
+    )
+    session.execute(stmt)
+
+
+def _hours_sql(start, end, dialect: str):
+    if dialect == "postgresql":
+        return func.extract("epoch", end - start) / 3600.0 + EDGE
+    return (func.julianday(end) - func.julianday(start)) * 24.0 + EDGE
+
+
+def _floor(value, dialect: str):
+    # PostgreSQL's cast to integer rounds; SQLite's truncates (the values here are never negative).
+    return func.floor(value) if dialect == "postgresql" else func.cast(value, ReportDuration.bucket.type)
+
+
+def _bucket_sql(hours, dialect: str):
+    whens = []
+    lower = 0
+    for end, width in SERIES:
+        whens.append((hours < end, lower + _floor((hours - lower) / width, dialect) * width))
+        lower = end
+    return case((hours < 0, 0), *whens, else_=OVERFLOW)
+
+
+def _month_sql(column, dialect: str):
+    if dialect == "postgresql":
+        return func.to_char(column + literal_column("interval '8 hours'"), "YYYY-MM")
+    return func.strftime("%Y-%m", column, "+8 hours")
+
+
+def _merge(row: list, count, hours) -> None:
+    row[0] += int(count)
+    row[1] += float(hours or 0)
+
+
+def rebuild(session: Session) -> int:
+    """Recompute every histogram from the audit events and the ledger; returns the number of rows."""
+    dialect = session.get_bind().dialect.name
+    month = _month_sql(Case.started_at, dialect)
+    category = func.coalesce(Case.category, "")
+    merged: dict[tuple, list] = defaultdict(lambda: [0, 0.0])
+    step_hours = _hours_sql(AuditEvent.opened_at, AuditEvent.at, dialect)
+    step_bucket = _bucket_sql(step_hours, dialect)
+    label = func.coalesce(AuditEvent.element_name, UNNAMED)
+    for county, mon, cat, name, bucket, count, hours in session.execute(
+        select(
+            Case.county_code, month, category, label, step_bucket, func.count(), func.sum(step_hours - EDGE)
+        )
+        .join(Case, Case.id == AuditEvent.case_id)
+        .where(AuditEvent.action == "task_completed", AuditEvent.opened_at.is_not(None))
+        .group_by(Case.county_code, month, category, label, step_bucket)
+    ):
+        _merge(merged[(county, mon, cat, STEP, name, int(bucket))], count, hours)
+    first_paid = (
+        select(LedgerEntry.case_id, func.min(LedgerEntry.recorded_at).label("paid_at"))
+        .where(LedgerEntry.way.in_(PAID_WAYS))
+        .group_by(LedgerEntry.case_id)
+        .subquery()
+    )
+    paid_hours = _hours_sql(Case.started_at, first_paid.c.paid_at, dialect)
+    paid_bucket = _bucket_sql(paid_hours, dialect)
+    for county, mon, cat, bucket, count, hours in session.execute(
+        select(Case.county_code, month, category, paid_bucket, func.count(), func.sum(paid_hours - EDGE))
+        .join(first_paid, first_paid.c.case_id == Case.id)
+        .group_by(Case.county_code, month, category, paid_bucket)
+    ):
+        _merge(merged[(county, mon, cat, PAYMENT, "", int(bucket))], count, hours)
+    session.execute(delete(DURATIONS))
+    rows = [
+        dict(zip(("county_code", "month", "category", "measure", "label", "bucket"), key, strict=True))
+        | {"count": count, "hours": hours}
+        for key, (count, hours) in sorted(merged.items())
+        if count
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(DURATIONS), rows[start : start + 5000])
+    return len(rows)
