@@ -229,6 +229,30 @@ def earlier_case(world, reason):
     world.case_no = None
 
 
+@given(parsers.parse('该申请人此前以"{reason}"事由获先行救助，后经县级审核不予救助'))
+def earlier_paid_then_refused(world, reason):
+    """A 重大 case pays first and may still be refused afterwards: what it paid is aid received."""
+    earlier = s.application()
+    earlier["reason"] = s.REASONS[reason]
+    earlier["applicant"]["id_number"] = world.app["applicant"]["id_number"]
+    _start(world, "东村", "town_chengguan", "window", earlier)
+    _complete(world, "城关镇经办人", "受理审查", {"complex_case": True})
+    _complete(world, "城关镇经办人", "先行救助决定")
+    _complete(world, "城关镇经办人", "发放")
+    _complete(world, "城关镇经办人", "补办手续")
+    _complete(world, "城关镇经办人", "重大生活困难调查核实")
+    days_pass(world, 7)
+    refuse = {
+        "county_opinion": "refuse",
+        "refusal_code": "not_eligible",
+        "refusal_reason": "经审核不属于重大生活困难",
+    }
+    _complete(world, "县民政局", "县级民政审核并提请协调机制", refuse)
+    assert world.view().outcome == "refused", world.view().attention
+    assert world.view().payments, "先行救助应已发放"
+    world.case_no = None
+
+
 # ---------------------------------------------------------------------------------------- 当
 @when(parsers.parse("{user}在{area}受理该申请"))
 def window_application(world, user, area):

@@ -158,6 +158,10 @@ class CaseContext:
                 Case.started_at,
                 Case.closed_at,
                 Case.category,
+                select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+                .where(LedgerEntry.case_id == Case.id, LedgerEntry.way != "referral")
+                .scalar_subquery()
+                .label("paid"),
             )
             .where(Case.applicant_id_number == id_number, Case.id != self.case.id)
             .order_by(Case.started_at)
@@ -169,6 +173,8 @@ class CaseContext:
                 "outcome": r.outcome,
                 "category": r.category,
                 "status": r.status,
+                # paid in money or goods, whatever the outcome (a refused 重大 case may have paid first)
+                "paid": int(r.paid or 0),
                 "days_ago": (self.now() - _aware(r.started_at)).days,
                 # the repeat period runs from the end of the earlier case (0 while it is still open)
                 "days_since_closed": (self.now() - _aware(r.closed_at)).days if r.closed_at else 0,
