@@ -6,16 +6,17 @@ least one scenario or invariant checks its outcome, ✗ otherwise.
 
 - An element implements a clause when its `来源：…` documentation names the clause id, e.g.
   `来源：002 §三 急难型救助审批程序（C-002-09）`. Counted: tasks, activities, diverging gateways,
-  intermediate and boundary events, sequence flows with a condition, DMN rules. Not counted (they do
-  nothing of their own): start and end events, joins (gateways that only merge), process roots,
-  DMN decisions as a whole.
+  intermediate and boundary events, sequence flows with a condition or that are a decision's default
+  branch, DMN rules. Not counted (they do nothing of their own): start and end events, joins and
+  other gateways that do not diverge, unconditional flows, process roots, DMN decisions as a whole.
 - A scenario checks a clause when a `# 来源：…` comment above it in features/*.feature names the id.
 - An invariant of tools/explore.py checks the clauses it lists (tools/invariants.py), unless it is
   in the expected-failures list: an invariant the model is known to break checks nothing yet.
 
-Exit status: 0 all ✓, 1 some ✗, 2 the catalogue cannot be read or a citation names an unknown id.
+Exit status: 0 all ✓, 1 some ✗, 2 the catalogue cannot be read or a citation names an unknown id,
+3 fewer ✓ than the committed floor (--floor FILE, e.g. tools/trace_floor.txt): trace only goes up.
 
-    python tools/trace.py [--markdown] [--hints] [--clauses PATH]
+    python tools/trace.py [--markdown] [--hints] [--clauses PATH] [--floor FILE]
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def diagram_citations(bpmn_dir: Path) -> list[Citation]:
             for flow in process.iter(f"{{{BPMN}}}sequenceFlow"):
                 outgoing[flow.get("sourceRef")] += 1
                 incoming[flow.get("targetRef")] += 1
+            # A gateway's or activity's default flow is the "otherwise" branch of its decision.
+            defaults = {node.get("default") for node in process.iter() if isinstance(node.tag, str)} - {None}
             for node in process.iter():
                 if not isinstance(node.tag, str) or node.get("id") is None:
                     continue
@@ -90,7 +93,7 @@ def diagram_citations(bpmn_dir: Path) -> list[Citation]:
                 kind = etree.QName(node).localname
                 name = node.get("name") or ""
                 where = f"{pid}#{node.get('id')} {name}".strip()
-                why_not = _not_implementing(node, kind, incoming, outgoing)
+                why_not = _not_implementing(node, kind, incoming, outgoing, defaults)
                 cites += [Citation(c, where, not why_not, why_not) for c in ids]
     for path in sorted(bpmn_dir.glob("*.dmn")):
         root = etree.parse(str(path)).getroot()
@@ -112,17 +115,18 @@ def diagram_citations(bpmn_dir: Path) -> list[Citation]:
     return cites
 
 
-def _not_implementing(node, kind: str, incoming: dict, outgoing: dict) -> str:
+def _not_implementing(node, kind: str, incoming: dict, outgoing: dict, defaults: set[str]) -> str:
     node_id = node.get("id")
     if kind == "process":
         return "流程根"
     if kind in NOT_IMPLEMENTING:
         return NOT_IMPLEMENTING[kind]
-    if kind in GATEWAYS and incoming[node_id] > 1 and outgoing[node_id] <= 1:
-        return "汇合网关"
+    if kind in GATEWAYS and outgoing[node_id] <= 1:
+        # Only a diverging gateway decides something; a join or a pass-through does nothing of its own.
+        return "汇合网关" if incoming[node_id] > 1 else "不分支的网关"
     if kind == "sequenceFlow":
         has_condition = node.find(f"{{{BPMN}}}conditionExpression") is not None
-        return "" if has_condition else "无条件的顺序流"
+        return "" if has_condition or node_id in defaults else "无条件的顺序流"
     if kind in ("lane", "laneSet", "participant", "collaboration", "documentation"):
         return "泳道"
     return ""
@@ -144,6 +148,8 @@ def scenario_citations(features_dir: Path) -> list[Citation]:
             elif stripped.startswith("#"):
                 if "来源" in stripped:
                     pending.append(stripped.lstrip("#").strip())
+            elif stripped.startswith("@"):
+                continue  # tags sit between a scenario's comment and its title
             elif stripped:
                 if current is not None:
                     cites += [Citation(c, current) for comment in pending for c in cited_ids(comment)]
@@ -190,10 +196,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="for each ✗, the elements and scenarios citing its source without the id",
     )
+    parser.add_argument("--floor", help="file holding the least number of ✓ clauses the build accepts")
     parser.add_argument("--bpmn", default=str(ROOT / "bpmn"))
     parser.add_argument("--features", default=str(ROOT / "features"))
     args = parser.parse_args(argv)
 
+    floor = 0
+    if args.floor:
+        try:
+            floor = int(Path(args.floor).read_text(encoding="utf-8").strip())
+        except (OSError, ValueError) as err:
+            print(f"无法读取追溯下限 {args.floor}：{err}", file=sys.stderr)
+            return 2
     path = find_clauses(args.clauses)
     try:
         catalogue = json.loads(path.read_text(encoding="utf-8"))
@@ -248,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print("引用了目录中没有的条款编号：" + "、".join(unknown))
         return 2
+    if ok < floor:
+        print(f"追溯倒退：✓ 条款 {ok} 条，少于已提交的下限 {floor} 条（{args.floor}）")
+        return 3
     return 0 if ok == len(clauses) else 1
 
 

@@ -193,3 +193,64 @@ def test_the_scenario_step_matches_the_process_as_well_as_the_element():
     pairs = bdd_support.element_names()["书面告知不予救助"]
     assert {process for process, _element in pairs} >= {"emergency_aid", "major_hardship"}
     assert {element for _process, element in pairs} == {"Script_Refuse"}
+
+
+def test_a_default_branch_implements_but_a_gateway_that_does_not_diverge_does_not(project, capsys):
+    diagram = (
+        DIAGRAM.replace("（C-TEST-ROOT）", "")
+        .replace(
+            '<bpmn:exclusiveGateway id="Split" name="额度内？">',
+            '<bpmn:exclusiveGateway id="Split" name="额度内？" default="fb">',
+        )
+        .replace(
+            '<bpmn:sequenceFlow id="fb" sourceRef="Split" targetRef="B" />',
+            '<bpmn:sequenceFlow id="fb" sourceRef="Split" targetRef="B"><bpmn:documentation>来源：004（C-900-09）</bpmn:documentation></bpmn:sequenceFlow>',
+        )
+        .replace(
+            '<bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="T" />',
+            '<bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Pass" />'
+            '<bpmn:exclusiveGateway id="Pass"><bpmn:documentation>来源：002（C-900-02）</bpmn:documentation></bpmn:exclusiveGateway>'
+            '<bpmn:sequenceFlow id="f1b" sourceRef="Pass" targetRef="T" />',
+        )
+    )
+    (project / "bpmn" / "p.bpmn").write_text(diagram, encoding="utf-8")
+    _code, lines = run(project, capsys)
+    assert lines["C-900-09"].startswith("✓") and "p#fb" in lines["C-900-09"]  # the otherwise branch
+    assert lines["C-900-02"].startswith("✗") and "不分支的网关" in lines["C-900-02"]
+
+
+def test_a_comment_above_a_tagged_scenario_checks_that_scenario(project, capsys):
+    feature = FEATURE.replace("  场景: 乙\n", "  # 来源：004（C-900-02）\n  @slow\n  场景: 乙\n")
+    (project / "features" / "x.feature").write_text(feature, encoding="utf-8")
+    _code, lines = run(project, capsys)
+    assert "x.feature「乙」" in lines["C-900-02"] and "x.feature「甲」" not in lines["C-900-02"]
+
+
+def test_fewer_traced_clauses_than_the_floor_fails(project, capsys, tmp_path):
+    floor = tmp_path / "floor.txt"
+    floor.write_text("3\n", encoding="utf-8")  # the fixture traces C-900-03, -04, -05
+    code, _lines = run(project, capsys, "--floor", str(floor))
+    assert code == 1  # at the floor: the ✗ are reported, the build goes on
+    floor.write_text("4\n", encoding="utf-8")
+    code = trace.main(
+        [
+            "--clauses",
+            str(project / "clauses.json"),
+            "--bpmn",
+            str(project / "bpmn"),
+            "--features",
+            str(project / "features"),
+            "--floor",
+            str(floor),
+        ]
+    )
+    assert code == 3
+    assert "追溯倒退" in capsys.readouterr().out
+
+
+def test_the_committed_floor_is_met_by_the_repository(capsys):
+    floor = int((ROOT / "tools" / "trace_floor.txt").read_text(encoding="utf-8"))
+    code = trace.main(["--floor", str(ROOT / "tools" / "trace_floor.txt")])
+    out = capsys.readouterr().out
+    assert code in (0, 1), out.splitlines()[-1]
+    assert int(out.strip().splitlines()[-1].split("/")[0]) >= floor
