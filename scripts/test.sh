@@ -35,7 +35,7 @@ if [ $# -eq 0 ]; then
   if [ "$trace_status" -ne 0 ]; then
     if [ "$trace_status" -eq 1 ] && [ "$TRACE_GATE" = report ]; then
       echo "!!! trace: $(grep -c '^✗' test-artifacts/trace.txt) clauses not yet implemented and checked (test-artifacts/trace.txt):"
-      grep '^✗' test-artifacts/trace.txt | cut -d'｜' -f1 | sed 's/^/!!!   /'
+      grep '^✗' test-artifacts/trace.txt | sed -e 's/｜.*//' -e 's/^/!!!   /'
     else
       cat test-artifacts/trace.txt; exit 1
     fi
