@@ -3,9 +3,10 @@ number plus the applicant's ID number, and object to a case under public notice 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from engine import forms
 from engine.areas import area_level
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
 from engine.services import cases, intake, signin
+from engine.services.attachments import APPLICANT, AttachmentStore, ReceivedFile
 from engine.services.cases import CaseRef
 from engine.store.models import Area, AuditEvent, Case, OpenTask, PublicNotice
 from engine.store.web_models import PublicObjection
@@ -23,15 +25,29 @@ if TYPE_CHECKING:
 
 # Who may apply online: the applicant, or someone the applicant authorised (002 §三 申请受理).
 ONLINE_SUBMITTERS = ("self", "agent")
+# What a resident may send with an online application (a subset of the clerks' attachment kinds),
+# and how many files: the request is capped in size anyway (web/settings.py MAX_CONTENT_LENGTH).
+ONLINE_KINDS = ("id_document", "bill", "residence_statement", "other")
+MAX_ONLINE_FILES = 8
+# The step the attachment list names for them.
+ONLINE_STEP = "网上申请"
+Upload = tuple[str, str, BinaryIO]  # (kind, file name, stream)
 # The diagrams' 受理公示异议 task (bpmn/publicity.bpmn) uses this form; a resident's objection is
 # checked against it and offered to the township clerk to register on that task.
 OBJECTION_FORM = "objection.schema.json"
 
 
 def apply_online(
-    eng: Engine, application: dict, area_code: str, idempotency_key: str | None = None
+    eng: Engine,
+    application: dict,
+    area_code: str,
+    idempotency_key: str | None = None,
+    uploads: Sequence[Upload] = (),
+    store: AttachmentStore | None = None,
 ) -> CaseRef:
-    """An application from a resident's phone; it lands as an intake task at the township window."""
+    """An application from a resident's phone; it lands as an intake task at the township window.
+    The documents sent with it (`uploads`, checked like a clerk's attachments) are kept with the case
+    in the same transaction: a refused application keeps nothing."""
     errors = []
     if application.get("submitted_by") not in ONLINE_SUBMITTERS:
         errors.append(FieldError("submitted_by", "申请方式：网上申请请选择本人申请或委托他人代为申请"))
@@ -39,9 +55,42 @@ def apply_online(
         area = session.get(Area, area_code or "")
         if area is None or area_level(area.code) != "village":
             errors.append(FieldError("area_code", "所在村（社区）：请选择"))
-    if errors:
-        raise ValidationFailed(errors + intake.application_errors(eng, application))
-    return eng.start_case(application, area_code, by=None, channel="online", idempotency_key=idempotency_key)
+    received, errors = _receive(uploads, store, errors)
+    try:
+        if errors:
+            raise ValidationFailed(errors + intake.application_errors(eng, application))
+        with eng.uow() as uow, eng.db.joined(uow.session):
+            ref = eng.start_case(
+                application, area_code, by=None, channel="online", idempotency_key=idempotency_key
+            )
+            if received and ref.created:
+                store.keep(uow.session, ref.id, ref.case_no, received, APPLICANT, ONLINE_STEP)
+            uow.commit()
+    finally:
+        if store is not None:
+            store.discard(received)  # what was kept has moved; a replay or a refusal leaves the rest
+    return ref
+
+
+def _receive(
+    uploads: Sequence[Upload], store: AttachmentStore | None, errors: list[FieldError]
+) -> tuple[list[ReceivedFile], list[FieldError]]:
+    """Read each upload (kind, file name, stream) with the attachments' checks; an error names the
+    upload's field `file_<kind>`."""
+    if uploads and store is None:
+        raise ValueError("uploads need an attachment store")
+    if len(uploads) > MAX_ONLINE_FILES:
+        return [], errors + [FieldError("file_other", f"材料：网上申请最多上传 {MAX_ONLINE_FILES} 个文件")]
+    received: list[ReceivedFile] = []
+    for kind, filename, stream in uploads:
+        if kind not in ONLINE_KINDS:
+            errors.append(FieldError("file_other", "材料类别：取值不在可选范围内"))
+            continue
+        try:
+            received.append(store.receive(kind, filename, stream, field=f"file_{kind}"))
+        except ValidationFailed as err:
+            errors.extend(err.errors)
+    return received, errors
 
 
 @dataclass(frozen=True)
