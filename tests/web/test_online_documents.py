@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -131,4 +132,25 @@ def test_the_same_submission_twice_keeps_one_case_and_its_files_once(app, eng):
     again = resident.post("/gongzhong/shenqing", form, content_type="multipart/form-data")
     case_no = re.search(r'<b class="case-no">([^<]+)</b>', first.get_data(as_text=True)).group(1)
     assert case_no in again.get_data(as_text=True)
+    assert counts(eng)[1] == 1
+
+
+def test_the_public_api_takes_the_documents_as_multipart(app, eng):
+    client = app.test_client()
+    body = {
+        "application": json.dumps(application(name="马丽", serial=54), ensure_ascii=False),
+        "area_code": DONG,
+        "file_residence_statement": (io.BytesIO(PDF), "暂住说明.pdf"),
+    }
+    response = client.post("/api/v1/public/applications", data=body, content_type="multipart/form-data")
+    assert response.status_code == 201
+    files = eng.attachments(app.config["ATTACHMENTS_DIR"]).for_case(response.json["case_no"])
+    assert [(f.filename, f.kind_title) for f in files] == [("暂住说明.pdf", "暂住说明")]
+    refused = client.post(
+        "/api/v1/public/applications",
+        data=dict(body, file_residence_statement=(io.BytesIO(b"GIF89a..."), "暂住说明.gif")),
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert {e["path"] for e in refused.json["errors"]} == {"file_residence_statement"}
     assert counts(eng)[1] == 1
