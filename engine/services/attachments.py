@@ -102,14 +102,16 @@ class AttachmentStore:
         if kind not in KINDS:
             raise ValidationFailed([FieldError("kind", "附件类别：取值不在可选范围内")])
         received = self.receive(kind, filename, stream)
-        with self.eng.db.write() as session:
-            if session.get(OpenTask, task_id) is None:
-                self.discard([received])
-                raise NotFound("待办不存在或已办结")
-            case_id = session.scalar(select(Case.id).where(Case.case_no == task.case_no))
-            placed = self.keep(
-                session, case_id, task.case_no, [received], username, task.name, task_id, task.element_id
-            )
+        try:
+            with self.eng.db.write() as session:
+                if session.get(OpenTask, task_id) is None:
+                    raise NotFound("待办不存在或已办结")
+                case_id = session.scalar(select(Case.id).where(Case.case_no == task.case_no))
+                placed = self.keep(
+                    session, case_id, task.case_no, [received], username, task.name, task_id, task.element_id
+                )
+        finally:
+            self.discard([received])  # a kept file has moved into the store already
         return placed[0]
 
     def receive(self, kind: str, filename: str, stream: BinaryIO, field: str = "file") -> ReceivedFile:

@@ -55,8 +55,9 @@ def apply_online(
         area = session.get(Area, area_code or "")
         if area is None or area_level(area.code) != "village":
             errors.append(FieldError("area_code", "所在村（社区）：请选择"))
-    received, errors = _receive(uploads, store, errors)
+    received: list[ReceivedFile] = []
     try:
+        errors += _receive(uploads, store, received)
         if errors:
             raise ValidationFailed(errors + intake.application_errors(eng, application))
         with eng.uow() as uow, eng.db.joined(uow.session):
@@ -73,15 +74,15 @@ def apply_online(
 
 
 def _receive(
-    uploads: Sequence[Upload], store: AttachmentStore | None, errors: list[FieldError]
-) -> tuple[list[ReceivedFile], list[FieldError]]:
-    """Read each upload (kind, file name, stream) with the attachments' checks; an error names the
-    upload's field `file_<kind>`."""
+    uploads: Sequence[Upload], store: AttachmentStore | None, received: list[ReceivedFile]
+) -> list[FieldError]:
+    """Read each upload (kind, file name, stream) into `received` with the attachments' checks; the
+    errors name the upload's field `file_<kind>`."""
     if uploads and store is None:
         raise ValueError("uploads need an attachment store")
     if len(uploads) > MAX_ONLINE_FILES:
-        return [], errors + [FieldError("file_other", f"材料：网上申请最多上传 {MAX_ONLINE_FILES} 个文件")]
-    received: list[ReceivedFile] = []
+        return [FieldError("file_other", f"材料：网上申请最多上传 {MAX_ONLINE_FILES} 个文件")]
+    errors = []
     for kind, filename, stream in uploads:
         if kind not in ONLINE_KINDS:
             errors.append(FieldError("file_other", "材料类别：取值不在可选范围内"))
@@ -90,7 +91,7 @@ def _receive(
             received.append(store.receive(kind, filename, stream, field=f"file_{kind}"))
         except ValidationFailed as err:
             errors.extend(err.errors)
-    return received, errors
+    return errors
 
 
 @dataclass(frozen=True)

@@ -154,3 +154,12 @@ def test_the_public_api_takes_the_documents_as_multipart(app, eng):
     assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
     assert {e["path"] for e in refused.json["errors"]} == {"file_residence_statement"}
     assert counts(eng)[1] == 1
+
+
+def test_more_files_than_an_application_takes_are_refused_and_none_kept(app, eng):
+    before = counts(eng)
+    response = apply(Visitor(app), online_form(file_bill=[(PDF, f"发票{n}.pdf") for n in range(9)]))
+    assert response.status_code == 422 and "网上申请最多上传 8 个文件" in visible_text(
+        response.get_data(as_text=True)
+    )
+    assert counts(eng) == before and stored_files(app) == []
