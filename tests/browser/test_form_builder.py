@@ -46,6 +46,9 @@ def test_a_form_built_field_by_field_is_previewed_saved_and_passes_the_lint(peop
     owner.keyboard.type("复核意见")
     owner.fill("#fb-0-key", "opinion")
     owner.fill("#fb-0-maxLength", "300")
+    owner.fill("#fb-0-minLength", "400")  # refused beside the field, the last good limit is kept
+    expect(owner.locator("#fb-0-minLength-error")).to_contain_text("下限不能大于上限")
+    owner.fill("#fb-0-minLength", "2")
     owner.check("#fb-0-required")
 
     _add(owner, "金额（元）")
@@ -110,6 +113,12 @@ def test_a_form_built_field_by_field_is_previewed_saved_and_passes_the_lint(peop
         {"const": "agree", "title": "同意"},
         {"const": "reduce", "title": "核减"},
     ]
+    assert schema["properties"]["opinion"] == {
+        "type": "string",
+        "title": "复核意见",
+        "minLength": 2,
+        "maxLength": 300,
+    }
     good = {"checked_on": "2026-11-29", "opinion": "核实无误", "checked_amount": 1200, "conclusion": "agree"}
     forms.validate(schema, good)
     with pytest.raises(ValidationFailed) as refused:

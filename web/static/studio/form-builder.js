@@ -75,6 +75,10 @@ window.FormBuilder = (function () {
     members: [['minItems', '最少人数'], ['maxItems', '最多人数']]
   };
 
+  /* Each lower limit's upper one, and back: a lower limit above its upper one is refused. */
+  var PAIRS = { minLength: 'maxLength', minimum: 'maximum', minItems: 'maxItems' };
+  var LOWER = { maxLength: 'minLength', maximum: 'minimum', maxItems: 'minItems' };
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (name) {
@@ -246,8 +250,11 @@ window.FormBuilder = (function () {
         if (raw === '') { delete holder[name]; problem(input, error, ''); write(); return; }
         var value = Number(raw);
         var whole = Number.isInteger(value) && (name === 'minimum' || name === 'maximum' || value >= 0);
-        problem(input, error, whole ? '' : label + '：请填写' + (name === 'minimum' || name === 'maximum' ? '整数' : '不小于 0 的整数'));
-        if (whole) { holder[name] = value; write(); }
+        var low = PAIRS[name] ? value : holder[LOWER[name]], high = PAIRS[name] ? holder[PAIRS[name]] : value;
+        var message = !whole ? label + '：请填写' + (name === 'minimum' || name === 'maximum' ? '整数' : '不小于 0 的整数')
+          : low !== undefined && high !== undefined && low > high ? label + '：下限不能大于上限' : '';
+        problem(input, error, message);
+        if (!message) { holder[name] = value; write(); }
       });
       return row(id + '-' + name, label + '（可不填）', input, error);
     }
