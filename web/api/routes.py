@@ -10,6 +10,7 @@ from flask import Blueprint, g, jsonify, request, send_file
 
 from engine.errors import FieldError, NotFound, ValidationFailed
 from engine.views.case_search import query_from
+from web import params
 from web.api.openapi import document
 from web.api.problems import problem_response
 from web.cases import SEARCH_ARGS
@@ -69,12 +70,7 @@ def _text(body: dict, key: str, title: str, required: bool = True, limit: int = 
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationFailed([FieldError(name, f"{name}：应为 {low}–{high} 的整数")])
-    return int(raw)
+    return params.int_arg(request.args, name, default, low, high)
 
 
 def _idempotency_key(body: dict) -> str | None:
