@@ -291,9 +291,13 @@ class Engine:
         return attachments.AttachmentStore(self, root)
 
     def apply_online(
-        self, application: dict, area_code: str, idempotency_key: str | None = None
+        self,
+        application: dict,
+        area_code: str,
+        idempotency_key: str | None = None,
+        remote_addr: str | None = None,
     ) -> cases.CaseRef:
-        return residents.apply_online(self, application, area_code, idempotency_key)
+        return residents.apply_online(self, application, area_code, idempotency_key, remote_addr)
 
     def public_status(
         self, case_no: str, id_number: str, remote_addr: str | None = None

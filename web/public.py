@@ -74,7 +74,7 @@ def apply():
         "public/apply.html",
         _online_schema(eng.start_form()),
         eng.places(level="village"),
-        start=lambda data, area, key: eng.apply_online(data, area, idempotency_key=key),
+        start=lambda data, area, key: eng.apply_online(data, area, idempotency_key=key, remote_addr=remote()),
         done=lambda ref: render_template("public/applied.html", case_no=ref.case_no),
         omit=ONLINE_OMIT,
         initial={"submitted_by": "self"},

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine import forms
+from engine import forms, id_numbers
 from engine.areas import area_level
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
-from engine.services import cases, intake, signin
+from engine.services import cases, intake, throttle
 from engine.services.cases import CaseRef
 from engine.store.models import Area, AuditEvent, Case, OpenTask, PublicNotice
 from engine.store.web_models import PublicObjection
@@ -29,9 +29,18 @@ OBJECTION_FORM = "objection.schema.json"
 
 
 def apply_online(
-    eng: Engine, application: dict, area_code: str, idempotency_key: str | None = None
+    eng: Engine,
+    application: dict,
+    area_code: str,
+    idempotency_key: str | None = None,
+    remote_addr: str | None = None,
 ) -> CaseRef:
-    """An application from a resident's phone; it lands as an intake task at the township window."""
+    """An application from a resident's phone; it lands as an intake task at the township window.
+    Throttled per address and per applicant's ID number (engine.services.throttle): a script cannot
+    fill the township's inbox."""
+    keys = {"address": remote_addr or "unknown", "id_number": _applicant_id_number(application)}
+    with eng.db.read() as session:
+        throttle.check(session, "application", keys, eng.now())
     errors = []
     if application.get("submitted_by") not in ONLINE_SUBMITTERS:
         errors.append(FieldError("submitted_by", "申请方式：网上申请请选择本人申请或委托他人代为申请"))
@@ -41,7 +50,16 @@ def apply_online(
             errors.append(FieldError("area_code", "所在村（社区）：请选择"))
     if errors:
         raise ValidationFailed(errors + intake.application_errors(eng, application))
-    return eng.start_case(application, area_code, by=None, channel="online", idempotency_key=idempotency_key)
+    ref = eng.start_case(application, area_code, by=None, channel="online", idempotency_key=idempotency_key)
+    with eng.db.write() as session:  # counted once the case exists: a mistyped form costs nothing
+        throttle.record(session, "application", keys, eng.now())
+    return ref
+
+
+def _applicant_id_number(application: dict) -> str | None:
+    applicant = application.get("applicant") if isinstance(application, dict) else None
+    value = applicant.get("id_number") if isinstance(applicant, dict) else None
+    return id_numbers.compact(value) if isinstance(value, str) and value.strip() else None
 
 
 @dataclass(frozen=True)
@@ -60,12 +78,22 @@ class PublicStatus:
 def status(eng: Engine, case_no: str, id_number: str, remote_addr: str | None = None) -> PublicStatus:
     """The progress of a case for whoever knows its number and the applicant's ID number. Wrong
     guesses count like failed sign-ins, so the ID number cannot be found by trying."""
-    key, now = f"status:{(case_no or '').strip()}"[:64], eng.now()
+    case_no, now = (case_no or "").strip()[:64], eng.now()
+    keys = {"address": remote_addr or "unknown", "case_no": case_no}
     with eng.db.write() as session:
-        signin.check_throttle(session, key, remote_addr or "unknown", now)
-        case = session.scalar(select(Case).where(Case.case_no == (case_no or "").strip()))
-        if case is None or case.applicant_id_number != (id_number or "").strip().upper():
-            signin.record_failure(session, key, remote_addr or "unknown", now)
+        throttle.check(session, "status", keys, now)
+        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        if case is None or case.applicant_id_number != id_numbers.compact(id_number or ""):
+            throttle.record(session, "status", keys, now)
+            session.add(  # who tried which case number from where; never the ID number they tried
+                AuditEvent(
+                    at=now,
+                    actor="public",
+                    action="status_lookup_failed",
+                    case_id=case.id if case is not None else None,
+                    data={"case_no": case_no, "from": remote_addr},
+                )
+            )
             found = None
         else:
             found = PublicStatus(
@@ -111,7 +139,9 @@ def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | N
     withdraws the notice and sends the case back to investigation — all in one transaction."""
     now = eng.now()
     data = dict(data, received_on=now.astimezone(LOCAL_TZ).date().isoformat())
+    keys = {"address": remote_addr or "unknown"}
     with eng.db.write() as session:
+        throttle.check(session, "objection", keys, now)
         case, task = _under_notice(eng, session, case_no)
         forms.validate(eng.specs.for_version(session, case.spec_version_id).form(task.form), data)
         row = PublicObjection(
@@ -132,6 +162,7 @@ def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | N
                 data={"objection": data, "from": remote_addr},
             )
         )
+        throttle.record(session, "objection", keys, now)
         session.flush()
         cases.run_open_task(eng, session, task, data, actor="public:objection")
         return row.id

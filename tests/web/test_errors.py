@@ -137,3 +137,19 @@ def test_a_bug_under_the_api_is_problem_json(failing_app):
     response = failing_app.test_client().get("/api/v1/broken", headers={"X-Request-ID": "req-87654321"})
     assert response.status_code == 500 and response.mimetype == "application/problem+json"
     assert response.json["title"] == "服务器内部错误" and "req-87654321" in response.json["detail"]
+
+
+@pytest.mark.parametrize(
+    ("entered", "said"),
+    [("1.0e999", "应为数字"), ("100000000", "应在 1–720 小时之间"), ("0", "应在 1–720 小时之间")],
+)
+def test_the_studio_refuses_an_absurd_parameter(visitor, eng, entered, said):
+    owner = visitor("process_owner")
+    owner.get("/studio/parameters")
+    response = owner.post(
+        "/studio/parameters", {"p.emergency_pay_hours": entered, "reason": "县民政发〔2026〕1号"}
+    )
+    assert response.status_code == 422 and f"急难救助受理后发放时限：{said}" in response.get_data(
+        as_text=True
+    )
+    assert eng.parameters("639001").version == 0

@@ -374,7 +374,9 @@ def public_apply():
     body = _body()
     application = _object(body, "application", "申请")
     area_code = _text(body, "area_code", "所在村（社区）", limit=12)
-    ref = engine().apply_online(application, area_code, idempotency_key=_idempotency_key(body))
+    ref = engine().apply_online(
+        application, area_code, idempotency_key=_idempotency_key(body), remote_addr=remote()
+    )
     return jsonify({"case_no": ref.case_no, "status": ref.status}), 201
 
 
