@@ -11,7 +11,7 @@ import pytest
 
 from engine import id_numbers
 from tests.web.conftest import Visitor, app_on_copy
-from tests.web.journeys import DONG, application
+from tests.web.journeys import DONG, application, start
 
 
 @pytest.fixture
@@ -153,3 +153,14 @@ def test_the_studio_refuses_an_absurd_parameter(visitor, eng, entered, said):
         as_text=True
     )
     assert eng.parameters("639001").version == 0
+
+
+def test_markup_typed_by_an_applicant_is_shown_as_text(eng, visitor):
+    name = '<script>alert("x")</script>'
+    case_no = start(eng, application(serial=83, name=name))
+    clerk = visitor("town_chengguan")
+    for page in (
+        clerk.get("/").get_data(as_text=True),
+        clerk.get(f"/cases/{case_no}").get_data(as_text=True),
+    ):
+        assert name not in page and "&lt;script&gt;" in page
