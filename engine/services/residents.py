@@ -50,9 +50,12 @@ def apply_online(
             errors.append(FieldError("area_code", "所在村（社区）：请选择"))
     if errors:
         raise ValidationFailed(errors + intake.application_errors(eng, application))
+    if idempotency_key:  # every resident is the same anonymous actor: a key is theirs with their ID number
+        idempotency_key = f"{keys['id_number']}:{idempotency_key}"
     ref = eng.start_case(application, area_code, by=None, channel="online", idempotency_key=idempotency_key)
-    with eng.db.write() as session:  # counted once the case exists: a mistyped form costs nothing
-        throttle.record(session, "application", keys, eng.now())
+    if ref.created:  # counted once the case exists: a mistyped form or a replayed retry costs nothing
+        with eng.db.write() as session:
+            throttle.record(session, "application", keys, eng.now())
     return ref
 
 

@@ -66,6 +66,21 @@ def _second_app(app, tmp_path):
     )
 
 
+def test_two_residents_choosing_the_same_idempotency_key_each_get_their_own_case(app):
+    client = app.test_client()
+
+    def apply(serial):
+        body = {"application": application(serial=serial), "area_code": DONG, "idempotency_key": "1"}
+        return client.post(
+            "/api/v1/public/applications", json=body, environ_base={"REMOTE_ADDR": f"10.9.0.{serial % 200}"}
+        )
+
+    first, second, retried = apply(161), apply(162), apply(161)
+    assert first.status_code == second.status_code == 201
+    assert first.json["case_no"] != second.json["case_no"]  # nobody learns another's case number
+    assert retried.json["case_no"] == first.json["case_no"]
+
+
 def test_objections_from_one_address_are_throttled(app, eng, monkeypatch):
     monkeypatch.setenv("JIUZHU_PUBLIC_OBJECTIONS_PER_ADDRESS", "1")
     first, second = under_notice(eng, serial=131, members=0), under_notice(eng, serial=132, members=0)
