@@ -297,8 +297,11 @@ class Engine:
         idempotency_key: str | None = None,
         uploads: Sequence[residents.Upload] = (),
         store: attachments.AttachmentStore | None = None,
+        remote_addr: str | None = None,
     ) -> cases.CaseRef:
-        return residents.apply_online(self, application, area_code, idempotency_key, uploads, store)
+        return residents.apply_online(
+            self, application, area_code, idempotency_key, uploads, store, remote_addr
+        )
 
     def public_status(
         self, case_no: str, id_number: str, remote_addr: str | None = None

@@ -76,7 +76,7 @@ def apply():
         _online_schema(eng.start_form()),
         eng.places(level="village"),
         start=lambda data, area, key, uploads: eng.apply_online(
-            data, area, idempotency_key=key, uploads=uploads, store=attachments()
+            data, area, idempotency_key=key, uploads=uploads, store=attachments(), remote_addr=remote()
         ),
         done=lambda ref: render_template("public/applied.html", case_no=ref.case_no),
         omit=ONLINE_OMIT,

@@ -12,6 +12,7 @@ from flask import Blueprint, g, jsonify, request, send_file
 from engine.errors import FieldError, NotFound, ValidationFailed
 from engine.services.residents import ONLINE_KINDS
 from engine.views.case_search import query_from
+from web import params
 from web.api.openapi import document
 from web.api.problems import problem_response
 from web.cases import SEARCH_ARGS
@@ -71,12 +72,7 @@ def _text(body: dict, key: str, title: str, required: bool = True, limit: int = 
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationFailed([FieldError(name, f"{name}：应为 {low}–{high} 的整数")])
-    return int(raw)
+    return params.int_arg(request.args, name, default, low, high)
 
 
 def _idempotency_key(body: dict) -> str | None:
@@ -381,7 +377,12 @@ def public_apply():
     application = _object(body, "application", "申请")
     area_code = _text(body, "area_code", "所在村（社区）", limit=12)
     ref = engine().apply_online(
-        application, area_code, _idempotency_key(body), uploads=uploads, store=attachments()
+        application,
+        area_code,
+        idempotency_key=_idempotency_key(body),
+        uploads=uploads,
+        store=attachments(),
+        remote_addr=remote(),
     )
     return jsonify({"case_no": ref.case_no, "status": ref.status}), 201
 
