@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import sys
 from datetime import datetime
@@ -12,7 +13,7 @@ from pathlib import Path
 import click
 
 from engine import logs, paths
-from engine.errors import DomainError, LintFailed, ValidationFailed
+from engine.errors import DomainError, FieldError, LintFailed, ValidationFailed
 from engine.facade import Engine
 from engine.store import schema
 from engine.store.db import Database, default_url
@@ -52,7 +53,7 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 def _fail(err: DomainError) -> None:
     click.echo(f"错误：{err.message}", err=True)
     for item in getattr(err, "errors", []) or getattr(err, "problems", []):
-        click.echo(f"  - {item}", err=True)
+        click.echo(f"  - {getattr(item, 'message', item)}", err=True)
     sys.exit(1)
 
 
@@ -171,16 +172,48 @@ def add_user(ctx, username, display_name, role, area_code, password):
 @click.pass_context
 def set_parameters(ctx, county_code, assignments, by, reason, effective_from):
     """Set county parameters: NAME=NUMBER ... (a new audited version)."""
-    values = {}
-    for item in assignments:
-        name, _, value = item.partition("=")
-        values[name] = float(value) if "." in value else int(value)
-    start = datetime.fromisoformat(effective_from) if effective_from else None
     try:
+        values = parameter_assignments(assignments)
+        start = _aware_datetime("--effective-from", effective_from) if effective_from else None
         version = _engine(ctx).set_parameters(county_code, values, by, start, reason)
     except ValidationFailed as err:
         _fail(err)
     click.echo(f"{county_code} 参数第 {version} 版已生效")
+
+
+def parameter_assignments(assignments) -> dict:
+    """NAME=NUMBER pairs as values; every malformed one named (nothing is saved unless all parse)."""
+    values, errors = {}, []
+    for number, item in enumerate(assignments, start=1):
+        name, equals, raw = item.partition("=")
+        where = f"第 {number} 项（{item[:40]}）"
+        if not equals or not name.strip():
+            errors.append(FieldError(name.strip() or f"#{number}", f"{where}：应写成 参数名=数字"))
+        elif not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]{1,15})?", raw.strip()):
+            errors.append(FieldError(name.strip(), f"{where}：{name.strip()} 的值应为数字"))
+        else:
+            raw = raw.strip()
+            values[name.strip()] = float(raw) if "." in raw else int(raw)
+    if errors:
+        raise ValidationFailed(errors, "参数未保存")
+    return values
+
+
+def _aware_datetime(option: str, raw: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    option, f"{option}：应为带时区的日期时间，如 2026-12-01T00:00:00+08:00（得到 {raw[:40]}）"
+                )
+            ],
+            "参数未保存",
+        )
+    return value
 
 
 @main.command("seed-demo")
@@ -212,7 +245,7 @@ def import_warnings(ctx, path, fmt, by):
 
     fmt = fmt or ("json" if path.endswith(".json") else "csv")
     try:
-        result = monitoring.import_warnings(_engine(ctx), Path(path).read_text(encoding="utf-8"), fmt, by)
+        result = monitoring.import_warnings(_engine(ctx), Path(path).read_bytes(), fmt, by)
     except DomainError as err:
         _fail(err)
     click.echo(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -291,9 +291,17 @@ class Engine:
         return attachments.AttachmentStore(self, root)
 
     def apply_online(
-        self, application: dict, area_code: str, idempotency_key: str | None = None
+        self,
+        application: dict,
+        area_code: str,
+        idempotency_key: str | None = None,
+        uploads: Sequence[residents.Upload] = (),
+        store: attachments.AttachmentStore | None = None,
+        remote_addr: str | None = None,
     ) -> cases.CaseRef:
-        return residents.apply_online(self, application, area_code, idempotency_key)
+        return residents.apply_online(
+            self, application, area_code, idempotency_key, uploads, store, remote_addr
+        )
 
     def public_status(
         self, case_no: str, id_number: str, remote_addr: str | None = None

@@ -1,8 +1,8 @@
 """Validate task data against its JSON Schema (Draft 2020-12, formats on) with Chinese messages.
 
-Every failing field is reported at once, named by its title. ID numbers are checked with
-python-stdnum's GB 11643 (cn.ric) implementation: on any property called `id_number` and on any
-string whose schema says `"x-id-number": true`.
+Every failing field is reported at once, named by its title. ID numbers are checked against
+GB 11643 (engine.id_numbers: length, birth date, check digit; the region code is information only)
+on any property called `id_number` and on any string whose schema says `"x-id-number": true`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import SchemaError
-from stdnum import exceptions as stdnum_errors
-from stdnum.cn import ric
 
+from engine import id_numbers
 from engine.errors import FieldError, ValidationFailed
 
 ID_NUMBER_KEYWORD = "x-id-number"
@@ -40,19 +39,7 @@ FORMAT_NAMES = {
 
 def id_number_problem(value: str) -> str | None:
     """None when `value` is a valid 18-character ID number, else the reason in Chinese."""
-    try:
-        ric.validate(value)
-    except stdnum_errors.InvalidChecksum:
-        return "校验位不正确"
-    except stdnum_errors.InvalidLength:
-        return "应为18位"
-    except stdnum_errors.InvalidComponent:
-        return "出生日期或地区码不正确"
-    except stdnum_errors.ValidationError:
-        return "格式不正确"
-    if len(ric.compact(value)) != 18:
-        return "应为18位"
-    return None
+    return id_numbers.problem(value)
 
 
 def _id_number_keyword(validator, enabled, instance, schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -11,8 +12,9 @@ from pathlib import Path
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from engine.areas import area_level
 from engine.errors import FieldError, NotFound, ValidationFailed
-from engine.store.models import ParameterSet
+from engine.store.models import Area, ParameterSet
 
 DEFAULTS_FILE = Path(__file__).with_name("parameters_default.json")
 
@@ -60,16 +62,31 @@ def in_force(session: Session, county_code: str, at: datetime) -> ParametersInFo
 
 
 def check_values(values: dict) -> list[FieldError]:
+    """Each value against the type and range declared next to its default (parameters_default.json):
+    the studio, the CLI and the API all save through here, so inf, NaN and absurd numbers never reach
+    a diagram."""
     known = catalogue()
     errors = []
     for name, value in values.items():
-        if name not in known:
-            errors.append(FieldError(name, f"{name}：未知参数"))
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append(FieldError(name, f"{known[name]['title']}：应为数字"))
-        elif value < 0:
-            errors.append(FieldError(name, f"{known[name]['title']}：不能小于 0"))
+        spec = known.get(name)
+        problem = "未知参数" if spec is None else value_problem(spec, value)
+        if problem:
+            errors.append(FieldError(name, f"{spec['title'] if spec else name}：{problem}"))
     return errors
+
+
+def value_problem(spec: dict, value) -> str | None:
+    """Why `value` cannot be this parameter, in Chinese; None when it can."""
+    low, high, unit = spec["min"], spec["max"], spec["unit"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "应为数字"
+    if spec["type"] == "switch" and value not in (0, 1):
+        return "只能为 0 或 1"
+    if spec["type"] == "integer" and value != int(value):
+        return f"应为整数（{unit}）"
+    if not low <= value <= high:
+        return f"应在 {low}–{high} {unit}之间"
+    return None
 
 
 def new_version(
@@ -82,6 +99,11 @@ def new_version(
     reason: str | None = None,
 ) -> ParameterSet:
     errors = check_values(values)
+    county = session.get(Area, county_code) if isinstance(county_code, str) else None
+    if county is None or area_level(county.code) != "county":
+        errors.insert(
+            0, FieldError("county_code", f"县级行政区划代码：没有这个县（{str(county_code)[:12]}）")
+        )
     if errors:
         raise ValidationFailed(errors)
     current = in_force(session, county_code, effective_from or now)

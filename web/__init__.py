@@ -24,6 +24,7 @@ from web import (
     labels,
     observability,
     operations,
+    params,
     public,
     reports,
     security,
@@ -38,6 +39,7 @@ from web.jsonio import JSONProvider
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.json = JSONProvider(app)
+    app.url_map.converters["int"] = params.BoundedIntConverter  # before any rule is added
     app.config.from_mapping(settings.defaults())
     app.config.from_mapping(settings.from_environment())
     if config:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import InternalServerError
 
 from engine import logs, metrics
-from engine.errors import DomainError, NotPermitted
+from engine.errors import DomainError, NotPermitted, ValidationFailed
 from web import observability
 from web.api.problems import problem, problem_response, status_of
 
 log = logging.getLogger("jiuzhu.access")
 HTTP_ERRORS = {
+    400: ("请求有误", "请求的格式不正确，请返回检查后重试。"),
     404: ("未找到", "没有这个页面。"),
     405: ("方法不允许", "该地址不支持此请求方法。"),
     413: ("文件过大", "上传内容超过大小限制（单个附件不超过 10 MB）。"),
@@ -51,7 +53,10 @@ def init_app(app: Flask) -> None:
         if _for_api():
             return problem(error)
         code, title = status_of(error)
-        return page(code, title, error.message, getattr(error, "case_no", None))
+        message = error.message
+        if isinstance(error, ValidationFailed) and error.errors:  # say which field, as the API does
+            message = "；".join(e.message for e in error.errors)
+        return page(code, title, message, getattr(error, "case_no", None))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -65,3 +70,17 @@ def init_app(app: Flask) -> None:
 
     for code in HTTP_ERRORS:
         app.register_error_handler(code, http_error)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        """Our bug, not the user's: Flask has logged the traceback (with this request's id, see
+        engine.logs); the user gets the id to quote and nothing of the internals."""
+        reference = observability.request_id()
+        title, message = "服务器内部错误", "服务器处理请求时出错，您填写的内容可能未保存，请稍后重试。"
+        if _for_api():
+            return problem_response(500, title, f"{message}（请求编号 {reference}）", code="server_error")
+        try:
+            return page(500, title, message)
+        except Exception:  # the layout itself failed (database gone): plain words still reach the user
+            log.exception("error page failed")
+            return Response(f"{title}：{message}请求编号 {reference}", 500, mimetype="text/plain")

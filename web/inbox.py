@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_required
 
 from engine.vocabulary import CATEGORIES
+from web import params
 from web.context import engine, me, remote
 
 bp = Blueprint("inbox", __name__)
@@ -27,8 +28,7 @@ CLAIM_FILTERS = {"mine": "我认领的", "unclaimed": "未认领"}
 
 
 def page_number(args) -> int:
-    raw = args.get("page", "1")
-    return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+    return params.lenient_int_arg(args, "page", 1, 1, 100_000)
 
 
 @bp.get("/")

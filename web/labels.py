@@ -37,6 +37,7 @@ ACTIONS = {
     "attachment_added": "上传附件",
     "attachment_downloaded": "下载附件",
     "objection_received": "收到群众异议",
+    "status_lookup_failed": "进度查询未成功（案件编号与身份证号不符）",
 }
 NOTICES = {
     "refusal": "不予救助告知书",

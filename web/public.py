@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from engine.errors import NotFound, ValidationFailed
+from engine.services.residents import ONLINE_KINDS
 from web import schemaform
 from web.applying import application_page
-from web.context import engine, remote
+from web.context import attachments, engine, remote
 
 bp = Blueprint("public", __name__, url_prefix="/gongzhong")
 # Filled in by residents only in the cases they may apply for; the rest is the window's business.
@@ -74,11 +75,14 @@ def apply():
         "public/apply.html",
         _online_schema(eng.start_form()),
         eng.places(level="village"),
-        start=lambda data, area, key: eng.apply_online(data, area, idempotency_key=key),
+        start=lambda data, area, key, uploads: eng.apply_online(
+            data, area, idempotency_key=key, uploads=uploads, store=attachments(), remote_addr=remote()
+        ),
         done=lambda ref: render_template("public/applied.html", case_no=ref.case_no),
         omit=ONLINE_OMIT,
         initial={"submitted_by": "self"},
         ui=ONLINE_UI,
+        uploads={kind: attachments().kinds[kind] for kind in ONLINE_KINDS},
         townships={t.code: t.name for t in _townships()},
     )
 

@@ -22,6 +22,7 @@ from engine.errors import FieldError, ValidationFailed
 from engine.views.reports import LedgerFilter
 from engine.vocabulary import CATEGORIES_WITH_UNCLASSIFIED as CATEGORIES
 from engine.vocabulary import PAYMENT_WAYS as WAYS
+from web import params
 from web.context import engine, me, remote
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -99,8 +100,7 @@ def dashboard():
 @login_required
 def ledger():
     filters = filters_from_request()
-    raw = request.args.get("page", "1")
-    number = max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+    number = params.lenient_int_arg(request.args, "page", 1, 1, 100_000)
     page = engine().reports().ledger(me().username, filters, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     pages = max(1, -(-page.total // PAGE_SIZE))
     return _page("reports/ledger.html", page=page, number=number, pages=pages)

@@ -409,11 +409,11 @@ def _parse_value(schema: Mapping, form, name: str) -> Any:
 def _scalar(raw: str, kind: Any) -> Any:
     if kind == "integer":
         text = raw.translate(FULL_WIDTH_DIGITS).replace(",", "").replace("，", "")
-        return int(text) if re.fullmatch(r"-?\d{1,15}", text) else raw
+        return int(text) if re.fullmatch(r"-?[0-9]{1,15}", text) else raw
     if kind == "number":
         text = raw.translate(FULL_WIDTH_DIGITS).replace("．", ".")
         try:
-            return float(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else raw
+            return float(text) if re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]{1,15})?", text) else raw
         except ValueError:
             return raw
     return raw
@@ -425,7 +425,7 @@ def _indices(form, name: str) -> list[int]:
     for key in form:
         if key.startswith(start):
             head = key[len(start) :].split(".", 1)[0]
-            if head.isdigit():
+            if head.isascii() and head.isdigit() and len(head) <= 6:  # a repeated row, not junk
                 found.add(int(head))
     return sorted(found)
 

@@ -7,6 +7,7 @@ from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
 from engine.services.signin import Account
+from web import params
 from web.context import engine
 
 login_manager = LoginManager()
@@ -34,9 +35,10 @@ class SignedIn(UserMixin):
 
 @login_manager.user_loader
 def _load(user_id: str) -> SignedIn | None:
-    if not user_id.isdigit():
+    account_id = params.whole_number(user_id)
+    if account_id is None:
         return None
-    account = engine().account_by_id(int(user_id))
+    account = engine().account_by_id(account_id)
     return SignedIn(account) if account is not None else None
 
 

@@ -75,6 +75,41 @@ ENVIRONMENT = [
     Variable("JIUZHU_SCRIPT_MEMORY_MB", "32", "memory one piece of diagram code may allocate (MB)"),
     Variable("JIUZHU_STEP_CPU_MS", "2000", "CPU time of all diagram code of one step (ms)"),
     Variable(
+        "JIUZHU_PUBLIC_APPLICATIONS_PER_ADDRESS",
+        "5/60",
+        "online applications accepted from one address (N or N/minutes)",
+    ),
+    Variable(
+        "JIUZHU_PUBLIC_APPLICATIONS_PER_ID_NUMBER",
+        "2/1440",
+        "online applications accepted for one applicant ID number",
+    ),
+    Variable(
+        "JIUZHU_PUBLIC_OBJECTIONS_PER_ADDRESS",
+        "5/60",
+        "objections to public notices accepted from one address",
+    ),
+    Variable(
+        "JIUZHU_PUBLIC_STATUS_FAILURES_PER_ADDRESS",
+        "5/15",
+        "failed status lookups from one address before it waits",
+    ),
+    Variable(
+        "JIUZHU_PUBLIC_STATUS_FAILURES_PER_CASE",
+        "5/15",
+        "failed status lookups on one case number before it waits",
+    ),
+    Variable(
+        "JIUZHU_SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+        "5/15",
+        "wrong passwords for one account from one address before that pair is slowed (1, 2, 4 … minutes)",
+    ),
+    Variable(
+        "JIUZHU_SIGNIN_FAILURES_PER_ADDRESS",
+        "20/15",
+        "wrong passwords from one address, any account, before it waits",
+    ),
+    Variable(
         "JIUZHU_STUDIO_SCENARIO_KEYWORD",
         "(all scenarios)",
         "limit the studio's scenario runs to a pytest -k expression (trials and tests)",

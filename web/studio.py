@@ -16,7 +16,7 @@ from engine.errors import Conflict, FieldError, ValidationFailed
 from engine.parameters import catalogue
 from engine.vocabulary import CATEGORIES, LOCAL_TZ
 from engine.workflow.diff import KIND_TITLES
-from web import jobs, schemaform
+from web import jobs, params, schemaform
 from web.context import engine, me
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -28,8 +28,7 @@ def studio():
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return params.lenient_int_arg(request.args, name, None, 1)
 
 
 def _wants_json() -> bool:
@@ -88,7 +87,7 @@ def new_draft():
         draft_id = studio().import_folders(me().username, name, paths.bpmn_dir(), paths.forms_dir())
     else:
         version = request.form.get("version", "")
-        draft_id = studio().new_draft(me().username, name, int(version) if version.isdigit() else None)
+        draft_id = studio().new_draft(me().username, name, params.whole_number(version, 1))
     flash("草稿已创建", "success")
     return redirect(url_for("studio.draft", draft_id=draft_id))
 
@@ -160,7 +159,10 @@ def _collect_choices(node, found: dict) -> None:
 @bp.post("/drafts/<int:draft_id>/files/<path:path>")
 @login_required
 def save_file(draft_id: int, path: str):
-    text = request.get_json()["text"] if request.is_json else request.form.get("text", "")
+    body = request.get_json(silent=True) if request.is_json else request.form
+    text = body.get("text") if hasattr(body, "get") else None
+    if not isinstance(text, str):
+        raise ValidationFailed([FieldError("text", "文件内容：应为文本（text）")])
     view = studio().save_file(me().username, draft_id, path, text)
     problems = view.problems_of(path)
     if _wants_json():
@@ -260,7 +262,8 @@ def deploy(draft_id: int):
 @login_required
 def preview():
     """The form as the inbox will render it, from the schema being edited (nothing is saved)."""
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
+    payload = payload if isinstance(payload, dict) else {}
     problems: list[str] = []
     try:
         schema = json.loads(payload.get("schema") or "")
@@ -295,7 +298,9 @@ def migrate_plan():
 @bp.post("/migrate")
 @login_required
 def migrate():
-    old, new = int(request.form["from"]), int(request.form["to"])
+    old, new = params.int_arg(request.form, "from", low=1), params.int_arg(request.form, "to", low=1)
+    if old is None or new is None:
+        raise ValidationFailed([FieldError("from", "请选择迁移的原版本和目标版本")])
     chosen = request.form.getlist("case_no")
     if not chosen:  # never "all" by default: only the cases the user ticked move
         flash("请勾选要迁移的案件", "error")

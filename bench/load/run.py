@@ -267,7 +267,14 @@ def main() -> int:
         folder = Path(scratch)
         people = prepare(args.url, args.townships, args.cases, args.publicity)
         instance = folder / "instance"
-        settings = {"JIUZHU_TRUSTED_PROXIES": "1", "JIUZHU_INSECURE_COOKIES": "1"}
+        settings = {
+            "JIUZHU_TRUSTED_PROXIES": "1",
+            "JIUZHU_INSECURE_COOKIES": "1",
+            # a simulated resident applies and objects every few seconds from its one address, far
+            # more often than the public throttles allow a real one (docs/security.md)
+            "JIUZHU_PUBLIC_APPLICATIONS_PER_ADDRESS": "100000",
+            "JIUZHU_PUBLIC_OBJECTIONS_PER_ADDRESS": "100000",
+        }
         workers = args.web_workers or None
         with (
             serving(args.url, instance, workers=workers or (2 * (os.cpu_count() or 1) + 1), **settings) as (

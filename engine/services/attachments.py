@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from engine.errors import FieldError, NotFound, ValidationFailed
 from engine.permissions import may_read_case
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from engine.facade import Engine
 
 MAX_BYTES = 10 * 1024 * 1024
+# Files a resident sent with an online application are listed as uploaded by the applicant.
+APPLICANT = "applicant"
+APPLICANT_TITLE = "申请人（网上申请）"
 KINDS = {
     "bill": "票据扫描件",
     "visit_record": "签字的调查记录",
@@ -42,6 +46,18 @@ SIGNATURES = (  # (first bytes, content type, extension)
 
 
 @dataclass(frozen=True)
+class ReceivedFile:
+    """An upload read and checked, waiting in a temporary file to be kept with a case."""
+
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    temp: str
+
+
+@dataclass(frozen=True)
 class AttachmentInfo:
     id: int
     case_no: str
@@ -54,6 +70,10 @@ class AttachmentInfo:
     sha256: str
     uploaded_by: str
     uploaded_at: datetime
+
+    @property
+    def uploader(self) -> str:
+        return APPLICANT_TITLE if self.uploaded_by == APPLICANT else self.uploaded_by
 
 
 class AttachmentStore:
@@ -81,44 +101,92 @@ class AttachmentStore:
         task = access.task_access(self.eng, username, task_id, "上传附件", remote_addr)
         if kind not in KINDS:
             raise ValidationFailed([FieldError("kind", "附件类别：取值不在可选范围内")])
-        digest, size, content_type, temp = self._receive(stream)
-        target = self.path_of(digest)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp, target)
-        name = _clean_name(filename, content_type)
-        now = self.eng.now()
-        with self.eng.db.write() as session:
-            if session.get(OpenTask, task_id) is None:
-                raise NotFound("待办不存在或已办结")
+        received = self.receive(kind, filename, stream)
+        try:
+            with self.eng.db.write() as session:
+                if session.get(OpenTask, task_id) is None:
+                    raise NotFound("待办不存在或已办结")
+                case_id = session.scalar(select(Case.id).where(Case.case_no == task.case_no))
+                placed = self.keep(
+                    session, case_id, task.case_no, [received], username, task.name, task_id, task.element_id
+                )
+        finally:
+            self.discard([received])  # a kept file has moved into the store already
+        return placed[0]
+
+    def receive(self, kind: str, filename: str, stream: BinaryIO, field: str = "file") -> ReceivedFile:
+        """Read an upload into a temporary file, checking its size and type; errors name `field`.
+        Nothing is kept until `keep` (or `discard` when the action is refused)."""
+        label = "附件" if field == "file" else KINDS.get(kind, "附件")
+        digest, size, content_type, temp = self._receive(stream, field, label)
+        return ReceivedFile(kind, _clean_name(filename, content_type), content_type, size, digest, temp)
+
+    def keep(
+        self,
+        session: Session,
+        case_id: int,
+        case_no: str,
+        files: list[ReceivedFile],
+        uploaded_by: str,
+        step_name: str | None,
+        task_id: str | None = None,
+        element_id: str | None = None,
+    ) -> list[AttachmentInfo]:
+        """Link received files to a case within the caller's transaction, audited; the bytes move
+        into the store now and are taken out again if that transaction rolls back."""
+        now, kept = self.eng.now(), []
+        for received in files:
             row = Attachment(
-                case_id=session.scalar(select(Case.id).where(Case.case_no == task.case_no)),
+                case_id=case_id,
                 task_id=task_id,
-                step_name=task.name,
-                kind=kind,
-                filename=name,
-                content_type=content_type,
-                size=size,
-                sha256=digest,
-                uploaded_by=username,
+                step_name=step_name,
+                kind=received.kind,
+                filename=received.filename,
+                content_type=received.content_type,
+                size=received.size,
+                sha256=received.sha256,
+                uploaded_by=uploaded_by,
                 uploaded_at=now,
             )
             session.add(row)
             session.add(
                 AuditEvent(
                     at=now,
-                    actor=username,
+                    actor=uploaded_by,
                     action="attachment_added",
-                    case_id=row.case_id,
+                    case_id=case_id,
                     task_id=task_id,
-                    element_id=task.element_id,
-                    element_name=task.name,
-                    data={"kind": kind, "filename": name, "size": size, "sha256": digest},
+                    element_id=element_id,
+                    element_name=step_name,
+                    data={
+                        "kind": received.kind,
+                        "filename": received.filename,
+                        "size": received.size,
+                        "sha256": received.sha256,
+                    },
                 )
             )
-            session.flush()
-            return _info(row, task.case_no)
+            kept.append(row)
+        session.flush()
+        new_files = [target for received in files if (target := self._place(received)) is not None]
+        if new_files:
+            _remove_unless_committed(session, new_files)
+        return [_info(row, case_no) for row in kept]
 
-    def _receive(self, stream: BinaryIO) -> tuple[str, int, str, str]:
+    def discard(self, files: list[ReceivedFile]) -> None:
+        """Drop received files of a refused action."""
+        for received in files:
+            Path(received.temp).unlink(missing_ok=True)
+
+    def _place(self, received: ReceivedFile) -> Path | None:
+        """Move a received file to its place; the path if it was not there before."""
+        target = self.path_of(received.sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        existed = target.exists()
+        os.replace(received.temp, target)
+        return None if existed else target
+
+    def _receive(self, stream: BinaryIO, field: str, label: str) -> tuple[str, int, str, str]:
         """Copy to a temporary file under root while hashing; refuse oversize and unknown types."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest, size, head = hashlib.sha256(), 0, b""
@@ -129,17 +197,17 @@ class AttachmentStore:
                     size += len(chunk)
                     if size > MAX_BYTES:
                         raise ValidationFailed(
-                            [FieldError("file", f"附件：不能超过 {MAX_BYTES // 1024 // 1024} MB")]
+                            [FieldError(field, f"{label}：不能超过 {MAX_BYTES // 1024 // 1024} MB")]
                         )
                     if len(head) < 16:
                         head += chunk[:16]
                     digest.update(chunk)
                     out.write(chunk)
             if size == 0:
-                raise ValidationFailed([FieldError("file", "附件：请选择文件")])
+                raise ValidationFailed([FieldError(field, f"{label}：请选择文件")])
             content_type = next((t for magic, t, _ext in SIGNATURES if head.startswith(magic)), None)
             if content_type is None:
-                raise ValidationFailed([FieldError("file", "附件：只接受 PDF、JPEG 或 PNG 文件")])
+                raise ValidationFailed([FieldError(field, f"{label}：只接受 PDF、JPEG 或 PNG 文件")])
         except BaseException:
             os.unlink(temp)
             raise
@@ -184,6 +252,23 @@ class AttachmentStore:
         if not path.is_file():
             raise NotFound("附件文件缺失，请联系管理员")
         return _info(row, case.case_no), path
+
+
+def _remove_unless_committed(session: Session, paths: list[Path]) -> None:
+    """Files placed for rows of an open transaction go again if it rolls back."""
+    committed = False
+
+    def on_commit(_session) -> None:
+        nonlocal committed
+        committed = True
+
+    def on_rollback(_session, _previous) -> None:
+        if not committed:
+            for path in paths:
+                path.unlink(missing_ok=True)
+
+    event.listen(session, "after_commit", on_commit, once=True)
+    event.listen(session, "after_soft_rollback", on_rollback, once=True)
 
 
 def _clean_name(filename: str, content_type: str) -> str:

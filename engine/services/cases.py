@@ -18,7 +18,7 @@ from engine import parameters
 from engine.areas import county_of
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_act_on, may_work_in
-from engine.services import people
+from engine.services import idempotency, people
 from engine.store.models import Area, AuditEvent, Case, CaseCounter, CaseState, IdempotencyKey, Timer, User
 from engine.store.rows import insert_case, load_case, load_case_with_state, save_case
 from engine.vocabulary import CASE_WORKER_ROLES, CHANNELS, Role
@@ -52,6 +52,7 @@ class CaseRef:
     created: bool = True  # False when an idempotent retry returned the case started earlier
 
 
+@idempotency.replay_after_race  # the loser of a race on the same key replays the winner's case
 def start_case(
     eng: Engine,
     application: dict,

@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from engine import textfiles
 from engine.errors import DomainError, FieldError, ValidationFailed
 from engine.services import cases
 
@@ -55,18 +57,29 @@ def parse(text: str, fmt: str) -> list[dict]:
             raise ValidationFailed(
                 [FieldError("file", f"文件：不是有效的 JSON（第 {err.lineno} 行）")]
             ) from None
+        except RecursionError:
+            raise ValidationFailed([FieldError("file", "文件：JSON 嵌套层数过深")]) from None
+        except ValueError:  # a number of thousands of digits
+            raise ValidationFailed([FieldError("file", "文件：JSON 中有位数过多的数字")]) from None
         records = data.get("records") if isinstance(data, dict) else data
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise ValidationFailed([FieldError("file", "文件：应为预警记录的列表")])
         return records
     if fmt == "csv":
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-        missing = [
-            c for c in ("warning_id", "area_code", "name", "id_number") if c not in (reader.fieldnames or [])
-        ]
-        if missing:
-            raise ValidationFailed([FieldError("file", f"文件：缺少列 {', '.join(missing)}")])
-        return [_from_csv_row(row) for row in reader]
+        try:
+            missing = [
+                c
+                for c in ("warning_id", "area_code", "name", "id_number")
+                if c not in (reader.fieldnames or [])
+            ]
+            if missing:
+                raise ValidationFailed([FieldError("file", f"文件：缺少列 {', '.join(missing)}")])
+            return [_from_csv_row(row) for row in reader]
+        except csv.Error as err:
+            raise ValidationFailed(
+                [FieldError("file", f"文件：第 {reader.line_num} 行不是有效的 CSV")]
+            ) from err
     raise ValidationFailed([FieldError("format", "格式：应为 csv 或 json")])
 
 
@@ -74,7 +87,7 @@ def _from_csv_row(row: dict) -> dict:
     record = {k: (v or "").strip() for k, v in row.items() if k}
     for column in _INTEGER_COLUMNS:
         value = record.get(column)
-        if value and value.lstrip("-").isdigit():
+        if value and re.fullmatch(r"-?[0-9]{1,15}", value):  # else left as text: the form names the field
             record[column] = int(value)
     record["household_categories"] = [c for c in record.get("household_categories", "").split(";") if c]
     return record
@@ -111,11 +124,15 @@ def to_application(record: dict) -> tuple[str, dict]:
     return str(record.get("area_code", "")), application
 
 
-def import_warnings(eng: Engine, text: str, fmt: str, by: str | None = None) -> ImportResult:
+def import_warnings(eng: Engine, text: str | bytes, fmt: str, by: str | None = None) -> ImportResult:
+    """`text` may be the file's bytes: the encoding is detected (engine.textfiles)."""
+    if isinstance(text, bytes):
+        text = textfiles.decode(text)
     result = ImportResult()
     for number, record in enumerate(parse(text, fmt), start=1):
         area_code, application = to_application(record)
-        warning_id = str((application.get("warning") or {}).get("warning_id") or "")
+        warning = application.get("warning")
+        warning_id = str(warning.get("warning_id") or "") if isinstance(warning, dict) else ""
         if not warning_id:
             result.errors.append(
                 {
@@ -137,6 +154,12 @@ def import_warnings(eng: Engine, text: str, fmt: str, by: str | None = None) -> 
         except DomainError as err:
             result.errors.append(
                 {"record": number, "warning_id": warning_id, "errors": [{"path": "", "message": err.message}]}
+            )
+            continue
+        except RecursionError:  # a record nested too deep for the form check
+            message = "记录嵌套层数过深"
+            result.errors.append(
+                {"record": number, "warning_id": warning_id, "errors": [{"path": "", "message": message}]}
             )
             continue
         (result.started if ref.created else result.skipped).append(ref.case_no if ref.created else warning_id)

@@ -3,17 +3,20 @@ number plus the applicant's ID number, and object to a case under public notice 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
 
-from engine import forms
+from engine import forms, id_numbers
 from engine.areas import area_level
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
-from engine.services import cases, intake, signin
+from engine.services import cases, intake, throttle
+from engine.services.attachments import APPLICANT, AttachmentStore, ReceivedFile
 from engine.services.cases import CaseRef
+from engine.services.idempotency import replay_after_race
 from engine.store.models import Area, AuditEvent, Case, OpenTask, PublicNotice
 from engine.store.web_models import PublicObjection
 from engine.vocabulary import LOCAL_TZ, OUTCOMES, PUBLIC_STATUSES, ROLE_LABELS
@@ -23,15 +26,34 @@ if TYPE_CHECKING:
 
 # Who may apply online: the applicant, or someone the applicant authorised (002 §三 申请受理).
 ONLINE_SUBMITTERS = ("self", "agent")
+# What a resident may send with an online application (a subset of the clerks' attachment kinds),
+# and how many files: the request is capped in size anyway (web/settings.py MAX_CONTENT_LENGTH).
+ONLINE_KINDS = ("id_document", "bill", "residence_statement", "other")
+MAX_ONLINE_FILES = 8
+# The step the attachment list names for them.
+ONLINE_STEP = "网上申请"
+Upload = tuple[str, str, BinaryIO]  # (kind, file name, stream)
 # The diagrams' 受理公示异议 task (bpmn/publicity.bpmn) uses this form; a resident's objection is
 # checked against it and offered to the township clerk to register on that task.
 OBJECTION_FORM = "objection.schema.json"
 
 
 def apply_online(
-    eng: Engine, application: dict, area_code: str, idempotency_key: str | None = None
+    eng: Engine,
+    application: dict,
+    area_code: str,
+    idempotency_key: str | None = None,
+    uploads: Sequence[Upload] = (),
+    store: AttachmentStore | None = None,
+    remote_addr: str | None = None,
 ) -> CaseRef:
-    """An application from a resident's phone; it lands as an intake task at the township window."""
+    """An application from a resident's phone; it lands as an intake task at the township window.
+    The documents sent with it (`uploads`, checked like a clerk's attachments) are kept with the case
+    in the same transaction: a refused application keeps nothing. Throttled per address and per
+    applicant's ID number (engine.services.throttle): a script cannot fill the township's inbox."""
+    keys = {"address": remote_addr or "unknown", "id_number": _applicant_id_number(application)}
+    with eng.db.read() as session:
+        throttle.check(session, "application", keys, eng.now())
     errors = []
     if application.get("submitted_by") not in ONLINE_SUBMITTERS:
         errors.append(FieldError("submitted_by", "申请方式：网上申请请选择本人申请或委托他人代为申请"))
@@ -39,9 +61,60 @@ def apply_online(
         area = session.get(Area, area_code or "")
         if area is None or area_level(area.code) != "village":
             errors.append(FieldError("area_code", "所在村（社区）：请选择"))
-    if errors:
-        raise ValidationFailed(errors + intake.application_errors(eng, application))
-    return eng.start_case(application, area_code, by=None, channel="online", idempotency_key=idempotency_key)
+    received: list[ReceivedFile] = []
+    if idempotency_key:  # every resident is the same anonymous actor: a key is theirs with their ID number
+        idempotency_key = f"{keys['id_number']}:{idempotency_key}"
+    try:
+        errors += _receive(uploads, store, received)
+        if errors:
+            raise ValidationFailed(errors + intake.application_errors(eng, application))
+
+        @replay_after_race  # the same key sent twice at once: the loser replays the winner's case
+        def store_application() -> CaseRef:
+            with eng.uow() as uow, eng.db.joined(uow.session):
+                ref = eng.start_case(
+                    application, area_code, by=None, channel="online", idempotency_key=idempotency_key
+                )
+                if ref.created:  # counted once the case exists: a mistyped form or a replay costs nothing
+                    if received:
+                        assert store is not None
+                        store.keep(uow.session, ref.id, ref.case_no, received, APPLICANT, ONLINE_STEP)
+                    throttle.record(uow.session, "application", keys, eng.now())
+                uow.commit()
+            return ref
+
+        ref = store_application()
+    finally:
+        if store is not None:
+            store.discard(received)  # what was kept has moved; a replay or a refusal leaves the rest
+    return ref
+
+
+def _applicant_id_number(application: dict) -> str | None:
+    applicant = application.get("applicant") if isinstance(application, dict) else None
+    value = applicant.get("id_number") if isinstance(applicant, dict) else None
+    return id_numbers.compact(value) if isinstance(value, str) and value.strip() else None
+
+
+def _receive(
+    uploads: Sequence[Upload], store: AttachmentStore | None, received: list[ReceivedFile]
+) -> list[FieldError]:
+    """Read each upload (kind, file name, stream) into `received` with the attachments' checks; the
+    errors name the upload's field `file_<kind>`."""
+    if uploads and store is None:
+        raise ValueError("uploads need an attachment store")
+    if len(uploads) > MAX_ONLINE_FILES:
+        return [FieldError("file_other", f"材料：网上申请最多上传 {MAX_ONLINE_FILES} 个文件")]
+    errors = []
+    for kind, filename, stream in uploads:
+        if kind not in ONLINE_KINDS:
+            errors.append(FieldError("file_other", "材料类别：取值不在可选范围内"))
+            continue
+        try:
+            received.append(store.receive(kind, filename, stream, field=f"file_{kind}"))
+        except ValidationFailed as err:
+            errors.extend(err.errors)
+    return errors
 
 
 @dataclass(frozen=True)
@@ -60,12 +133,22 @@ class PublicStatus:
 def status(eng: Engine, case_no: str, id_number: str, remote_addr: str | None = None) -> PublicStatus:
     """The progress of a case for whoever knows its number and the applicant's ID number. Wrong
     guesses count like failed sign-ins, so the ID number cannot be found by trying."""
-    key, now = f"status:{(case_no or '').strip()}"[:64], eng.now()
+    case_no, now = (case_no or "").strip()[:64], eng.now()
+    keys = {"address": remote_addr or "unknown", "case_no": case_no}
     with eng.db.write() as session:
-        signin.check_throttle(session, key, remote_addr or "unknown", now)
-        case = session.scalar(select(Case).where(Case.case_no == (case_no or "").strip()))
-        if case is None or case.applicant_id_number != (id_number or "").strip().upper():
-            signin.record_failure(session, key, remote_addr or "unknown", now)
+        throttle.check(session, "status", keys, now)
+        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        if case is None or case.applicant_id_number != id_numbers.compact(id_number or ""):
+            throttle.record(session, "status", keys, now)
+            session.add(  # who tried which case number from where; never the ID number they tried
+                AuditEvent(
+                    at=now,
+                    actor="public",
+                    action="status_lookup_failed",
+                    case_id=case.id if case is not None else None,
+                    data={"case_no": case_no, "from": remote_addr},
+                )
+            )
             found = None
         else:
             found = PublicStatus(
@@ -111,7 +194,9 @@ def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | N
     withdraws the notice and sends the case back to investigation — all in one transaction."""
     now = eng.now()
     data = dict(data, received_on=now.astimezone(LOCAL_TZ).date().isoformat())
+    keys = {"address": remote_addr or "unknown"}
     with eng.db.write() as session:
+        throttle.check(session, "objection", keys, now)
         case, task = _under_notice(eng, session, case_no)
         forms.validate(eng.specs.for_version(session, case.spec_version_id).form(task.form), data)
         row = PublicObjection(
@@ -132,6 +217,7 @@ def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | N
                 data={"objection": data, "from": remote_addr},
             )
         )
+        throttle.record(session, "objection", keys, now)
         session.flush()
         cases.run_open_task(eng, session, task, data, actor="public:objection")
         return row.id

@@ -11,8 +11,9 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from engine.errors import DomainError, NotFound, NotPermitted
+from engine.errors import NotFound, NotPermitted
 from engine.services import people
+from engine.services.throttle import Limit, TooManyAttempts
 from engine.store.models import Area, AuditEvent, User
 from engine.store.web_models import LoginFailure
 from engine.vocabulary import ROLE_TITLES, Role
@@ -20,20 +21,16 @@ from engine.vocabulary import ROLE_TITLES, Role
 if TYPE_CHECKING:
     from engine.facade import Engine
 
-FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_ADDRESS = 20
+# Failures count per account *and* address: guessing from one address slows that address down on
+# that account (1, 2, 4 … minutes between tries, at most the window), while the clerk signs in from
+# anywhere else. One address failing on many accounts is stopped for the window.
+PER_ACCOUNT_AND_ADDRESS = Limit("signin", "account", "JIUZHU_SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", 5, 15)
+PER_ADDRESS = Limit("signin", "address", "JIUZHU_SIGNIN_FAILURES_PER_ADDRESS", 20, 15)
 # Roles that take applications: the township window, and the village worker applying on a
 # resident's behalf (002 §三 申请受理；000 §二(三) 主动发现).
 APPLYING_ROLES = frozenset({Role.VILLAGE, Role.TOWNSHIP})
 _timing_hasher = PasswordHasher()
 _DUMMY_HASH = _timing_hasher.hash("not-a-password")
-
-
-class TooManyAttempts(DomainError):
-    """Sign-in refused for a while after repeated failures."""
-
-    code = "too_many_attempts"
 
 
 @dataclass(frozen=True)
@@ -98,7 +95,11 @@ def authenticate(eng: Engine, username: str, password: str, remote_addr: str) ->
         else:
             ok = people.check_password(user, password or "")
         if ok:
-            session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+            session.execute(  # a success here says nothing about guesses from elsewhere
+                delete(LoginFailure).where(
+                    LoginFailure.username == username, LoginFailure.remote_addr == remote_addr
+                )
+            )
             session.add(AuditEvent(at=now, actor=username, action="signed_in", data={"from": remote_addr}))
             result = _account(session, user)
         else:
@@ -121,21 +122,33 @@ def _spend_a_password_check(password: str | None) -> None:
 
 
 def check_throttle(session: Session, username: str, remote_addr: str, now: datetime) -> None:
-    """Refuse when the name (a user name, or any other guessed key) or the address failed too often."""
-    since = now - FAILURE_WINDOW
-    by_user = session.scalar(
+    """Refuse for a while when this account failed too often from this address, or this address
+    failed too often on any account; the wait grows with each further failure."""
+    count, minutes = PER_ACCOUNT_AND_ADDRESS.current()
+    window = timedelta(minutes=minutes)
+    failed, last = session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.username == username,
+            LoginFailure.remote_addr == remote_addr,
+            LoginFailure.at >= now - window,
+        )
+    ).one()
+    if failed >= count:
+        wait = min(window, timedelta(minutes=2 ** min(failed - count, 20)))
+        if now < last + wait:
+            raise TooManyAttempts(f"登录失败次数过多，请 {_minutes(last + wait - now)} 分钟后再试")
+    count, minutes = PER_ADDRESS.current()
+    by_address = session.scalar(
         select(func.count())
         .select_from(LoginFailure)
-        .where(LoginFailure.username == username, LoginFailure.at >= since)
+        .where(LoginFailure.remote_addr == remote_addr, LoginFailure.at >= now - timedelta(minutes=minutes))
     )
-    by_addr = session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.remote_addr == remote_addr, LoginFailure.at >= since)
-    )
-    if by_user >= MAX_FAILURES_PER_USER or by_addr >= MAX_FAILURES_PER_ADDRESS:
-        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-        raise TooManyAttempts(f"登录失败次数过多，请 {minutes} 分钟后再试")
+    if by_address >= count:
+        raise TooManyAttempts(f"本机登录失败次数过多，请 {minutes} 分钟后再试")
+
+
+def _minutes(wait: timedelta) -> int:
+    return max(1, -(-int(wait.total_seconds()) // 60))
 
 
 def record_failure(session: Session, username: str, remote_addr: str, now: datetime) -> None:

@@ -46,6 +46,23 @@ class LoginFailure(Base):
     at: Mapped[datetime]
 
 
+class PublicAttempt(Base):
+    """One knock on a door anyone may use (an online application, an objection, a failed status
+    lookup), kept to throttle by address and by ID number or case number across every process.
+    The key is stored as a hash: the table says how often, never whose ID number."""
+
+    __tablename__ = "public_attempts"
+    __table_args__ = (
+        Index("ix_public_attempts_key_at", "door", "scope", "key_hash", "at"),
+        Index("ix_public_attempts_at", "at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    door: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
 class PublicObjection(Base):
     """公示异议 sent by a resident from the public notice page; the township registers it on the case."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -113,6 +114,9 @@ def from_archive(raw: bytes) -> dict[str, str]:
             files[relative] = decode(archive.read(info), relative)
         except ValidationFailed as err:
             errors += err.errors
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, zlib.error, ValueError):
+            # bad CRC, an unknown compression method, a password, a truncated member
+            errors.append(FieldError(relative, f"{relative}：压缩包已损坏或无法解压"))
     if errors:
         raise ValidationFailed(errors)
     if not any(name.startswith("bpmn/") for name in files):

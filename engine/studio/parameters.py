@@ -1,9 +1,10 @@
-"""County parameters as the process owner edits them: stricter checks than the engine's (whole
-numbers where the unit counts things, limits in order, a start date not in the past, a reason), the
+"""County parameters as the process owner edits them: beyond each value's type and range (checked by
+engine.parameters for every way in), limits in order, a start date not in the past, a reason; the
 history of versions with what each changed, and which versions a case's decisions used."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +15,6 @@ from engine import parameters
 from engine.errors import FieldError
 from engine.store.models import AuditEvent, ParameterSet
 
-WHOLE_UNITS = ("元", "日", "工作日", "小时", "人", "月", "期", "年", "%", "倍", "元/人·月", "元/人·年")
 # (lower, higher): the first may not exceed the second.
 ORDERED = [
     ("township_pay_first_limit", "county_pay_first_limit"),
@@ -23,7 +23,6 @@ ORDERED = [
     ("tier_months_serious", "tier_months_critical"),
     ("tier_months_critical", "max_months"),
 ]
-SWITCHES = ("deep_poverty_area",)
 PAST_TOLERANCE = timedelta(minutes=5)
 
 
@@ -34,16 +33,6 @@ def check(
     errors = list(parameters.check_values(values))
     catalogue = parameters.catalogue()
     bad = {e.path for e in errors}
-    for name, value in values.items():
-        if name in bad:
-            continue
-        spec = catalogue[name]
-        if spec["unit"] in WHOLE_UNITS and value != int(value):
-            errors.append(FieldError(name, f"{spec['title']}：应为整数（{spec['unit']}）"))
-        if name in SWITCHES and value not in (0, 1):
-            errors.append(FieldError(name, f"{spec['title']}：只能为 0 或 1"))
-        if spec["unit"] in ("日", "工作日", "小时", "人", "月", "期") and value == 0:
-            errors.append(FieldError(name, f"{spec['title']}：应大于 0"))
     merged = {**current, **values}
     for low, high in ORDERED:
         if low in bad or high in bad or (low not in values and high not in values):
@@ -67,7 +56,10 @@ def check(
 
 def normalised(values: dict) -> dict:
     """Whole numbers as int, so diagrams and forms see 1500, not 1500.0."""
-    return {k: int(v) if isinstance(v, float) and v == int(v) else v for k, v in values.items()}
+    return {
+        k: int(v) if isinstance(v, float) and math.isfinite(v) and v == int(v) else v
+        for k, v in values.items()
+    }
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ def cases(shared_server) -> dict:
         "task": task_named(eng, waiting, "受理审查").task_id,
         "noticed": noticed,
         "paid": paid,
+        "draft": eng.studio().new_draft("process_owner", "无障碍检查"),
     }
 
 
@@ -191,6 +192,13 @@ PAGES = {
     "dashboard": ("county_mz", _goto("/reports/dashboard", _dashboard_drawn)),
     "ledger": ("county_mz", _goto("/reports/ledger")),
     "studio": ("process_owner", _goto("/studio/")),
+    "form-builder": (
+        "process_owner",
+        _goto(
+            "/studio/drafts/{draft}/files/forms/application.schema.json",
+            lambda page: page.wait_for_selector("#editor[data-ready=yes] #preview .field"),
+        ),
+    ),
     "operations": ("process_owner", _goto("/operations/")),
 }
 

@@ -534,10 +534,30 @@ def document() -> dict:
         },
         "/api/v1/public/applications": {
             "post": _op(
-                "网上申请（一网办、掌上办），进入乡镇窗口受理",
+                "网上申请（一网办、掌上办），进入乡镇窗口受理；证明材料随 multipart/form-data 上传"
+                "（PDF、JPEG、PNG，每个不超过 10 MB，合计不超过 12 MB）",
                 _json(ref("CaseRef"), "已提交"),
-                "400 404 409 422",
-                body="Starting",
+                "400 404 409 413 422",
+                body={
+                    "application/json": {"schema": ref("Starting")},
+                    "multipart/form-data": {
+                        "schema": obj(
+                            {
+                                "application": {"type": "string", "contentMediaType": "application/json"},
+                                "area_code": {"type": "string", "minLength": 1, "maxLength": 12},
+                                "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 64},
+                                **{
+                                    f"file_{kind}": {
+                                        "type": "string",
+                                        "contentMediaType": "application/octet-stream",
+                                    }
+                                    for kind in ("id_document", "bill", "residence_statement", "other")
+                                },
+                            },
+                            ["application", "area_code"],
+                        )
+                    },
+                },
                 public=True,
                 ok_code="201",
             )

@@ -3,13 +3,16 @@ engine errors become problem details (web.errors)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request, send_file
 
 from engine.errors import FieldError, NotFound, ValidationFailed
+from engine.services.residents import ONLINE_KINDS
 from engine.views.case_search import query_from
+from web import params
 from web.api.openapi import document
 from web.api.problems import problem_response
 from web.cases import SEARCH_ARGS
@@ -69,12 +72,7 @@ def _text(body: dict, key: str, title: str, required: bool = True, limit: int = 
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationFailed([FieldError(name, f"{name}：应为 {low}–{high} 的整数")])
-    return int(raw)
+    return params.int_arg(request.args, name, default, low, high)
 
 
 def _idempotency_key(body: dict) -> str | None:
@@ -375,11 +373,41 @@ def public_application_form():
 
 @bp.post("/v1/public/applications")
 def public_apply():
-    body = _body()
+    body, uploads = _application_with_documents()
     application = _object(body, "application", "申请")
     area_code = _text(body, "area_code", "所在村（社区）", limit=12)
-    ref = engine().apply_online(application, area_code, idempotency_key=_idempotency_key(body))
+    ref = engine().apply_online(
+        application,
+        area_code,
+        idempotency_key=_idempotency_key(body),
+        uploads=uploads,
+        store=attachments(),
+        remote_addr=remote(),
+    )
     return jsonify({"case_no": ref.case_no, "status": ref.status}), 201
+
+
+def _application_with_documents() -> tuple[dict, list]:
+    """A JSON body, or multipart/form-data with the same fields (`application` as JSON text) and
+    the documents as files `file_<kind>` (kinds as on the web form)."""
+    if request.mimetype != "multipart/form-data":
+        return _body(), []
+    try:
+        application = json.loads(request.form.get("application") or "")
+    except ValueError:
+        raise ValidationFailed([FieldError("application", "申请：应为 JSON 对象")]) from None
+    body = {
+        "application": application,
+        "area_code": request.form.get("area_code"),
+        "idempotency_key": request.form.get("idempotency_key"),
+    }
+    uploads = [
+        (kind, upload.filename or "", upload.stream)
+        for kind in ONLINE_KINDS
+        for upload in request.files.getlist(f"file_{kind}")
+        if upload.filename
+    ]
+    return body, uploads
 
 
 @bp.post("/v1/public/status")

@@ -137,6 +137,30 @@
     refresh(form);
   });
 
+  // Files over the request's size cap would be refused with a page that loses what was typed: say
+  // so beside the files instead, before sending (form[data-max-bytes]; the server checks again).
+  document.querySelectorAll("form[data-max-bytes]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var limit = Number(form.dataset.maxBytes), total = 0;
+      form.querySelectorAll('input[type="file"]').forEach(function (input) {
+        Array.prototype.forEach.call(input.files || [], function (f) { total += f.size; });
+      });
+      var note = form.querySelector(".files-too-large");
+      if (total <= limit - 512 * 1024) { if (note) note.remove(); return; }
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "field-error files-too-large";
+        note.setAttribute("role", "alert");
+        var files = form.querySelector('input[type="file"]');
+        files.closest("fieldset").insertBefore(note, files.closest(".field"));
+      }
+      note.textContent = "所选文件合计 " + (total / 1048576).toFixed(1) + " MB，超过一次提交的上限 " +
+        Math.floor(limit / 1048576) + " MB：请少选几个文件，其余材料受理时再补交。";
+    });
+  });
+
   // What cannot be undone asks first: a form or a button with data-confirm="…" (the server still
   // checks everything; without this file the action simply happens).
   document.querySelectorAll("form").forEach(function (form) {

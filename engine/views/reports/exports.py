@@ -18,6 +18,16 @@ from engine.unit_of_work import UnitOfWork
 from engine.views.reports.ledger import LEDGER_HEADERS, LedgerRow, ledger_conditions, stream
 from engine.views.reports.scope import LedgerFilter, scope, validate
 
+# A spreadsheet reads a cell that starts with one of these as a formula (tab and CR too, because some
+# programs strip them first): OWASP's CSV injection advice is to prefix such text with a quote.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cells: list) -> list:
+    """The row's cells with any text a spreadsheet would run as a formula turned into plain text
+    (an applicant named =HYPERLINK(…) stays a name); numbers and dates are left as they are."""
+    return ["'" + c if isinstance(c, str) and c.startswith(FORMULA_TRIGGERS) else c for c in cells]
+
 
 def ledger_rows(
     uow: UnitOfWork, username: str, filters: LedgerFilter, export_format: str, remote_addr: str | None = None
@@ -55,7 +65,7 @@ def export_csv(
         buffer.write("\ufeff")
         writer.writerow(LEDGER_HEADERS)
         for number, row in enumerate(rows, start=1):
-            writer.writerow(row.cells())
+            writer.writerow(spreadsheet_safe(row.cells()))
             if number % 1000 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -77,7 +87,7 @@ def export_xlsx(
     sheet.append(LEDGER_HEADERS)
     count = 0
     for row in rows:
-        sheet.append(row.cells())
+        sheet.append(spreadsheet_safe(row.cells()))
         count += 1
     sheet.append([])
     sheet.append(["合计", "", "", "", "", "", "", f"=SUM(H2:H{count + 1})"])
@@ -154,7 +164,7 @@ def run_export(uow: UnitOfWork, job) -> dict:
         sheet = book.create_sheet("台账")
         sheet.append(LEDGER_HEADERS)
         for row in stream(uow, area, filters):
-            sheet.append(row.cells())
+            sheet.append(spreadsheet_safe(row.cells()))
             count += 1
             if count % 500 == 0:
                 job.progress(count, total)
@@ -168,7 +178,7 @@ def run_export(uow: UnitOfWork, job) -> dict:
             out.write("\ufeff")
             writer.writerow(LEDGER_HEADERS)
             for row in stream(uow, area, filters):
-                writer.writerow(row.cells())
+                writer.writerow(spreadsheet_safe(row.cells()))
                 count += 1
                 if count % 1000 == 0:
                     job.progress(count, total)
