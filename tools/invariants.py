@@ -221,13 +221,15 @@ class CaseHistory:
         ]
 
     def approvals(self) -> list[Act]:
-        """Decisions that grant aid: a decision, a county review or a consent not refusing it."""
+        """Decisions that grant aid: a decision, a county review or a consent neither refusing it nor
+        returning it for a new review (a return grants nothing)."""
         return [
             a
             for a in self.acts
             if a.kind == "complete"
             and a.task_kind in ("decision", "county_review", "consent")
             and "refuse" not in a.data.values()
+            and "return" not in a.data.values()
             and a.data.get("consent") is not False
         ]
 
