@@ -205,8 +205,11 @@ class FormData:
         elif name == "participants":
             return 9
         elif name in ("votes_for", "votes_against"):
-            if "votes" not in ctx.memo:
-                ctx.memo["votes"] = data.draw(st.integers(0, 9), label=f"{label}.votes_for")
+            if "votes" not in ctx.memo:  # a majority for aid is the usual verdict, as other usual choices
+                verdict = pick(data, ["agree", "disagree"], f"{label}.verdict")
+                ctx.memo["votes"] = data.draw(
+                    st.integers(5, 9) if verdict == "agree" else st.integers(0, 4), label=f"{label}.votes_for"
+                )
             return ctx.memo["votes"] if name == "votes_for" else 9 - ctx.memo["votes"]
         elif "amount" in name or name.endswith("_total") or name in ("value", "covered_by_other_aid"):
             strategy = ctx.amount_strategy(name)

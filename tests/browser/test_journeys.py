@@ -77,14 +77,14 @@ def test_expenditure_case_from_application_to_payment(people, server):
     do_task(village, "入户调查", case_no, form_data("home-visit.schema.json"))
     do_task(village, "邻里走访", case_no, form_data("neighbour-visit.schema.json"))
     do_task(village, "民主评议", case_no, form_data("democratic-review.schema.json"))
+    do_task(town, "乡镇审核", case_no, form_data("township-review.schema.json"))  # proposes 1000, then 公示
 
     resident = people(None, phone=True)
     resident.goto("/gongzhong/gongshi/639001001")
     row = resident.locator("tr").filter(has_text=case_no)
     assert "刘*" in row.inner_text() and "刘建国" not in resident.content()
 
-    assert expire_publicity(eng) == 1  # 公示期满 (7 days) without objection
-    do_task(town, "乡镇审核", case_no, form_data("township-review.schema.json"))
+    assert expire_publicity(eng) == 1  # 公示期满 (7 days) without objection: the township approves 1000
     do_task(town, "发放", case_no, form_data("payment.schema.json"))
 
     town.goto(f"/cases/{case_no}")

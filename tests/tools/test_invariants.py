@@ -294,6 +294,33 @@ def test_a_missed_deadline_without_escalation_is_caught():
     assert not problems("INV-15", story)
 
 
+def test_a_task_that_opens_already_overdue_must_show_escalation_when_it_opens():
+    story = Story().wait(days=2)  # the limit ran out at an earlier step, before the task existed
+    task = story.task("payment.schema.json", "township", "发放", due=timedelta(days=-1))
+    story.open = [task]
+    story.h.opened[task.task_id] = (task, story.step + 1)
+    story.wait(minutes=10)
+    assert problems("INV-15", story)
+    story.h.snapshots[-1] = dataclasses.replace(
+        story.h.snapshots[-1], status="needs_attention", attention={"element_id": None, "error": "逾期"}
+    )
+    assert not problems("INV-15", story)
+
+
+def test_paying_after_the_democratic_review_disagreed_is_caught():
+    story = Story(reason="medical_expense").done(
+        "intake-review.schema.json", "township", intake_decision="accept"
+    )
+    story.done("democratic-review.schema.json", "village", review_opinion="disagree")
+    story.pay(700, way="bank")
+    assert problems("INV-24", story)
+    agreed = Story(reason="medical_expense").done(
+        "intake-review.schema.json", "township", intake_decision="accept"
+    )
+    agreed.done("democratic-review.schema.json", "village", review_opinion="agree").pay(700, way="bank")
+    assert not problems("INV-24", agreed)
+
+
 def test_cash_outside_an_emergency_and_charity_without_consent_are_caught():
     story = Story(reason="medical_expense").done(
         "intake-review.schema.json", "township", intake_decision="accept"
