@@ -19,6 +19,7 @@ from engine.services import (
     people,
     residents,
     signin,
+    tasks,
     timers,
 )
 from engine.store import schema
@@ -166,7 +167,9 @@ class Engine:
         cases.unclaim(self, username, task_id)
 
     def complete(self, username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
-        return cases.complete(self, username, task_id, data, idempotency_key)
+        """Complete a task in-process (CLI, tests, tools); the web calls engine.services.tasks itself."""
+        caller = tasks.Caller(username)
+        return tasks.complete_task(self.uow(), caller, task_id, data, idempotency_key).as_dict()
 
     # -- 转交、催办、延期 (engine/services/handover.py) -----------------------------------------------
     def task_controls(self, username: str, case_no: str) -> dict[str, handover.TaskControls]:
@@ -275,9 +278,6 @@ class Engine:
         self, username: str, task_id: str, remote_addr: str | None = None
     ) -> tuple[inbox.InboxRow, dict]:
         return task_page.task_form(self, username, task_id, remote_addr)
-
-    def submission_seen(self, username: str, idempotency_key: str) -> bool:
-        return cases.submission_seen(self, username, idempotency_key)
 
     def start_form(self) -> dict:
         return intake.start_form(self)

@@ -10,16 +10,13 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import forms as form_checks
-from engine import parameters
 from engine.areas import county_of
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_act_on, may_work_in
 from engine.services import people
-from engine.store.models import Area, AuditEvent, Case, CaseCounter, CaseState, IdempotencyKey, Timer, User
+from engine.store.models import Area, AuditEvent, CaseCounter, CaseState, IdempotencyKey, Timer, User
 from engine.store.rows import insert_case, load_case, load_case_with_state, save_case
 from engine.vocabulary import CASE_WORKER_ROLES, CHANNELS, Role
 from engine.workflow.context import CaseContext
@@ -34,14 +31,8 @@ RESERVED_KEYS = ("case_no", "area_code", "county_code", "channel", "started_by_r
 # Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
 _USERS, _KEYS, _EVENTS = User.__table__, IdempotencyKey.__table__, AuditEvent.__table__
 _OPEN_ROW = select(INBOX).where(INBOX.c.task_id == bindparam("task_id"))
-_ACTOR_AND_TASK = (
-    select(_USERS.c.role.label("user_role"), _USERS.c.area_code.label("user_area"), _USERS.c.active, *INBOX.c)
-    .select_from(_USERS.outerjoin(INBOX, INBOX.c.task_id == bindparam("task_id")))
-    .where(_USERS.c.username == bindparam("username"))
-)
 _STATE = select(STATES.c.workflow, STATES.c.reached).where(STATES.c.case_id == bindparam("case_id"))
 _REPLAY = select(_KEYS.c.result).where(_KEYS.c.key == bindparam("key"))
-_WAS_OPEN = select(_EVENTS.c.id).where(_EVENTS.c.task_id == bindparam("task_id")).limit(1)
 
 
 @dataclass(frozen=True)
@@ -199,65 +190,6 @@ def _open_task_for(session: Session, username: str, task_id: str):
     return row
 
 
-def complete(
-    eng: Engine, username: str, task_id: str, data: dict, idempotency_key: str | None = None
-) -> dict:
-    """Validate, run, persist, audit: all in one transaction, or nothing."""
-    try:
-        with eng.db.write() as session:
-            if idempotency_key and (earlier := _replayed(session, username, idempotency_key)) is not None:
-                return {**earlier, "replayed": True}
-            result = _complete_in(eng, session, username, task_id, data)
-            if idempotency_key:
-                session.execute(
-                    insert(_KEYS),
-                    {
-                        "key": f"{username}:{idempotency_key}",
-                        "actor": username,
-                        "result": result,
-                        "created_at": eng.now(),
-                    },
-                )
-            return {**result, "replayed": False}
-    except (IntegrityError, Conflict) as err:
-        # A racing request with the same key may have committed while this one waited for the lock.
-        if idempotency_key:
-            with eng.db.read() as session:
-                if (earlier := _replayed(session, username, idempotency_key)) is not None:
-                    return {**earlier, "replayed": True}
-        if isinstance(err, Conflict):
-            raise
-        raise Conflict("该待办刚被他人办理，请刷新后重试") from err
-
-
-def _complete_in(eng: Engine, session: Session, username: str, task_id: str, data: dict) -> dict:
-    user, row = _actor_and_task(session, username, task_id)
-    if row is None:
-        if _was_open(session, task_id):
-            raise Conflict("该待办已被办理，不能重复提交")
-        raise NotFound("待办不存在")
-    if not may_act_on(user, row.role, row.area_code):
-        raise NotPermitted("无权办理该待办")
-    if row.claimed_by and row.claimed_by != username:
-        raise Conflict(f"该待办已由 {row.claimed_by} 认领")
-    _check_county_numbers(eng, session, row, data)
-    return run_open_task(eng, session, row, data, actor=username)
-
-
-def _check_county_numbers(eng: Engine, session: Session, row, data: dict) -> None:
-    """A form bound to the county's numbers (`x-min-items-param`: 入户调查's staff) is checked
-    against them; most forms are not, and cost one primary-key read."""
-    if not row.form:
-        return
-    version, county_code = session.execute(
-        select(Case.spec_version_id, Case.county_code).where(Case.id == row.case_id)
-    ).one()
-    schema = eng.specs.for_version(session, version).form(row.form)
-    if form_checks.parameter_names(schema):
-        values = parameters.in_force(session, county_code, eng.now()).values
-        form_checks.validate(form_checks.bind_parameters(schema, values), data)
-
-
 def run_open_task(eng: Engine, session: Session, row, data: dict, actor: str) -> dict:
     """Complete an open task whose permission the caller has settled (a clerk's own task, or the
     system on behalf of a resident), inside the caller's unit of work."""
@@ -308,40 +240,12 @@ def run_open_task(eng: Engine, session: Session, row, data: dict, actor: str) ->
     }
 
 
-@dataclass(frozen=True)
-class _Actor:
-    role: str
-    area_code: str
-
-
-def _actor_and_task(session: Session, username: str, task_id: str):
-    """The acting user and the open task, in one round trip (the task part is None when gone)."""
-    row = session.execute(_ACTOR_AND_TASK, {"username": username, "task_id": task_id}).first()
-    if row is None or not row.active:
-        raise NotPermitted("用户不存在或已停用")
-    return _Actor(row.user_role, row.user_area), (row if row.task_id is not None else None)
-
-
 def _open_row(session: Session, task_id: str):
     return session.execute(_OPEN_ROW, {"task_id": task_id}).first()
 
 
 def _state(session: Session, case_id: int):
     return session.execute(_STATE, {"case_id": case_id}).one()
-
-
-def _was_open(session: Session, task_id: str) -> bool:
-    return session.execute(_WAS_OPEN, {"task_id": task_id}).first() is not None
-
-
-def submission_seen(eng: Engine, username: str, idempotency_key: str) -> bool:
-    """True when this user's request with this key was taken already (its first result is kept)."""
-    with eng.db.read() as session:
-        return _replayed(session, username, idempotency_key) is not None
-
-
-def _replayed(session: Session, actor: str, key: str) -> dict | None:
-    return _stored_result(session, f"{actor}:{key}")
 
 
 def _stored_result(session: Session, key: str) -> dict | None:
