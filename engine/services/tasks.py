@@ -218,12 +218,12 @@ def _complete(uow: UnitOfWork, username: str, row, submission: Submission) -> Co
 
 def _check_county_numbers(step: CaseStep, form: str, data: dict) -> None:
     """A form bound to the county's numbers (`x-min-items-param`: 入户调查's staff) is checked against
-    the numbers in force; the step's scripts then read the same numbers without asking again."""
+    the numbers in force (read with the case row)."""
     schema = step.loaded.form(form)
     if form_checks.parameter_names(schema):
         ctx = step.ctx
-        ctx.params = parameters.in_force(ctx.session, step.case.county_code, ctx.now())
-        form_checks.validate(form_checks.bind_parameters(schema, ctx.params.values), data)
+        in_force = ctx.prefetched or parameters.in_force(ctx.session, step.case.county_code, ctx.now())
+        form_checks.validate(form_checks.bind_parameters(schema, in_force.values), data)
 
 
 def _uuid(task_id: str) -> UUID:

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine import parameters
 from engine.errors import Conflict, NotFound
 from engine.store.models import Case, CaseState
 
@@ -102,6 +103,25 @@ def load_case_with_state(session: Session, case_id: int) -> tuple[CaseRecord, st
     values = dict(row._mapping)
     workflow, reached = values.pop("workflow"), values.pop("reached")
     return CaseRecord(**values), workflow, reached
+
+
+_FOR_STEP = _WITH_STATE.add_columns(*parameters.in_force_columns(CASES.c.county_code, bindparam("at")))
+
+
+def load_case_for_step(
+    session: Session, case_id: int, at: datetime
+) -> tuple[CaseRecord, str, dict | None, parameters.ParametersInForce]:
+    """The locked case row with its serialized workflow and the county parameters in force at `at`,
+    in one round trip."""
+    row = session.execute(_FOR_STEP, {"key": case_id, "at": at}).first()
+    if row is None:
+        raise NotFound(f"案件 {case_id} 不存在")
+    values = dict(row._mapping)
+    workflow, reached = values.pop("workflow"), values.pop("reached")
+    in_force = parameters.of_version(
+        values["county_code"], values.pop("parameter_version"), values.pop("parameter_values")
+    )
+    return CaseRecord(**values), workflow, reached, in_force
 
 
 def insert_case(session: Session, **values) -> CaseRecord:

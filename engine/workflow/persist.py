@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import logs, metrics, privacy
@@ -45,15 +45,21 @@ _SAVE_STATE = (
     .where(STATES.c.case_id == bindparam("b_case_id"))
     .values(workflow=bindparam("b_workflow"), reached=bindparam("b_reached"), data=bindparam("b_data"))
 )
+DRAFTS = FormDraft.__table__
+# The case's open rows, each saying whether a clerk keeps a draft of it (a draft dies with its task).
 _INBOX_OF_CASE = select(
-    INBOX.c.task_id, INBOX.c.name, INBOX.c.element_id, INBOX.c.role, INBOX.c.category
+    INBOX.c.task_id,
+    INBOX.c.name,
+    INBOX.c.element_id,
+    INBOX.c.role,
+    INBOX.c.category,
+    exists().where(DRAFTS.c.task_id == INBOX.c.task_id).label("has_draft"),
 ).where(INBOX.c.case_id == bindparam("case_id"))
 _PENDING_TIMERS = select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at).where(
     TIMERS.c.case_id == bindparam("case_id"), TIMERS.c.status == "pending"
 )
 _INSERT_AUDIT, _INSERT_INBOX, _INSERT_TIMER = insert(AUDIT), insert(INBOX), insert(TIMERS)
 _DELETE_INBOX = delete(INBOX).where(INBOX.c.task_id.in_(bindparam("ids", expanding=True)))
-DRAFTS = FormDraft.__table__
 _DELETE_DRAFTS = delete(DRAFTS).where(DRAFTS.c.task_id.in_(bindparam("ids", expanding=True)))
 
 
@@ -224,13 +230,19 @@ def _sync_inbox(
     gone = [task_id for task_id in existing if task_id not in ready]
     if gone:
         session.execute(_DELETE_INBOX, {"ids": gone})
-        session.execute(_DELETE_DRAFTS, {"ids": gone})  # a draft dies with its task
+        drafted = [task_id for task_id in gone if existing[task_id]["has_draft"]]
+        if drafted:
+            session.execute(_DELETE_DRAFTS, {"ids": drafted})
     new_rows = [
         _inbox_row(ctx, loaded, task, now) for task_id, task in ready.items() if task_id not in existing
     ]
     if new_rows:
         session.execute(_INSERT_INBOX, new_rows)
-    kept = [row for task_id, row in existing.items() if task_id in ready]
+    kept = [
+        {k: v for k, v in row.items() if k != "has_draft"}
+        for task_id, row in existing.items()
+        if task_id in ready
+    ]
     if any(row["category"] != case.category for row in kept):
         session.execute(update(INBOX).where(INBOX.c.case_id == case.id).values(category=case.category))
     return kept + [{k: r[k] for k in ("task_id", "name", "element_id", "role", "category")} for r in new_rows]

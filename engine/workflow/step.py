@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from engine.store.rows import CaseRecord, load_case_with_state
+from engine.parameters import ParametersInForce
+from engine.store.rows import CaseRecord, load_case_for_step
 from engine.workflow.context import CaseContext
 from engine.workflow.persist import persist
 from engine.workflow.runtime import Incident, Trace, incident_from, run_engine_steps, script_engine
@@ -21,20 +22,27 @@ class CaseStep:
     """A case opened for one step: `case` (locked at its version), `loaded` (its spec version),
     `ctx`, `workflow`; `run_*` then `save` write it all in the unit of work's transaction."""
 
-    def __init__(self, uow: UnitOfWork, case: CaseRecord, serialized: str, reached: dict | None):
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        case: CaseRecord,
+        serialized: str,
+        reached: dict | None,
+        in_force: ParametersInForce | None = None,
+    ):
         self.uow = uow
         self.case = case
         self.reached = reached
         self.loaded: LoadedSpecs = uow.specs.for_version(uow.session, case.spec_version_id)
-        self.ctx = CaseContext(uow.session, case, uow.clock)  # type: ignore[arg-type]
+        self.ctx = CaseContext(uow.session, case, uow.clock, prefetched=in_force)  # type: ignore[arg-type]
         self.workflow = self.loaded.load_workflow(serialized, script_engine(self.ctx))
         self.trace = Trace()
         self.incident: Incident | None = None
 
     @classmethod
     def open(cls, uow: UnitOfWork, case_id: int) -> CaseStep:
-        case, serialized, reached = load_case_with_state(uow.session, case_id)
-        return cls(uow, case, serialized, reached)
+        case, serialized, reached, in_force = load_case_for_step(uow.session, case_id, uow.now())
+        return cls(uow, case, serialized, reached, in_force)
 
     def run_engine(self) -> None:
         """Run the automatic steps until the case waits for a person or a timer."""
