@@ -63,7 +63,6 @@ def counting(eng):
 
 def within_limits(count: Count) -> None:
     listing = "\n".join(count.statements)
-    print("\n".join(st[:150].replace("\n", " ") for st in count.statements))
     assert count.writes <= MAX_WRITES, f"{count.writes} write transactions"
     assert count.transactions <= MAX_TRANSACTIONS, f"{count.transactions} transactions"
     assert len(count.statements) <= MAX_STATEMENTS, f"{len(count.statements)} statements:\n{listing}"
