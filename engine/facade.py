@@ -126,24 +126,12 @@ class Engine:
         effective_from: datetime | None = None,
         reason: str | None = None,
     ) -> int:
-        with self.db.write() as session:
-            row = parameters.new_version(session, county_code, values, by, self.now(), effective_from, reason)
-            session.add(
-                AuditEvent(
-                    at=self.now(),
-                    actor=by,
-                    action="parameters_changed",
-                    data={
-                        "county_code": county_code,
-                        "version": row.version,
-                        "changed": values,
-                        "effective_from": row.effective_from.isoformat(),
-                        "reason": reason,
-                    },
-                    parameter_version=row.version,
-                )
+        with self.uow() as uow:
+            version = parameters.change(
+                uow.session, county_code, values, by, self.now(), effective_from, reason
             )
-            return row.version
+            uow.commit()
+        return version
 
     def parameters(self, county_code: str, at: datetime | None = None) -> parameters.ParametersInForce:
         with self.db.read() as session:
@@ -161,10 +149,10 @@ class Engine:
         return cases.start_case(self, application, area_code, by, channel, idempotency_key)
 
     def claim(self, username: str, task_id: str) -> None:
-        cases.claim(self, username, task_id)
+        cases.claim(self.uow(), username, task_id)
 
     def unclaim(self, username: str, task_id: str) -> None:
-        cases.unclaim(self, username, task_id)
+        cases.unclaim(self.uow(), username, task_id)
 
     def complete(self, username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
         """Complete a task in-process (CLI, tests, tools); the web calls engine.services.tasks itself."""
@@ -205,7 +193,7 @@ class Engine:
         return comments.for_case(self.uow(readonly=True), case_no)
 
     def retry(self, case_no: str, by: str, data: dict | None = None) -> dict:
-        return cases.retry(self, case_no, by, data)
+        return cases.retry(self.uow(), case_no, by, data).as_dict()
 
     def cancel(self, case_no: str, by: str, reason: str) -> dict:
         return cases.cancel(self, case_no, by, reason)

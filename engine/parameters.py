@@ -119,3 +119,35 @@ def new_version(
     session.add(row)
     session.flush()
     return row
+
+
+def change(
+    session: Session,
+    county_code: str,
+    values: dict,
+    by: str,
+    now: datetime,
+    effective_from: datetime | None = None,
+    reason: str | None = None,
+) -> int:
+    """A new version of the county's parameters with its audit event, in the caller's transaction;
+    returns the version number."""
+    from engine.store.models import AuditEvent
+
+    row = new_version(session, county_code, values, by, now, effective_from, reason)
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=by,
+            action="parameters_changed",
+            data={
+                "county_code": county_code,
+                "version": row.version,
+                "changed": values,
+                "effective_from": row.effective_from.isoformat(),
+                "reason": reason,
+            },
+            parameter_version=row.version,
+        )
+    )
+    return row.version

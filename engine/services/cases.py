@@ -16,22 +16,23 @@ from engine.areas import county_of
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_act_on, may_work_in
 from engine.services import people
-from engine.store.models import Area, AuditEvent, CaseCounter, CaseState, IdempotencyKey, Timer, User
-from engine.store.rows import insert_case, load_case, load_case_with_state, save_case
+from engine.store.models import Area, AuditEvent, Case, CaseCounter, CaseState, IdempotencyKey, Timer, User
+from engine.store.rows import insert_case, load_case, save_case
 from engine.vocabulary import CASE_WORKER_ROLES, CHANNELS, Role
 from engine.workflow.context import CaseContext
-from engine.workflow.persist import INBOX, STATES, audit, delete_open_rows, persist
-from engine.workflow.runtime import Trace, incident_from, run_engine_steps, script_engine
+from engine.workflow.persist import INBOX, audit, delete_open_rows, persist
+from engine.workflow.runtime import Trace, run_engine_steps, script_engine
+from engine.workflow.step import CaseStep
 
 if TYPE_CHECKING:
     from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 RESERVED_KEYS = ("case_no", "area_code", "county_code", "channel", "started_by_role")
 
 # Built once: constructing SQLAlchemy statements costs more than running them on the hot path.
 _USERS, _KEYS, _EVENTS = User.__table__, IdempotencyKey.__table__, AuditEvent.__table__
 _OPEN_ROW = select(INBOX).where(INBOX.c.task_id == bindparam("task_id"))
-_STATE = select(STATES.c.workflow, STATES.c.reached).where(STATES.c.case_id == bindparam("case_id"))
 _REPLAY = select(_KEYS.c.result).where(_KEYS.c.key == bindparam("key"))
 
 
@@ -143,39 +144,37 @@ def _next_case_no(session: Session, county_code: str, now: datetime) -> str:
     return f"{county_code}-{year}-{last:06d}"
 
 
-def claim(eng: Engine, username: str, task_id: str) -> None:
-    with eng.db.write() as session:
-        row = _open_task_for(session, username, task_id)
+def claim(uow: UnitOfWork, username: str, task_id: str) -> None:
+    """认领: the task is the user's until completed or given back."""
+    with uow:
+        row = _open_task_for(uow.session, username, task_id)
         if row.claimed_by and row.claimed_by != username:
             raise Conflict(f"该待办已由 {row.claimed_by} 认领")
-        _set_claim(session, row, username)
-        _audit_simple(eng, session, row, username, "task_claimed")
+        _set_claim(uow, row, username, username, "task_claimed")
+        uow.commit()
 
 
-def unclaim(eng: Engine, username: str, task_id: str) -> None:
-    with eng.db.write() as session:
-        row = _open_task_for(session, username, task_id)
+def unclaim(uow: UnitOfWork, username: str, task_id: str) -> None:
+    with uow:
+        row = _open_task_for(uow.session, username, task_id)
         if row.claimed_by != username:
             raise Conflict("只能退回自己认领的待办")
-        _set_claim(session, row, None)
-        _audit_simple(eng, session, row, username, "task_unclaimed")
+        _set_claim(uow, row, None, username, "task_unclaimed")
+        uow.commit()
 
 
-def _set_claim(session: Session, row, username: str | None) -> None:
-    session.execute(update(INBOX).where(INBOX.c.task_id == row.task_id).values(claimed_by=username))
-
-
-def _audit_simple(eng: Engine, session: Session, row, username: str, action: str) -> None:
+def _set_claim(uow: UnitOfWork, row, holder: str | None, by: str, action: str) -> None:
+    session, now = uow.session, uow.now()
+    session.execute(update(INBOX).where(INBOX.c.task_id == row.task_id).values(claimed_by=holder))
     case = load_case(session, case_id=row.case_id)
-    ctx = CaseContext(session, case, eng.now)
-    case.updated_at = eng.now()
+    case.updated_at = now
     save_case(session, case)  # bumps the version: a claim races a completion like any change
     audit(
         session,
-        ctx,
-        actor=username,
+        CaseContext(session, case, uow.clock),
+        actor=by,
         action=action,
-        now=eng.now(),
+        now=now,
         data={"task_id": row.task_id, "element_id": row.element_id, "name": row.name},
     )
 
@@ -190,62 +189,8 @@ def _open_task_for(session: Session, username: str, task_id: str):
     return row
 
 
-def run_open_task(eng: Engine, session: Session, row, data: dict, actor: str) -> dict:
-    """Complete an open task whose permission the caller has settled (a clerk's own task, or the
-    system on behalf of a resident), inside the caller's unit of work."""
-    task_id = row.task_id
-    case, serialized, reached = load_case_with_state(session, row.case_id)
-    loaded = eng.specs.for_version(session, case.spec_version_id)
-    now = eng.now()
-    ctx = CaseContext(session, case, eng.now)
-    workflow = loaded.load_workflow(serialized, script_engine(ctx))
-    task = workflow.get_task_from_id(_uuid(task_id))
-    if task is None or task.state != TaskState.READY:
-        raise Conflict("该待办已被办理，不能重复提交")
-    if row.form:  # bound to the task's data: an amount within the clerk's authority, a reason …
-        loaded.validate(row.form, data, case_data=task.data)
-    trace = Trace()
-    task.data.update(data)
-    try:
-        task.run()
-        trace.record(task)
-        incident = run_engine_steps(workflow, trace)
-    except Exception as err:  # noqa: BLE001 - recorded as an incident, the clerk's data kept
-        incident = incident_from(workflow, err)
-    open_rows = persist(
-        session,
-        ctx,
-        loaded,
-        workflow,
-        actor=actor,
-        action="task_completed",
-        now=now,
-        trace=trace,
-        incident=incident,
-        task=task,
-        data=data,
-        previous_reached=reached,
-        opened_at=row.created_at,
-    )
-    return {
-        "case_no": case.case_no,
-        "status": case.status,
-        "completed_task": task_id,
-        "completed_element": row.element_id,
-        "open_tasks": [
-            {"task_id": r["task_id"], "name": r["name"], "element_id": r["element_id"], "role": r["role"]}
-            for r in open_rows
-        ],
-        "attention": case.attention,
-    }
-
-
 def _open_row(session: Session, task_id: str):
     return session.execute(_OPEN_ROW, {"task_id": task_id}).first()
-
-
-def _state(session: Session, case_id: int):
-    return session.execute(_STATE, {"case_id": case_id}).one()
 
 
 def _stored_result(session: Session, key: str) -> dict | None:
@@ -260,37 +205,49 @@ def _uuid(task_id: str):
         raise NotFound("待办不存在") from None
 
 
-def retry(eng: Engine, case_no: str, by: str, data: dict | None = None) -> dict:
-    """Run a case needing attention again from its failed task (like resolving an incident); `data`
-    corrects the case data first, and is audited with the retry."""
-    with eng.db.write() as session:
-        case = load_case(session, case_no=case_no)
-        if case.status != "needs_attention":
-            raise Conflict("该案件不需要处理")
-        loaded = eng.specs.for_version(session, case.spec_version_id)
-        ctx = CaseContext(session, case, eng.now)
-        state = _state(session, case.id)
-        workflow = loaded.load_workflow(state.workflow, script_engine(ctx))
-        for failed in workflow.get_tasks(state=TaskState.ERROR):
-            workflow.reset_from_task_id(failed.id)  # data copied again from the parent task
-            if data:
-                workflow.get_task_from_id(failed.id).data.update(data)
-        trace = Trace()
-        incident = run_engine_steps(workflow, trace)
-        persist(
-            session,
-            ctx,
-            loaded,
-            workflow,
-            actor=by,
-            action="case_retried",
-            now=eng.now(),
-            trace=trace,
-            incident=incident,
-            data={"previous_error": (case.attention or {}).get("error"), "corrected": data or {}},
-            previous_reached=state.reached,
-        )
-        return {"case_no": case.case_no, "status": case.status, "attention": case.attention}
+@dataclass(frozen=True)
+class Retried:
+    case_id: int
+    case_no: str
+    status: str
+    attention: dict | None
+
+    def as_dict(self) -> dict:
+        return {"case_no": self.case_no, "status": self.status, "attention": self.attention}
+
+
+def retry(uow: UnitOfWork, case_no: str, by: str, data: dict | None = None) -> Retried:
+    with uow:
+        retried = retry_in(uow, case_no, by, data)
+        uow.commit()
+    return retried
+
+
+def retry_in(
+    uow: UnitOfWork, case_no: str, by: str, data: dict | None = None, county_code: str | None = None
+) -> Retried:
+    """Run a case needing attention again from its failed task (like resolving an incident), in the
+    caller's unit of work; `data` corrects the case data first, and is audited with the retry. With
+    `county_code`, a case of another county is "not found"."""
+    case_id = uow.session.scalar(select(Case.id).where(Case.case_no == case_no))
+    if case_id is None:
+        raise NotFound(f"案件 {case_no} 不存在")
+    step = CaseStep.open(uow, case_id)
+    case = step.case
+    if county_code is not None and case.county_code != county_code:
+        raise NotFound(f"案件 {case_no} 不存在")
+    if case.status != "needs_attention":
+        raise Conflict("该案件不需要处理")
+    for failed in step.workflow.get_tasks(state=TaskState.ERROR):
+        step.workflow.reset_from_task_id(failed.id)  # data copied again from the parent task
+        if data:
+            step.workflow.get_task_from_id(failed.id).data.update(data)
+    step.run_engine()
+    previous_error = (case.attention or {}).get("error")
+    step.save(
+        actor=by, action="case_retried", data={"previous_error": previous_error, "corrected": data or {}}
+    )
+    return Retried(case.id, case.case_no, case.status, case.attention)
 
 
 def cancel(eng: Engine, case_no: str, by: str, reason: str) -> dict:

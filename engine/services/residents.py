@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine import forms
 from engine.areas import area_level
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
-from engine.services import cases, intake, signin
+from engine.services import intake, signin, tasks
 from engine.services.cases import CaseRef
 from engine.store.models import Area, AuditEvent, Case, OpenTask, PublicNotice
 from engine.store.web_models import PublicObjection
@@ -111,7 +111,8 @@ def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | N
     withdraws the notice and sends the case back to investigation — all in one transaction."""
     now = eng.now()
     data = dict(data, received_on=now.astimezone(LOCAL_TZ).date().isoformat())
-    with eng.db.write() as session:
+    with eng.uow() as uow:
+        session = uow.session
         case, task = _under_notice(eng, session, case_no)
         forms.validate(eng.specs.for_version(session, case.spec_version_id).form(task.form), data)
         row = PublicObjection(
@@ -133,7 +134,8 @@ def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | N
             )
         )
         session.flush()
-        cases.run_open_task(eng, session, task, data, actor="public:objection")
+        tasks.complete_open_task(uow, task, data, actor="public:objection")
+        uow.commit()
         return row.id
 
 

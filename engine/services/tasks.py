@@ -112,7 +112,7 @@ def complete_task(
             if found is not None and found.replay is not None:
                 return Completion.from_stored(dict(found.replay))
             row = _permitted_task(uow, caller, task_id, found)
-            completion = _complete(uow, caller.username, row, data)
+            completion = complete_open_task(uow, row, data, actor=caller.username)
             if key:
                 uow.session.execute(
                     insert(_KEYS),
@@ -188,7 +188,9 @@ def _refuse(uow: UnitOfWork, caller: Caller, task_id: str, case_id: int | None, 
     raise error
 
 
-def _complete(uow: UnitOfWork, username: str, row, submission: Submission) -> Completion:
+def complete_open_task(uow: UnitOfWork, row, submission: Submission, actor: str) -> Completion:
+    """Complete an open task whose permission the caller has settled (a clerk's own task, or the
+    system on behalf of a resident), in the caller's unit of work."""
     step = CaseStep.open(uow, row.case_id)
     task = step.workflow.get_task_from_id(_uuid(row.task_id))
     if task is None or task.state != TaskState.READY:
@@ -203,7 +205,7 @@ def _complete(uow: UnitOfWork, username: str, row, submission: Submission) -> Co
         step.loaded.validate(row.form, data, case_data=task.data)
     step.run_task(task, data)
     open_rows = step.save(
-        actor=username, action="task_completed", task=task, data=data, opened_at=row.created_at
+        actor=actor, action="task_completed", task=task, data=data, opened_at=row.created_at
     )
     return Completion(
         case_no=step.case.case_no,
