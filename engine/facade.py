@@ -146,7 +146,7 @@ class Engine:
         channel: str = "window",
         idempotency_key: str | None = None,
     ) -> cases.CaseRef:
-        return cases.start_case(self, application, area_code, by, channel, idempotency_key)
+        return cases.start_case(self.uow(), application, area_code, by, channel, idempotency_key)
 
     def claim(self, username: str, task_id: str) -> None:
         cases.claim(self.uow(), username, task_id)
@@ -196,7 +196,7 @@ class Engine:
         return cases.retry(self.uow(), case_no, by, data).as_dict()
 
     def cancel(self, case_no: str, by: str, reason: str) -> dict:
-        return cases.cancel(self, case_no, by, reason)
+        return cases.cancel(self.uow(), case_no, by, reason)
 
     def import_warnings(self, text: str, fmt: str, by: str | None = None):
         """Start cases from the monitoring platform's warnings (CSV or JSON); see engine/services/monitoring.py."""

@@ -25,7 +25,6 @@ from engine.workflow.runtime import Trace, run_engine_steps, script_engine
 from engine.workflow.step import CaseStep
 
 if TYPE_CHECKING:
-    from engine.facade import Engine
     from engine.unit_of_work import UnitOfWork
 
 RESERVED_KEYS = ("case_no", "area_code", "county_code", "channel", "started_by_role")
@@ -45,7 +44,7 @@ class CaseRef:
 
 
 def start_case(
-    eng: Engine,
+    uow: UnitOfWork,
     application: dict,
     area_code: str,
     by: str | None,
@@ -61,10 +60,11 @@ def start_case(
         raise ValidationFailed([FieldError("channel", "申请渠道：取值不在可选范围内")])
     actor = by or f"system:{channel}"
     key = dedupe_key or (f"{actor}:{idempotency_key}" if idempotency_key else None)
-    with eng.db.write() as session:
+    with uow:
+        session = uow.session
         if key and (earlier := _stored_result(session, key)) is not None:
             return CaseRef(**{**earlier, "created": False})
-        now = eng.now()
+        now = uow.now()
         area = session.get(Area, area_code)
         if area is None:
             raise NotFound(f"区划 {area_code} 不存在")
@@ -74,7 +74,7 @@ def start_case(
             if Role(user.role) not in CASE_WORKER_ROLES or not may_work_in(user, area_code):
                 raise NotPermitted("无权在该区划受理申请")
             started_by_role = user.role
-        version, loaded = eng.specs.current(session)
+        version, loaded = uow.specs.current(session)
         if loaded.start_form:
             loaded.validate(loaded.start_form, application)
         applicant = application.get("applicant") or {}
@@ -94,7 +94,7 @@ def start_case(
             updated_at=now,
             started_by=by,
         )
-        ctx = CaseContext(session, case, eng.now, application=application)
+        ctx = CaseContext(session, case, uow.clock, application=application)
         workflow = loaded.new_workflow(script_engine(ctx))
         start = workflow.get_next_task(state=TaskState.READY)
         data = {k: v for k, v in application.items() if k not in RESERVED_KEYS}
@@ -126,6 +126,7 @@ def start_case(
             session.execute(
                 insert(_KEYS), {"key": key, "actor": actor, "result": ref.__dict__, "created_at": now}
             )
+        uow.commit()
         return ref
 
 
@@ -250,28 +251,44 @@ def retry_in(
     return Retried(case.id, case.case_no, case.status, case.attention)
 
 
-def cancel(eng: Engine, case_no: str, by: str, reason: str) -> dict:
+def cancel(uow: UnitOfWork, case_no: str, by: str, reason: str) -> dict:
+    _require_reason(reason)
+    with uow:
+        cancelled = cancel_in(uow, case_no, by, reason)
+        uow.commit()
+    return cancelled
+
+
+def cancel_in(uow: UnitOfWork, case_no: str, by: str, reason: str, county_code: str | None = None) -> dict:
+    """撤销: the case ends without a decision; its open tasks and pending timers go, in the caller's unit
+    of work. With `county_code`, a case of another county is "not found"."""
+    session = uow.session
+    case = load_case(session, case_no=case_no)
+    if county_code is not None and case.county_code != county_code:
+        raise NotFound(f"案件 {case_no} 不存在")
+    _require_reason(reason)
+    if case.status in ("completed", "cancelled"):
+        raise Conflict("案件已结束")
+    delete_open_rows(session, case.id)
+    session.execute(
+        update(Timer.__table__)
+        .where(Timer.__table__.c.case_id == case.id, Timer.__table__.c.status == "pending")
+        .values(status="cancelled")
+    )
+    now = uow.now()
+    case.status, case.closed_at, case.updated_at, case.current_step = "cancelled", now, now, None
+    save_case(session, case)
+    audit(
+        session,
+        CaseContext(session, case, uow.clock),
+        actor=by,
+        action="case_cancelled",
+        now=now,
+        data={"reason": reason},
+    )
+    return {"case_no": case.case_no, "status": case.status}
+
+
+def _require_reason(reason: str) -> None:
     if not reason or not reason.strip():
         raise ValidationFailed([FieldError("reason", "撤销原因：必填")])
-    with eng.db.write() as session:
-        case = load_case(session, case_no=case_no)
-        if case.status in ("completed", "cancelled"):
-            raise Conflict("案件已结束")
-        delete_open_rows(session, case.id)
-        session.execute(
-            update(Timer.__table__)
-            .where(Timer.__table__.c.case_id == case.id, Timer.__table__.c.status == "pending")
-            .values(status="cancelled")
-        )
-        now = eng.now()
-        case.status, case.closed_at, case.updated_at, case.current_step = "cancelled", now, now, None
-        save_case(session, case)
-        audit(
-            session,
-            CaseContext(session, case, eng.now),
-            actor=by,
-            action="case_cancelled",
-            now=now,
-            data={"reason": reason},
-        )
-        return {"case_no": case.case_no, "status": case.status}

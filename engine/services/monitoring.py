@@ -127,7 +127,7 @@ def import_warnings(eng: Engine, text: str, fmt: str, by: str | None = None) -> 
             continue
         try:
             ref = cases.start_case(
-                eng, application, area_code, by, channel="warning", dedupe_key=f"warning:{warning_id}"
+                eng.uow(), application, area_code, by, channel="warning", dedupe_key=f"warning:{warning_id}"
             )
         except ValidationFailed as err:
             result.errors.append(

@@ -453,13 +453,6 @@ class Studio:
             user = self._user(session, username, WATCHERS)
             return operations.needing_attention(session, user.area_code[:6], self.eng.now())
 
-    def _operable(self, username: str, case_no: str) -> None:
-        with self.eng.db.read() as session:
-            user = self._user(session, username, OPERATORS)
-            case = session.scalar(select(Case).where(Case.case_no == case_no))
-            if case is None or case.county_code != user.area_code[:6]:
-                raise NotFound(f"案件 {case_no} 不存在")
-
     def retry(self, username: str, case_no: str, reason: str, data: dict | None = None) -> dict:
         if not (reason or "").strip():
             raise ValidationFailed([FieldError("reason", "重试原因：必填")], "重试原因：必填")
@@ -477,8 +470,11 @@ class Studio:
         return retried.as_dict()
 
     def cancel(self, username: str, case_no: str, reason: str) -> dict:
-        self._operable(username, case_no)
-        return self.eng.cancel(case_no, username, reason)
+        with self.eng.uow() as uow:
+            user = self._user(uow.session, username, OPERATORS)
+            cancelled = cases.cancel_in(uow, case_no, username, reason, county_code=user.area_code[:6])
+            uow.commit()
+        return cancelled
 
 
 def _run_dict(row: ScenarioRun, now: datetime, session: Session) -> dict:
