@@ -273,7 +273,7 @@ class Engine:
     def start_application(
         self, username: str, application: dict, area_code: str, idempotency_key: str | None = None
     ) -> cases.CaseRef:
-        return intake.start_application(self, username, application, area_code, idempotency_key)
+        return intake.start_application(self.uow(), username, application, area_code, idempotency_key)
 
     def attachments(self, root: str | Path) -> attachments.AttachmentStore:
         return attachments.AttachmentStore(self, root)

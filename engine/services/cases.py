@@ -61,73 +61,83 @@ def start_case(
     actor = by or f"system:{channel}"
     key = dedupe_key or (f"{actor}:{idempotency_key}" if idempotency_key else None)
     with uow:
-        session = uow.session
-        if key and (earlier := _stored_result(session, key)) is not None:
-            return CaseRef(**{**earlier, "created": False})
-        now = uow.now()
-        area = session.get(Area, area_code)
-        if area is None:
-            raise NotFound(f"区划 {area_code} 不存在")
-        started_by_role = None
-        if by is not None:
-            user = people.get_user(session, by)
-            if Role(user.role) not in CASE_WORKER_ROLES or not may_work_in(user, area_code):
-                raise NotPermitted("无权在该区划受理申请")
-            started_by_role = user.role
-        version, loaded = uow.specs.current(session)
-        if loaded.start_form:
-            loaded.validate(loaded.start_form, application)
-        applicant = application.get("applicant") or {}
-        case = insert_case(
-            session,
-            case_no=_next_case_no(session, county_of(area_code), now),
-            spec_version_id=version.id,
-            process_id=loaded.entry_process,
-            area_code=area_code,
-            county_code=county_of(area_code),
-            channel=channel,
-            status="running",
-            applicant_name=str(applicant.get("name", "")),
-            applicant_id_number=str(applicant.get("id_number", "")).upper(),
-            reason=application.get("reason"),
-            started_at=now,
-            updated_at=now,
-            started_by=by,
-        )
-        ctx = CaseContext(session, case, uow.clock, application=application)
-        workflow = loaded.new_workflow(script_engine(ctx))
-        start = workflow.get_next_task(state=TaskState.READY)
-        data = {k: v for k, v in application.items() if k not in RESERVED_KEYS}
-        data.update(
-            case_no=case.case_no,
-            area_code=area_code,
-            county_code=case.county_code,
-            channel=channel,
-            started_by_role=started_by_role,  # a county clerk may act directly (002 §三)
-        )
-        start.data.update(data)
-        trace = Trace()
-        incident = run_engine_steps(workflow, trace)
-        session.execute(insert(CaseState.__table__).values(case_id=case.id, workflow="", reached=None))
-        persist(
-            session,
-            ctx,
-            loaded,
-            workflow,
-            actor=actor,
-            action="case_started",
-            now=now,
-            trace=trace,
-            incident=incident,
-            data={"application": application, "channel": channel},
-        )
-        ref = CaseRef(case.id, case.case_no, case.status)
-        if key:
-            session.execute(
-                insert(_KEYS), {"key": key, "actor": actor, "result": ref.__dict__, "created_at": now}
-            )
+        ref = start_in(uow, application, area_code, by, channel, key)
         uow.commit()
-        return ref
+    return ref
+
+
+def start_in(
+    uow: UnitOfWork, application: dict, area_code: str, by: str | None, channel: str, key: str | None
+) -> CaseRef:
+    """Start a case in the caller's unit of work; `key` returns the case an earlier request with it
+    started."""
+    actor = by or f"system:{channel}"
+    session = uow.session
+    if key and (earlier := _stored_result(session, key)) is not None:
+        return CaseRef(**{**earlier, "created": False})
+    now = uow.now()
+    area = session.get(Area, area_code)
+    if area is None:
+        raise NotFound(f"区划 {area_code} 不存在")
+    started_by_role = None
+    if by is not None:
+        user = people.get_user(session, by)
+        if Role(user.role) not in CASE_WORKER_ROLES or not may_work_in(user, area_code):
+            raise NotPermitted("无权在该区划受理申请")
+        started_by_role = user.role
+    version, loaded = uow.specs.current(session)
+    if loaded.start_form:
+        loaded.validate(loaded.start_form, application)
+    applicant = application.get("applicant") or {}
+    case = insert_case(
+        session,
+        case_no=_next_case_no(session, county_of(area_code), now),
+        spec_version_id=version.id,
+        process_id=loaded.entry_process,
+        area_code=area_code,
+        county_code=county_of(area_code),
+        channel=channel,
+        status="running",
+        applicant_name=str(applicant.get("name", "")),
+        applicant_id_number=str(applicant.get("id_number", "")).upper(),
+        reason=application.get("reason"),
+        started_at=now,
+        updated_at=now,
+        started_by=by,
+    )
+    ctx = CaseContext(session, case, uow.clock, application=application)
+    workflow = loaded.new_workflow(script_engine(ctx))
+    start = workflow.get_next_task(state=TaskState.READY)
+    data = {k: v for k, v in application.items() if k not in RESERVED_KEYS}
+    data.update(
+        case_no=case.case_no,
+        area_code=area_code,
+        county_code=case.county_code,
+        channel=channel,
+        started_by_role=started_by_role,  # a county clerk may act directly (002 §三)
+    )
+    start.data.update(data)
+    trace = Trace()
+    incident = run_engine_steps(workflow, trace)
+    session.execute(insert(CaseState.__table__).values(case_id=case.id, workflow="", reached=None))
+    persist(
+        session,
+        ctx,
+        loaded,
+        workflow,
+        actor=actor,
+        action="case_started",
+        now=now,
+        trace=trace,
+        incident=incident,
+        data={"application": application, "channel": channel},
+    )
+    ref = CaseRef(case.id, case.case_no, case.status)
+    if key:
+        session.execute(
+            insert(_KEYS), {"key": key, "actor": actor, "result": ref.__dict__, "created_at": now}
+        )
+    return ref
 
 
 def _next_case_no(session: Session, county_code: str, now: datetime) -> str:

@@ -84,11 +84,18 @@ _ACCOUNT = select(User.id, User.username, User.display_name, User.role, User.are
     Area, Area.code == User.area_code
 )
 _ACCOUNT_BY_ID = _ACCOUNT.where(User.id == bindparam("user_id"), User.active.is_(True))
+_ACCOUNT_BY_NAME = _ACCOUNT.where(User.username == bindparam("username"), User.active.is_(True))
 _ACCOUNT_BY_TOKEN = _ACCOUNT.where(User.api_token_hash == bindparam("token_hash"), User.active.is_(True))
 
 
 def _row_account(row) -> Account:
     return Account(row.id, row.username, row.display_name, row.role, row.area_code, row.name or row.area_code)
+
+
+def active_account(session: Session, username: str) -> Account | None:
+    """The active user's account, in the caller's transaction."""
+    row = session.execute(_ACCOUNT_BY_NAME, {"username": username}).first()
+    return _row_account(row) if row is not None else None
 
 
 def account_by_id(eng: Engine, user_id: int) -> Account | None:
