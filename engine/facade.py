@@ -22,6 +22,7 @@ from engine.services import (
     tasks,
     timers,
 )
+from engine.services.deploy import Deployment
 from engine.store import schema
 from engine.store.db import Database
 from engine.store.models import AuditEvent
@@ -29,6 +30,7 @@ from engine.studio import versions as studio_versions
 from engine.unit_of_work import UnitOfWork
 from engine.views import case_search, case_view, inbox, places, public, task_page
 from engine.views import reports as report_views
+from engine.views.inbox import InboxRow
 from engine.workflow import diagrams
 from engine.workflow.registry import SpecRegistry
 from engine.workflow.specs import SpecFiles
@@ -74,14 +76,12 @@ class Engine:
         forms_dir: str | Path | None = None,
         by: str = "system",
         note: str | None = None,
-    ) -> deploy.Deployment:
+    ) -> Deployment:
         """Deploy the given folders, by default the release's bpmn/ and forms/ (engine.paths)."""
         files = SpecFiles.from_dirs(bpmn_dir or paths.bpmn_dir(), forms_dir or paths.forms_dir())
         return self.deploy_files(files, by=by, note=note)
 
-    def deploy_files(
-        self, files: SpecFiles, by: str = "system", note: str | None = None
-    ) -> deploy.Deployment:
+    def deploy_files(self, files: SpecFiles, by: str = "system", note: str | None = None) -> Deployment:
         with self.db.write() as session:
             return deploy.deploy(session, self.specs, files, by, self.now(), note)
 
@@ -221,7 +221,7 @@ class Engine:
         """查找案件: the cases the user may read that match, newest first."""
         return case_search.search_cases(self.uow(readonly=True), username, query, limit, offset)
 
-    def open_tasks(self, case_no: str) -> list[inbox.InboxRow]:
+    def open_tasks(self, case_no: str) -> list[InboxRow]:
         return inbox.open_tasks(self, case_no)
 
     def case_view(self, case_no: str, username: str | None = None) -> case_view.CaseView:
@@ -254,17 +254,13 @@ class Engine:
     ) -> None:
         access.case_access(self, username, case_no, what, remote_addr, audit_view)
 
-    def task_access(
-        self, username: str, task_id: str, what: str, remote_addr: str | None = None
-    ) -> inbox.InboxRow:
+    def task_access(self, username: str, task_id: str, what: str, remote_addr: str | None = None) -> InboxRow:
         return access.task_access(self, username, task_id, what, remote_addr)
 
     def task_page(self, username: str, task_id: str, remote_addr: str | None = None) -> task_page.TaskPage:
         return task_page.task_page(self, username, task_id, remote_addr)
 
-    def task_form(
-        self, username: str, task_id: str, remote_addr: str | None = None
-    ) -> tuple[inbox.InboxRow, dict]:
+    def task_form(self, username: str, task_id: str, remote_addr: str | None = None) -> tuple[InboxRow, dict]:
         return task_page.task_form(self, username, task_id, remote_addr)
 
     def start_form(self) -> dict:

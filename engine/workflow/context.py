@@ -101,7 +101,7 @@ def _plain_data(helper: str, value, depth: int = 0, seen: list | None = None):
 @dataclass
 class CaseContext:
     session: Session
-    case: Case
+    case: Any  # a CaseRecord on the write path (engine/store/rows.py); the ORM Case where a page reads
     clock: Callable[[], datetime]
     effects: Effects = field(default_factory=Effects)
     params: parameters.ParametersInForce | None = None

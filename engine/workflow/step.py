@@ -34,7 +34,7 @@ class CaseStep:
         self.case = case
         self.reached = reached
         self.loaded: LoadedSpecs = uow.specs.for_version(uow.session, case.spec_version_id)
-        self.ctx = CaseContext(uow.session, case, uow.clock, prefetched=in_force)  # type: ignore[arg-type]
+        self.ctx = CaseContext(uow.session, case, uow.clock, prefetched=in_force)
         self.workflow = self.loaded.load_workflow(serialized, script_engine(self.ctx))
         self.trace = Trace()
         self.incident: Incident | None = None
