@@ -67,7 +67,7 @@ def start_application(
                 ]
             )
         default = "proxy" if account.role == Role.VILLAGE else "window"
-        channel = SUBMITTER_CHANNELS.get(application.get("submitted_by"), default)
+        channel = SUBMITTER_CHANNELS.get(str(application.get("submitted_by")), default)
         key = f"{username}:{idempotency_key}" if idempotency_key else None
         ref = start_in(uow, application, area_code, username, channel, key)
         uow.commit()

@@ -101,8 +101,8 @@ def _next_steps(session, case_id: int) -> list[dict]:
 def objection_schema(eng: Engine, case_no: str) -> dict:
     """The form a resident fills to object to a case under public notice."""
     with eng.db.read() as session:
-        _case, task = _under_notice(eng, session, case_no)
-        return eng.specs.for_version(session, _case.spec_version_id).form(task.form)
+        case, _task = _under_notice(eng, session, case_no)
+        return eng.specs.for_version(session, case.spec_version_id).form(OBJECTION_FORM)
 
 
 def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | None = None) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, delete, func, insert, literal, literal_column, null, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
@@ -127,7 +128,8 @@ def _counted_for(session: Session, case_id: int, started_at: datetime) -> Iterab
     first_payment = select(literal(PAYMENT), literal(""), null(), func.min(LedgerEntry.recorded_at)).where(
         LedgerEntry.case_id == case_id, LedgerEntry.way.in_(PAID_WAYS)
     )
-    for measure, label, since, until in session.execute(union_all(steps, first_payment)):
+    rows: Iterable[Any] = session.execute(union_all(steps, first_payment))
+    for measure, label, since, until in rows:
         if measure == STEP:
             yield STEP, label or UNNAMED, (until - since).total_seconds() / 3600
         elif until is not None:

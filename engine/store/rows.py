@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import parameters
@@ -134,7 +135,7 @@ def save_case(session: Session, case: CaseRecord) -> None:
     """Write the mutable fields back; a concurrent change since the read is a conflict."""
     params = {f"b_{name}": getattr(case, name) for name in MUTABLE}
     params.update(b_id=case.id, b_version=case.version, b_new_version=case.version + 1)
-    result = session.execute(_SAVE, params)
+    result = cast(CursorResult, session.execute(_SAVE, params))
     if result.rowcount != 1:
         raise Conflict("案件已被他人更新，请刷新后重试")
     case.version += 1

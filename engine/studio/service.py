@@ -14,7 +14,7 @@ from engine import parameters
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_read_case
 from engine.services import cases, deploy, jobs, people
-from engine.store.models import AuditEvent, Case, Job, SpecVersion
+from engine.store.models import AuditEvent, Case, Job, SpecVersion, User
 from engine.store.studio_models import ScenarioRun, StudioDraft
 from engine.studio import drafts, migration, operations, scenarios, versions
 from engine.studio import parameters as params
@@ -67,7 +67,7 @@ class Studio:
         self.eng = eng
 
     # -- who may ---------------------------------------------------------------------------------
-    def _user(self, session: Session, username: str, roles) -> object:
+    def _user(self, session: Session, username: str, roles) -> User:
         user = people.get_user(session, username)
         if Role(user.role) not in roles:
             raise NotPermitted("无权进行此操作：" + ("仅流程管理员" if roles == EDITORS else "岗位不符"))
@@ -380,7 +380,9 @@ class Studio:
             self._user(session, username, EDITORS)
         if case_nos is None:
             case_nos = [p.case_no for p in migration.plan(self.eng, from_version, to_version) if p.safe]
-        moved, refused, cache = [], {}, {}
+        moved: list = []
+        refused: dict = {}
+        cache: dict = {}
         for number, case_no in enumerate(case_nos):
             if on_progress is not None:
                 on_progress(number, len(case_nos))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from engine import logs, metrics, privacy
@@ -439,7 +441,10 @@ def _publish(session: Session, case, data: dict, until: str, amount: int | None,
         "until": datetime.fromisoformat(until) if until else None,
         "status": "open",
     }
-    if session.execute(update(table).where(table.c.case_id == case.id).values(**values)).rowcount == 0:
+    updated = cast(
+        CursorResult, session.execute(update(table).where(table.c.case_id == case.id).values(**values))
+    )
+    if updated.rowcount == 0:
         session.execute(insert(table).values(case_id=case.id, **values))
 
 
