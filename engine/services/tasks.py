@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import NoReturn
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
@@ -174,7 +175,7 @@ class _Actor:
     area_code: str
 
 
-def _refuse(uow: UnitOfWork, caller: Caller, task_id: str, case_id: int | None, error: Exception):
+def _refuse(uow: UnitOfWork, caller: Caller, task_id: str, case_id: int | None, error: Exception) -> NoReturn:
     if caller.from_outside:
         uow.audit_apart(
             AuditEvent(
