@@ -199,12 +199,29 @@ def bulk_cases(eng: Engine, total: int, chunk: int = 5000) -> None:
                     }
                 )
         with eng.db.write() as session:
-            session.execute(insert(Case), cases)
-            session.execute(insert(CaseState), states)
-            session.execute(insert(AuditEvent), events)
-            if tasks:
-                session.execute(insert(OpenTask), tasks)
+            for model, rows in ((Case, cases), (CaseState, states), (AuditEvent, events), (OpenTask, tasks)):
+                load_rows(session, model.__table__, rows)
         next_id += chunk
+
+
+def load_rows(session, table, rows: list[dict]) -> None:
+    """Bulk insert: PostgreSQL's COPY (one stream per chunk; row-by-row inserts took 20 minutes for
+    100 000 cases), SQLite's executemany (one prepared statement, no network)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    raw = session.connection().connection.driver_connection  # the psycopg connection of this transaction
+    names = ", ".join(f'"{name}"' for name in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_copy_value(row[name]) for name in columns])
+
+
+def _copy_value(value):
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
 
 
 def inbox_times(eng: Engine, runs: int = 300) -> tuple[list[float], int]:

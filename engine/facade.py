@@ -19,8 +19,10 @@ from engine.services import (
     people,
     residents,
     signin,
+    tasks,
     timers,
 )
+from engine.services.deploy import Deployment
 from engine.store import schema
 from engine.store.db import Database
 from engine.store.models import AuditEvent
@@ -28,6 +30,7 @@ from engine.studio import versions as studio_versions
 from engine.unit_of_work import UnitOfWork
 from engine.views import case_search, case_view, inbox, places, public, task_page
 from engine.views import reports as report_views
+from engine.views.inbox import InboxRow
 from engine.workflow import diagrams
 from engine.workflow.registry import SpecRegistry
 from engine.workflow.specs import SpecFiles
@@ -73,14 +76,12 @@ class Engine:
         forms_dir: str | Path | None = None,
         by: str = "system",
         note: str | None = None,
-    ) -> deploy.Deployment:
+    ) -> Deployment:
         """Deploy the given folders, by default the release's bpmn/ and forms/ (engine.paths)."""
         files = SpecFiles.from_dirs(bpmn_dir or paths.bpmn_dir(), forms_dir or paths.forms_dir())
         return self.deploy_files(files, by=by, note=note)
 
-    def deploy_files(
-        self, files: SpecFiles, by: str = "system", note: str | None = None
-    ) -> deploy.Deployment:
+    def deploy_files(self, files: SpecFiles, by: str = "system", note: str | None = None) -> Deployment:
         with self.db.write() as session:
             return deploy.deploy(session, self.specs, files, by, self.now(), note)
 
@@ -125,24 +126,12 @@ class Engine:
         effective_from: datetime | None = None,
         reason: str | None = None,
     ) -> int:
-        with self.db.write() as session:
-            row = parameters.new_version(session, county_code, values, by, self.now(), effective_from, reason)
-            session.add(
-                AuditEvent(
-                    at=self.now(),
-                    actor=by,
-                    action="parameters_changed",
-                    data={
-                        "county_code": county_code,
-                        "version": row.version,
-                        "changed": values,
-                        "effective_from": row.effective_from.isoformat(),
-                        "reason": reason,
-                    },
-                    parameter_version=row.version,
-                )
+        with self.uow() as uow:
+            version = parameters.change(
+                uow.session, county_code, values, by, self.now(), effective_from, reason
             )
-            return row.version
+            uow.commit()
+        return version
 
     def parameters(self, county_code: str, at: datetime | None = None) -> parameters.ParametersInForce:
         with self.db.read() as session:
@@ -157,16 +146,18 @@ class Engine:
         channel: str = "window",
         idempotency_key: str | None = None,
     ) -> cases.CaseRef:
-        return cases.start_case(self, application, area_code, by, channel, idempotency_key)
+        return cases.start_case(self.uow(), application, area_code, by, channel, idempotency_key)
 
     def claim(self, username: str, task_id: str) -> None:
-        cases.claim(self, username, task_id)
+        cases.claim(self.uow(), username, task_id)
 
     def unclaim(self, username: str, task_id: str) -> None:
-        cases.unclaim(self, username, task_id)
+        cases.unclaim(self.uow(), username, task_id)
 
     def complete(self, username: str, task_id: str, data: dict, idempotency_key: str | None = None) -> dict:
-        return cases.complete(self, username, task_id, data, idempotency_key)
+        """Complete a task in-process (CLI, tests, tools); the web calls engine.services.tasks itself."""
+        caller = tasks.Caller(username)
+        return tasks.complete_task(self.uow(), caller, task_id, data, idempotency_key).as_dict()
 
     # -- 转交、催办、延期 (engine/services/handover.py) -----------------------------------------------
     def task_controls(self, username: str, case_no: str) -> dict[str, handover.TaskControls]:
@@ -202,10 +193,10 @@ class Engine:
         return comments.for_case(self.uow(readonly=True), case_no)
 
     def retry(self, case_no: str, by: str, data: dict | None = None) -> dict:
-        return cases.retry(self, case_no, by, data)
+        return cases.retry(self.uow(), case_no, by, data).as_dict()
 
     def cancel(self, case_no: str, by: str, reason: str) -> dict:
-        return cases.cancel(self, case_no, by, reason)
+        return cases.cancel(self.uow(), case_no, by, reason)
 
     def import_warnings(self, text: str, fmt: str, by: str | None = None):
         """Start cases from the monitoring platform's warnings (CSV or JSON); see engine/services/monitoring.py."""
@@ -230,7 +221,7 @@ class Engine:
         """查找案件: the cases the user may read that match, newest first."""
         return case_search.search_cases(self.uow(readonly=True), username, query, limit, offset)
 
-    def open_tasks(self, case_no: str) -> list[inbox.InboxRow]:
+    def open_tasks(self, case_no: str) -> list[InboxRow]:
         return inbox.open_tasks(self, case_no)
 
     def case_view(self, case_no: str, username: str | None = None) -> case_view.CaseView:
@@ -263,21 +254,14 @@ class Engine:
     ) -> None:
         access.case_access(self, username, case_no, what, remote_addr, audit_view)
 
-    def task_access(
-        self, username: str, task_id: str, what: str, remote_addr: str | None = None
-    ) -> inbox.InboxRow:
+    def task_access(self, username: str, task_id: str, what: str, remote_addr: str | None = None) -> InboxRow:
         return access.task_access(self, username, task_id, what, remote_addr)
 
     def task_page(self, username: str, task_id: str, remote_addr: str | None = None) -> task_page.TaskPage:
         return task_page.task_page(self, username, task_id, remote_addr)
 
-    def task_form(
-        self, username: str, task_id: str, remote_addr: str | None = None
-    ) -> tuple[inbox.InboxRow, dict]:
+    def task_form(self, username: str, task_id: str, remote_addr: str | None = None) -> tuple[InboxRow, dict]:
         return task_page.task_form(self, username, task_id, remote_addr)
-
-    def submission_seen(self, username: str, idempotency_key: str) -> bool:
-        return cases.submission_seen(self, username, idempotency_key)
 
     def start_form(self) -> dict:
         return intake.start_form(self)
@@ -285,7 +269,7 @@ class Engine:
     def start_application(
         self, username: str, application: dict, area_code: str, idempotency_key: str | None = None
     ) -> cases.CaseRef:
-        return intake.start_application(self, username, application, area_code, idempotency_key)
+        return intake.start_application(self.uow(), username, application, area_code, idempotency_key)
 
     def attachments(self, root: str | Path) -> attachments.AttachmentStore:
         return attachments.AttachmentStore(self, root)

@@ -192,7 +192,7 @@ def _message(error: ValidationError) -> str:
     kind, value = error.validator, error.validator_value
     if kind == "type":
         names = value if isinstance(value, list) else [value]
-        return "应为" + "或".join(TYPE_NAMES.get(n, n) for n in names)
+        return "应为" + "或".join(TYPE_NAMES.get(n, str(n)) for n in names)
     if kind == "minLength":
         return "不能为空" if value == 1 else f"至少 {value} 个字符"
     if kind == "format":

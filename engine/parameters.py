@@ -53,12 +53,30 @@ _IN_FORCE = (
 
 def in_force(session: Session, county_code: str, at: datetime) -> ParametersInForce:
     row = session.execute(_IN_FORCE, {"county": county_code, "at": at}).first()
+    return of_version(county_code, *row) if row is not None else of_version(county_code, None, None)
+
+
+def of_version(county_code: str, version: int | None, chosen: dict | None) -> ParametersInForce:
+    """The values in force under a county's version (None: the shipped defaults)."""
     values = default_values()
-    if row is None:
+    if version is None:
         return ParametersInForce(county_code, 0, values)
-    version, chosen = row
-    values.update(chosen)
+    values.update(chosen or {})
     return ParametersInForce(county_code, version, values)
+
+
+def in_force_columns(county_code_column, at):
+    """The version and values in force for the county in `county_code_column` at `at`, as two scalar
+    subqueries: a step reads them with its case row instead of asking again."""
+    latest = (
+        select(_SETS.c.version, _SETS.c["values"])
+        .where(_SETS.c.county_code == county_code_column, _SETS.c.effective_from <= at)
+        .order_by(_SETS.c.effective_from.desc(), _SETS.c.version.desc())
+        .limit(1)
+    )
+    version = latest.with_only_columns(_SETS.c.version).scalar_subquery().label("parameter_version")
+    values = latest.with_only_columns(_SETS.c["values"]).scalar_subquery().label("parameter_values")
+    return version, values
 
 
 def check_values(values: dict) -> list[FieldError]:
@@ -123,3 +141,35 @@ def new_version(
     session.add(row)
     session.flush()
     return row
+
+
+def change(
+    session: Session,
+    county_code: str,
+    values: dict,
+    by: str,
+    now: datetime,
+    effective_from: datetime | None = None,
+    reason: str | None = None,
+) -> int:
+    """A new version of the county's parameters with its audit event, in the caller's transaction;
+    returns the version number."""
+    from engine.store.models import AuditEvent
+
+    row = new_version(session, county_code, values, by, now, effective_from, reason)
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=by,
+            action="parameters_changed",
+            data={
+                "county_code": county_code,
+                "version": row.version,
+                "changed": values,
+                "effective_from": row.effective_from.isoformat(),
+                "reason": reason,
+            },
+            parameter_version=row.version,
+        )
+    )
+    return row.version

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -191,7 +192,7 @@ def _object_field(
     errors,
     ui,
     required: bool,
-    omit: set[str] = frozenset(),
+    omit: AbstractSet[str] = frozenset(),
 ) -> Field:
     prefix = f"{name}." if name else ""
     needed = set(schema.get("required") or [])
@@ -353,7 +354,7 @@ def parse(schema: Mapping, form: Any, omit: Iterable[str] = ()) -> dict:
     return _parse_object(schema, form, "", set(omit))
 
 
-def _parse_object(schema: Mapping, form, prefix: str, omit: set[str] = frozenset()) -> dict:
+def _parse_object(schema: Mapping, form, prefix: str, omit: AbstractSet[str] = frozenset()) -> dict:
     out: dict[str, Any] = {}
     for key, sub in properties(schema).items():
         if key in omit:

@@ -9,6 +9,7 @@ from flask_login import login_required
 
 from engine.errors import ValidationFailed
 from engine.prefill import prefill
+from engine.services import tasks
 from engine.vocabulary import LOCAL_TZ
 from web import schemaform
 from web.context import attachments, engine, me, remote
@@ -37,25 +38,28 @@ def show(task_id: str):
 def submit(task_id: str):
     eng, username = engine(), me().username
     key = (request.form.get("_submission") or "")[:64]
-    if key and eng.submission_seen(username, key):
-        flash("这份表单已经提交过，本次没有重复办理。", "info")
-        return redirect(url_for("inbox.index"))
-    task, schema = eng.task_form(username, task_id, remote())
-    data = schemaform.parse(schema, request.form)
     if request.form.get("_action") == "draft":  # 保存草稿: kept as typed, nothing checked or run
-        saved = eng.save_form_draft(username, task_id, data)
+        _task, schema = eng.task_form(username, task_id, remote())
+        saved = eng.save_form_draft(username, task_id, schemaform.parse(schema, request.form))
         flash(f"草稿已保存（{local_time(saved)}），下次打开此待办时自动载入。", "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
-        result = eng.complete(username, task_id, data, idempotency_key=key or None)
+        done = tasks.complete_task(
+            eng.uow(),
+            tasks.Caller(username, remote()),
+            task_id,
+            lambda schema: schemaform.parse(schema, request.form),
+            idempotency_key=key or None,
+        )
     except ValidationFailed as err:
         page = eng.task_page(username, task_id, remote())
+        data = schemaform.parse(eng.task_form(username, task_id, remote())[1], request.form)
         return _render(page, data, schemaform.errors_by_path(err.errors), key), 422
-    if result["replayed"]:  # an identical submit that arrived at the same instant as the first
+    if done.replayed:  # a second click, the back button, a second tab
         flash("这份表单已经提交过，本次没有重复办理。", "info")
         return redirect(url_for("inbox.index"))
-    following = "、".join(t["name"] for t in result["open_tasks"]) or "无（本环节后无待办）"
-    flash(f"已提交“{task.name}”（案件 {task.case_no}）。下一步：{following}", "success")
+    following = "、".join(t.name for t in done.open_tasks) or "无（本环节后无待办）"
+    flash(f"已提交“{done.completed_name}”（案件 {done.case_no}）。下一步：{following}", "success")
     return redirect(url_for("inbox.index"))
 
 

@@ -8,11 +8,12 @@ from engine import forms
 from engine.areas import area_level
 from engine.errors import FieldError, NotPermitted, ValidationFailed
 from engine.services import signin
-from engine.services.cases import CaseRef
+from engine.services.cases import CaseRef, start_in
 from engine.vocabulary import Role
 
 if TYPE_CHECKING:
     from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 # How the application came in (engine.vocabulary.CHANNELS), from the form's 申请方式 and the clerk's role.
 # The case's channel follows the application's 申请方式, so the case page says what the form said.
@@ -26,37 +27,48 @@ SUBMITTER_CHANNELS = {
 
 def start_form(eng: Engine) -> dict:
     """The application form (JSON Schema) of the version new cases start on."""
-    with eng.db.read() as session:
-        _version, loaded = eng.specs.current(session)
-        return loaded.form(loaded.start_form) if loaded.start_form else {"type": "object", "properties": {}}
+    with eng.uow(readonly=True) as uow:
+        return _start_form(uow)
+
+
+def _start_form(uow: UnitOfWork) -> dict:
+    _version, loaded = uow.specs.current(uow.session)
+    return loaded.form(loaded.start_form) if loaded.start_form else {"type": "object", "properties": {}}
 
 
 def application_errors(eng: Engine, application: dict) -> list[FieldError]:
     """Every field error of an application, so a refusal for another reason can list them all at once."""
+    with eng.uow(readonly=True) as uow:
+        return _application_errors(uow, application)
+
+
+def _application_errors(uow: UnitOfWork, application: dict) -> list[FieldError]:
     try:
-        forms.validate(start_form(eng), application)
+        forms.validate(_start_form(uow), application)
     except ValidationFailed as err:
         return list(err.errors)
     return []
 
 
 def start_application(
-    eng: Engine, username: str, application: dict, area_code: str, idempotency_key: str | None = None
+    uow: UnitOfWork, username: str, application: dict, area_code: str, idempotency_key: str | None = None
 ) -> CaseRef:
     """A village worker or the township window registers an application for a resident of a village
-    within their area (village tasks later go to that village's worker)."""
-    account = signin.account(eng, username)
-    if account is None or not account.may_apply:
-        raise NotPermitted("您的岗位不受理临时救助申请")
-    if area_level(area_code or "") != "village" or not area_code.startswith(account.area_code):
-        raise ValidationFailed(
-            [
-                FieldError("area_code", "所在村（社区）：请选择您辖区内的村（社区）"),
-                *application_errors(eng, application),
-            ]
-        )
-    default = "proxy" if account.role == Role.VILLAGE else "window"
-    channel = SUBMITTER_CHANNELS.get(application.get("submitted_by"), default)
-    return eng.start_case(
-        application, area_code, by=username, channel=channel, idempotency_key=idempotency_key
-    )
+    within their area (village tasks later go to that village's worker): one unit of work."""
+    with uow:
+        account = signin.active_account(uow.session, username)
+        if account is None or not account.may_apply:
+            raise NotPermitted("您的岗位不受理临时救助申请")
+        if area_level(area_code or "") != "village" or not area_code.startswith(account.area_code):
+            raise ValidationFailed(
+                [
+                    FieldError("area_code", "所在村（社区）：请选择您辖区内的村（社区）"),
+                    *_application_errors(uow, application),
+                ]
+            )
+        default = "proxy" if account.role == Role.VILLAGE else "window"
+        channel = SUBMITTER_CHANNELS.get(str(application.get("submitted_by")), default)
+        key = f"{username}:{idempotency_key}" if idempotency_key else None
+        ref = start_in(uow, application, area_code, username, channel, key)
+        uow.commit()
+        return ref

@@ -144,7 +144,7 @@ def import_warnings(eng: Engine, text: str | bytes, fmt: str, by: str | None = N
             continue
         try:
             ref = cases.start_case(
-                eng, application, area_code, by, channel="warning", dedupe_key=f"warning:{warning_id}"
+                eng.uow(), application, area_code, by, channel="warning", dedupe_key=f"warning:{warning_id}"
             )
         except ValidationFailed as err:
             result.errors.append(

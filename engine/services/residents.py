@@ -13,7 +13,7 @@ from sqlalchemy import select
 from engine import forms, id_numbers
 from engine.areas import area_level
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
-from engine.services import cases, intake, throttle
+from engine.services import cases, intake, tasks, throttle
 from engine.services.attachments import APPLICANT, AttachmentStore, ReceivedFile
 from engine.services.cases import CaseRef
 from engine.services.idempotency import replay_after_race
@@ -71,10 +71,9 @@ def apply_online(
 
         @replay_after_race  # the same key sent twice at once: the loser replays the winner's case
         def store_application() -> CaseRef:
-            with eng.uow() as uow, eng.db.joined(uow.session):
-                ref = eng.start_case(
-                    application, area_code, by=None, channel="online", idempotency_key=idempotency_key
-                )
+            with eng.uow() as uow:
+                key = f"system:online:{idempotency_key}" if idempotency_key else None
+                ref = cases.start_in(uow, application, area_code, None, "online", key)
                 if ref.created:  # counted once the case exists: a mistyped form or a replay costs nothing
                     if received:
                         assert store is not None
@@ -184,8 +183,8 @@ def _next_steps(session, case_id: int) -> list[dict]:
 def objection_schema(eng: Engine, case_no: str) -> dict:
     """The form a resident fills to object to a case under public notice."""
     with eng.db.read() as session:
-        _case, task = _under_notice(eng, session, case_no)
-        return eng.specs.for_version(session, _case.spec_version_id).form(task.form)
+        case, _task = _under_notice(eng, session, case_no)
+        return eng.specs.for_version(session, case.spec_version_id).form(OBJECTION_FORM)
 
 
 def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | None = None) -> int:
@@ -195,7 +194,8 @@ def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | N
     now = eng.now()
     data = dict(data, received_on=now.astimezone(LOCAL_TZ).date().isoformat())
     keys = {"address": remote_addr or "unknown"}
-    with eng.db.write() as session:
+    with eng.uow() as uow:
+        session = uow.session
         throttle.check(session, "objection", keys, now)
         case, task = _under_notice(eng, session, case_no)
         forms.validate(eng.specs.for_version(session, case.spec_version_id).form(task.form), data)
@@ -219,7 +219,8 @@ def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | N
         )
         throttle.record(session, "objection", keys, now)
         session.flush()
-        cases.run_open_task(eng, session, task, data, actor="public:objection")
+        tasks.complete_open_task(uow, task, data, actor="public:objection")
+        uow.commit()
         return row.id
 
 

@@ -19,11 +19,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine import logs, metrics
-from engine.store.models import CaseState, Timer
-from engine.store.rows import load_case
-from engine.workflow.context import CaseContext
-from engine.workflow.persist import persist
-from engine.workflow.runtime import Trace, run_engine_steps, script_engine
+from engine.store.models import Timer
+from engine.workflow.step import CaseStep
 
 if TYPE_CHECKING:
     from engine.facade import Engine
@@ -68,30 +65,26 @@ def fire_one(
 
 
 def _fire_one(eng: Engine, timer_id: int, now: datetime, before_commit: Callable[[], None] | None) -> bool:
-    with eng.db.write() as session:
+    with eng.uow() as uow:
         stmt = select(Timer).where(Timer.id == timer_id, Timer.status == "pending")
-        if eng.db.sqlite:
-            timer = session.scalars(stmt).first()
+        if uow.sqlite:
+            timer = uow.session.scalars(stmt).first()
         else:
-            timer = session.scalars(stmt.with_for_update(skip_locked=True)).first()
+            timer = uow.session.scalars(stmt.with_for_update(skip_locked=True)).first()
         if timer is None or timer.due_at > now:
             return False  # fired by another worker, cancelled, or not due
-        case = load_case(session, case_id=timer.case_id)
-        loaded = eng.specs.for_version(session, case.spec_version_id)
-        ctx = CaseContext(session, case, eng.now)
-        state = session.get(CaseState, case.id)
-        workflow = loaded.load_workflow(state.workflow, script_engine(ctx))
-        task = workflow.get_task_from_id(_uuid(timer.task_id))
+        step = CaseStep.open(uow, timer.case_id)
+        task = step.workflow.get_task_from_id(_uuid(timer.task_id))
         if task is None or task.state != TaskState.WAITING:
             timer.status = "cancelled"  # the case moved on without it; nothing to fire
+            uow.commit()
             return False
-        trace = Trace()
-        incident = run_engine_steps(workflow, trace)
-        if incident is None and task is not None and task.state == TaskState.WAITING:
+        step.run_engine()
+        if step.incident is None and task.state == TaskState.WAITING:
             # SpiffWorkflow compares with the real clock; it has not seen this time pass yet.
             log.info("timer %s due %s not yet seen as passed by the workflow", timer_id, timer.due_at)
             raise _NotYetPassed()
-        timer.status, timer.fired_at = "fired", eng.now()  # when it actually fired, not when the pass began
+        timer.status, timer.fired_at = "fired", uow.now()  # when it actually fired, not when the pass began
         lag = metrics.observe_timer_fired(timer.due_at, timer.fired_at)
         if lag > LATE_SECONDS:
             logs.event(
@@ -104,22 +97,15 @@ def _fire_one(eng: Engine, timer_id: int, now: datetime, before_commit: Callable
                 element_id=timer.element_id,
                 lag_seconds=round(lag, 3),
             )
-        persist(
-            session,
-            ctx,
-            loaded,
-            workflow,
+        step.save(
             actor="system:timer",
             action="timer_fired",
-            now=eng.now(),
-            trace=trace,
-            incident=incident,
             task=task,
             data={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
-            previous_reached=state.reached,
         )
         if before_commit is not None:
             before_commit()
+        uow.commit()
         return True
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -13,9 +12,6 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.paths import instance_dir
-
-# The session of an outer unit of work that `Database.write()` joins instead of opening its own.
-_JOINED: ContextVar[tuple[Database, Session] | None] = ContextVar("jiuzhu_joined_session", default=None)
 
 
 def default_url() -> str:
@@ -75,24 +71,9 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction for tools and tests: commits on a clean exit, rolls back on any exception.
-        The engine's own actions use engine.unit_of_work instead. Inside `joined(session)` it is
-        that session, and the outer unit of work commits or rolls back."""
-        joined = _JOINED.get()
-        if joined is not None and joined[0] is self:
-            yield joined[1]
-            return
+        The engine's own actions use engine.unit_of_work instead."""
         with self._write_sessions() as session, session.begin():
             yield session
-
-    @contextmanager
-    def joined(self, session: Session) -> Iterator[None]:
-        """Let services written with `write()` take part in an outer unit of work (e.g. an online
-        application and its uploaded files are stored together or not at all)."""
-        token = _JOINED.set((self, session))
-        try:
-            yield
-        finally:
-            _JOINED.reset(token)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -4,6 +4,7 @@ indexed tables of their own so lists never deserialize workflows."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -40,6 +42,8 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}  # noqa: RUF012 (SQLAlchemy reads it)
+    if TYPE_CHECKING:  # every model is mapped to a Table, which Core statements (insert, update) take
+        __table__: ClassVar[Table]
 
 
 class Area(Base):

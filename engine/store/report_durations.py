@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, delete, func, insert, literal_column, select
+from sqlalchemy import case, delete, func, insert, literal, literal_column, null, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -88,9 +89,22 @@ def record(
             hours = (paid_at - case_row.started_at).total_seconds() / 3600
             _count(changes[(category, PAYMENT, "", bucket_of(hours))], hours, +1)
     month = month_of(case_row.started_at)
-    for (cat, measure, label, bucket), (delta, hours) in sorted(changes.items()):
-        if delta:
-            _add(session, case_row.county_code, month, cat, measure, label, bucket, delta, hours)
+    rows = [
+        {
+            "county_code": case_row.county_code,
+            "month": month,
+            "category": cat,
+            "measure": measure,
+            "label": label,
+            "bucket": bucket,
+            "count": delta,
+            "hours": hours,
+        }
+        for (cat, measure, label, bucket), (delta, hours) in sorted(changes.items())
+        if delta
+    ]
+    if rows:
+        _add(session, rows)
 
 
 def _count(change: list[float], hours: float, sign: int) -> None:
@@ -99,37 +113,33 @@ def _count(change: list[float], hours: float, sign: int) -> None:
 
 
 def _counted_for(session: Session, case_id: int, started_at: datetime) -> Iterable[tuple[str, str, float]]:
-    """(measure, label, hours) of everything already counted for one case."""
-    for name, opened_at, at in session.execute(
-        select(AuditEvent.element_name, AuditEvent.opened_at, AuditEvent.at).where(
-            AuditEvent.case_id == case_id,
-            AuditEvent.action == "task_completed",
-            AuditEvent.opened_at.is_not(None),
-        )
-    ):
-        yield STEP, name or UNNAMED, (at - opened_at).total_seconds() / 3600
-    first = session.scalar(
-        select(func.min(LedgerEntry.recorded_at)).where(
-            LedgerEntry.case_id == case_id, LedgerEntry.way.in_(PAID_WAYS)
-        )
+    """(measure, label, hours) of everything already counted for one case: its completed tasks and
+    its first payment, in one round trip."""
+    steps = select(
+        literal(STEP).label("measure"),
+        AuditEvent.element_name.label("label"),
+        AuditEvent.opened_at.label("since"),
+        AuditEvent.at.label("until"),
+    ).where(
+        AuditEvent.case_id == case_id,
+        AuditEvent.action == "task_completed",
+        AuditEvent.opened_at.is_not(None),
     )
-    if first is not None:
-        yield PAYMENT, "", (first - started_at).total_seconds() / 3600
+    first_payment = select(literal(PAYMENT), literal(""), null(), func.min(LedgerEntry.recorded_at)).where(
+        LedgerEntry.case_id == case_id, LedgerEntry.way.in_(PAID_WAYS)
+    )
+    rows: Iterable[Any] = session.execute(union_all(steps, first_payment))
+    for measure, label, since, until in rows:
+        if measure == STEP:
+            yield STEP, label or UNNAMED, (until - since).total_seconds() / 3600
+        elif until is not None:
+            yield PAYMENT, "", (until - started_at).total_seconds() / 3600
 
 
-def _add(session: Session, county, month, category, measure, label, bucket, delta, hours) -> None:
-    values = {
-        "county_code": county,
-        "month": month,
-        "category": category,
-        "measure": measure,
-        "label": label,
-        "bucket": bucket,
-        "count": delta,
-        "hours": hours,
-    }
+def _add(session: Session, rows: list[dict]) -> None:
+    """Add `rows` (count and hours per bucket, in key order) in one statement."""
     make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = make(DURATIONS).values(**values)
+    stmt = make(DURATIONS).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[
             DURATIONS.c.county_code,

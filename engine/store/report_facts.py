@@ -49,18 +49,19 @@ def record(
         row["payments"] += 1
         row["amount"] += int(payment["amount"])
     township = case.area_code[:9]
-    for (day, category), counts in sorted(changes.items()):
-        if any(counts.values()):
-            _add(
-                session,
-                {
-                    "township_code": township,
-                    "day": day,
-                    "category": category,
-                    "county_code": case.county_code,
-                    **counts,
-                },
-            )
+    rows = [
+        {
+            "township_code": township,
+            "day": day,
+            "category": category,
+            "county_code": case.county_code,
+            **counts,
+        }
+        for (day, category), counts in sorted(changes.items())
+        if any(counts.values())
+    ]
+    if rows:
+        _add(session, rows)
 
 
 def _count(row: dict, outcome: str | None, sign: int) -> None:
@@ -69,10 +70,11 @@ def _count(row: dict, outcome: str | None, sign: int) -> None:
         row[OUTCOME_COUNTS[outcome]] += sign
 
 
-def _add(session: Session, values: dict) -> None:
+def _add(session: Session, rows: list[dict]) -> None:
+    """Add the counts of `rows` (in key order) in one statement."""
     dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = make(FACTS).values(**values)
+    stmt = make(FACTS).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[FACTS.c.township_code, FACTS.c.day, FACTS.c.category],
         set_={name: FACTS.c[name] + stmt.excluded[name] for name in COUNTS},

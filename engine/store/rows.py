@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine import parameters
 from engine.errors import Conflict, NotFound
 from engine.store.models import Case, CaseState
 
@@ -104,6 +106,25 @@ def load_case_with_state(session: Session, case_id: int) -> tuple[CaseRecord, st
     return CaseRecord(**values), workflow, reached
 
 
+_FOR_STEP = _WITH_STATE.add_columns(*parameters.in_force_columns(CASES.c.county_code, bindparam("at")))
+
+
+def load_case_for_step(
+    session: Session, case_id: int, at: datetime
+) -> tuple[CaseRecord, str, dict | None, parameters.ParametersInForce]:
+    """The locked case row with its serialized workflow and the county parameters in force at `at`,
+    in one round trip."""
+    row = session.execute(_FOR_STEP, {"key": case_id, "at": at}).first()
+    if row is None:
+        raise NotFound(f"案件 {case_id} 不存在")
+    values = dict(row._mapping)
+    workflow, reached = values.pop("workflow"), values.pop("reached")
+    in_force = parameters.of_version(
+        values["county_code"], values.pop("parameter_version"), values.pop("parameter_values")
+    )
+    return CaseRecord(**values), workflow, reached, in_force
+
+
 def insert_case(session: Session, **values) -> CaseRecord:
     values.setdefault("version", 1)
     case_id = session.execute(insert(CASES).values(**values).returning(CASES.c.id)).scalar_one()
@@ -114,7 +135,7 @@ def save_case(session: Session, case: CaseRecord) -> None:
     """Write the mutable fields back; a concurrent change since the read is a conflict."""
     params = {f"b_{name}": getattr(case, name) for name in MUTABLE}
     params.update(b_id=case.id, b_version=case.version, b_new_version=case.version + 1)
-    result = session.execute(_SAVE, params)
+    result = cast(CursorResult, session.execute(_SAVE, params))
     if result.rowcount != 1:
         raise Conflict("案件已被他人更新，请刷新后重试")
     case.version += 1

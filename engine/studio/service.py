@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from engine import parameters
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_read_case
-from engine.services import deploy, jobs, people
-from engine.store.models import AuditEvent, Case, Job, SpecVersion
+from engine.services import cases, deploy, jobs, people
+from engine.store.models import AuditEvent, Case, Job, SpecVersion, User
 from engine.store.studio_models import ScenarioRun, StudioDraft
 from engine.studio import drafts, migration, operations, scenarios, versions
 from engine.studio import parameters as params
@@ -67,7 +67,7 @@ class Studio:
         self.eng = eng
 
     # -- who may ---------------------------------------------------------------------------------
-    def _user(self, session: Session, username: str, roles) -> object:
+    def _user(self, session: Session, username: str, roles) -> User:
         user = people.get_user(session, username)
         if Role(user.role) not in roles:
             raise NotPermitted("无权进行此操作：" + ("仅流程管理员" if roles == EDITORS else "岗位不符"))
@@ -380,7 +380,9 @@ class Studio:
             self._user(session, username, EDITORS)
         if case_nos is None:
             case_nos = [p.case_no for p in migration.plan(self.eng, from_version, to_version) if p.safe]
-        moved, refused, cache = [], {}, {}
+        moved: list = []
+        refused: dict = {}
+        cache: dict = {}
         for number, case_no in enumerate(case_nos):
             if on_progress is not None:
                 on_progress(number, len(case_nos))
@@ -426,15 +428,17 @@ class Studio:
     ) -> int:
         now = self.eng.now()
         start = effective_from or now
-        with self.eng.db.read() as session:
-            user = self._user(session, username, EDITORS)
+        with self.eng.uow() as uow:  # the check and the change in one transaction: no change slips between
+            user = self._user(uow.session, username, EDITORS)
             county = user.area_code[:6]
-            current = parameters.in_force(session, county, start)
-        changed = {k: v for k, v in params.normalised(values).items() if current.values.get(k) != v}
-        errors = params.check(changed, current.values, start, now, reason)
-        if errors:
-            raise ValidationFailed(errors)
-        return self.eng.set_parameters(county, changed, username, start, reason.strip())
+            current = parameters.in_force(uow.session, county, start)
+            changed = {k: v for k, v in params.normalised(values).items() if current.values.get(k) != v}
+            errors = params.check(changed, current.values, start, now, reason)
+            if errors:
+                raise ValidationFailed(errors)
+            version = parameters.change(uow.session, county, changed, username, now, start, reason.strip())
+            uow.commit()
+        return version
 
     def case_parameters(self, username: str, case_no: str) -> list[dict]:
         """Which parameter versions the case's decisions used (readers of the case may ask)."""
@@ -451,32 +455,28 @@ class Studio:
             user = self._user(session, username, WATCHERS)
             return operations.needing_attention(session, user.area_code[:6], self.eng.now())
 
-    def _operable(self, username: str, case_no: str) -> None:
-        with self.eng.db.read() as session:
-            user = self._user(session, username, OPERATORS)
-            case = session.scalar(select(Case).where(Case.case_no == case_no))
-            if case is None or case.county_code != user.area_code[:6]:
-                raise NotFound(f"案件 {case_no} 不存在")
-
     def retry(self, username: str, case_no: str, reason: str, data: dict | None = None) -> dict:
         if not (reason or "").strip():
             raise ValidationFailed([FieldError("reason", "重试原因：必填")], "重试原因：必填")
-        self._operable(username, case_no)
-        result = self.eng.retry(case_no, username, data)
-        with self.eng.db.write() as session:
-            case_id = session.scalar(select(Case.id).where(Case.case_no == case_no))
+        with self.eng.uow() as uow:  # the retry and its reason commit together
+            user = self._user(uow.session, username, OPERATORS)
+            retried = cases.retry_in(uow, case_no, username, data, county_code=user.area_code[:6])
             self._audit(
-                session,
+                uow.session,
                 username,
                 "retry_reason",
-                {"reason": reason.strip(), "result": result["status"]},
-                case_id=case_id,
+                {"reason": reason.strip(), "result": retried.status},
+                case_id=retried.case_id,
             )
-        return result
+            uow.commit()
+        return retried.as_dict()
 
     def cancel(self, username: str, case_no: str, reason: str) -> dict:
-        self._operable(username, case_no)
-        return self.eng.cancel(case_no, username, reason)
+        with self.eng.uow() as uow:
+            user = self._user(uow.session, username, OPERATORS)
+            cancelled = cases.cancel_in(uow, case_no, username, reason, county_code=user.area_code[:6])
+            uow.commit()
+        return cancelled
 
 
 def _run_dict(row: ScenarioRun, now: datetime, session: Session) -> dict:

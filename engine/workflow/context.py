@@ -101,11 +101,14 @@ def _plain_data(helper: str, value, depth: int = 0, seen: list | None = None):
 @dataclass
 class CaseContext:
     session: Session
-    case: Case
+    case: Any  # a CaseRecord on the write path (engine/store/rows.py); the ORM Case where a page reads
     clock: Callable[[], datetime]
     effects: Effects = field(default_factory=Effects)
     params: parameters.ParametersInForce | None = None
     application: dict | None = None  # the application, when the step is the case's start
+    recorded_paid: int | None = None  # the ledger's total before this step (paid_so_far)
+    # The parameters in force, read with the case row; they become `params` when a script asks.
+    prefetched: parameters.ParametersInForce | None = None
 
     @property
     def parameter_version(self) -> int | None:
@@ -118,7 +121,9 @@ class CaseContext:
         if not isinstance(name, str):
             raise HelperError(f"param: 参数名应为文本，得到 {_shown(name)}")
         if self.params is None:
-            self.params = parameters.in_force(self.session, self.case.county_code, self.now())
+            self.params = self.prefetched or parameters.in_force(
+                self.session, self.case.county_code, self.now()
+            )
         try:
             return self.params.get(name)
         except NotFound as err:
@@ -187,11 +192,13 @@ class CaseContext:
     def paid_so_far(self) -> int:
         """What the case has paid so far in money or goods (the 台账, and this step's entries): the
         cap is counted per case, pay-first and follow-up aid together (000 §二(二))."""
-        recorded = self.session.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-                LedgerEntry.case_id == self.case.id, LedgerEntry.way != "referral"
+        if self.recorded_paid is None:  # read once a step: the ledger changes only when the step is saved
+            self.recorded_paid = self.session.scalar(
+                select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                    LedgerEntry.case_id == self.case.id, LedgerEntry.way != "referral"
+                )
             )
-        )
+        recorded = self.recorded_paid
         queued = sum(p["amount"] for p in self.effects.payments if p["way"] != "referral")
         return int(recorded or 0) + queued
 

@@ -119,7 +119,7 @@ def _lint_user_tasks(tasks, files: SpecFiles, parser) -> list[LintProblem]:
 
 
 def _element_files(files: SpecFiles) -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for name, text in files.bpmn().items():
         for element_id in re.findall(r'\sid="([^"]+)"', text):
             found.setdefault(element_id, name)

@@ -61,7 +61,8 @@ class Target:
 def prepare(workflow, source: LoadedSpecs, target: Target) -> tuple[list[str], list[str], object]:
     """Reasons to refuse, notes, and the diffs to apply (None when refused)."""
     top, subs = diff_workflow(SERIALIZER.registry, workflow, target.spec, target.dependencies)
-    reasons, notes = [], []
+    reasons: list[str] = []
+    notes: list[str] = []
     diffs = [(workflow, top)]
     for sp_id, diff in subs.items():
         sub = workflow.subprocesses[sp_id]

@@ -5,10 +5,24 @@ event, so they commit together or not at all."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import (
+    bindparam,
+    delete,
+    exists,
+    insert,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from engine import logs, metrics, privacy
@@ -45,15 +59,35 @@ _SAVE_STATE = (
     .where(STATES.c.case_id == bindparam("b_case_id"))
     .values(workflow=bindparam("b_workflow"), reached=bindparam("b_reached"), data=bindparam("b_data"))
 )
-_INBOX_OF_CASE = select(
-    INBOX.c.task_id, INBOX.c.name, INBOX.c.element_id, INBOX.c.role, INBOX.c.category
-).where(INBOX.c.case_id == bindparam("case_id"))
-_PENDING_TIMERS = select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at).where(
-    TIMERS.c.case_id == bindparam("case_id"), TIMERS.c.status == "pending"
+DRAFTS = FormDraft.__table__
+# What the case has open as stored — its inbox rows (each saying whether a clerk keeps a draft of it: a
+# draft dies with its task) and its pending timers — in one round trip.
+_OPEN_OF_CASE = union_all(
+    select(
+        literal("task").label("kind"),
+        INBOX.c.task_id,
+        INBOX.c.name,
+        INBOX.c.element_id,
+        INBOX.c.role,
+        INBOX.c.category,
+        exists().where(DRAFTS.c.task_id == INBOX.c.task_id).label("has_draft"),
+        type_coerce(null(), TIMERS.c.id.type).label("timer_id"),  # the union's result types are these
+        type_coerce(null(), TIMERS.c.due_at.type).label("due_at"),
+    ).where(INBOX.c.case_id == bindparam("case_id")),
+    select(
+        literal("timer"),
+        TIMERS.c.task_id,
+        null(),
+        null(),
+        null(),
+        null(),
+        literal(False),
+        TIMERS.c.id,
+        TIMERS.c.due_at,
+    ).where(TIMERS.c.case_id == bindparam("case_id"), TIMERS.c.status == "pending"),
 )
 _INSERT_AUDIT, _INSERT_INBOX, _INSERT_TIMER = insert(AUDIT), insert(INBOX), insert(TIMERS)
 _DELETE_INBOX = delete(INBOX).where(INBOX.c.task_id.in_(bindparam("ids", expanding=True)))
-DRAFTS = FormDraft.__table__
 _DELETE_DRAFTS = delete(DRAFTS).where(DRAFTS.c.task_id.in_(bindparam("ids", expanding=True)))
 
 
@@ -90,8 +124,9 @@ def persist(
             "b_data": _jsonable(case_data),
         },
     )
-    open_rows = _sync_inbox(session, ctx, loaded, work, now)
-    _sync_timers(session, case, work)
+    stored = _StoredOpenWork.of(session, case.id)
+    open_rows = _sync_inbox(session, ctx, loaded, work, now, stored.tasks)
+    _sync_timers(session, case, work, stored.timers)
     _apply_effects(session, ctx, case_data, actor, now)
     facts.record(session, case, before, ctx.effects.payments, now)
     report_durations.record(
@@ -215,22 +250,57 @@ def _update_summary(case, data: dict, flags: list[str]) -> None:
             flags.append(f"救助金额超出范围（0–{MAX_AMOUNT} 元）")
 
 
+@dataclass
+class _PendingTimer:
+    id: int
+    due_at: datetime
+
+
+@dataclass
+class _StoredOpenWork:
+    tasks: dict[str, dict]  # task id → the inbox row's task_id, name, element_id, role, category, has_draft
+    timers: dict[str, _PendingTimer]  # task id → the pending timer row
+
+    @classmethod
+    def of(cls, session: Session, case_id: int) -> _StoredOpenWork:
+        tasks, timers = {}, {}
+        for row in session.execute(_OPEN_OF_CASE, {"case_id": case_id}):
+            if row.kind == "task":
+                tasks[row.task_id] = {
+                    "task_id": row.task_id,
+                    "name": row.name,
+                    "element_id": row.element_id,
+                    "role": row.role,
+                    "category": row.category,
+                    "has_draft": bool(row.has_draft),
+                }
+            else:
+                timers[row.task_id] = _PendingTimer(row.timer_id, row.due_at)
+        return cls(tasks, timers)
+
+
 def _sync_inbox(
-    session: Session, ctx: CaseContext, loaded: LoadedSpecs, work: OpenWork, now: datetime
+    session: Session, ctx: CaseContext, loaded: LoadedSpecs, work: OpenWork, now: datetime, stored: dict
 ) -> list[dict]:
     case = ctx.case
-    existing = {row.task_id: row._asdict() for row in session.execute(_INBOX_OF_CASE, {"case_id": case.id})}
+    existing = stored
     ready = {str(task.id): task for task in work.user_tasks}
     gone = [task_id for task_id in existing if task_id not in ready]
     if gone:
         session.execute(_DELETE_INBOX, {"ids": gone})
-        session.execute(_DELETE_DRAFTS, {"ids": gone})  # a draft dies with its task
+        drafted = [task_id for task_id in gone if existing[task_id]["has_draft"]]
+        if drafted:
+            session.execute(_DELETE_DRAFTS, {"ids": drafted})
     new_rows = [
         _inbox_row(ctx, loaded, task, now) for task_id, task in ready.items() if task_id not in existing
     ]
     if new_rows:
         session.execute(_INSERT_INBOX, new_rows)
-    kept = [row for task_id, row in existing.items() if task_id in ready]
+    kept = [
+        {k: v for k, v in row.items() if k != "has_draft"}
+        for task_id, row in existing.items()
+        if task_id in ready
+    ]
     if any(row["category"] != case.category for row in kept):
         session.execute(update(INBOX).where(INBOX.c.case_id == case.id).values(category=case.category))
     return kept + [{k: r[k] for k in ("task_id", "name", "element_id", "role", "category")} for r in new_rows]
@@ -280,9 +350,8 @@ def _evaluate_due(task, expression: str) -> datetime | None:
     return None
 
 
-def _sync_timers(session: Session, case, work: OpenWork) -> None:
+def _sync_timers(session: Session, case, work: OpenWork, pending: dict) -> None:
     waiting = {str(task.id): (task, due) for task, due in work.timers}
-    pending = {row.task_id: row for row in session.execute(_PENDING_TIMERS, {"case_id": case.id})}
     gone = [row.id for task_id, row in pending.items() if task_id not in waiting]
     if gone:
         session.execute(update(TIMERS).where(TIMERS.c.id.in_(gone)).values(status="cancelled"))
@@ -372,7 +441,10 @@ def _publish(session: Session, case, data: dict, until: str, amount: int | None,
         "until": datetime.fromisoformat(until) if until else None,
         "status": "open",
     }
-    if session.execute(update(table).where(table.c.case_id == case.id).values(**values)).rowcount == 0:
+    updated = cast(
+        CursorResult, session.execute(update(table).where(table.c.case_id == case.id).values(**values))
+    )
+    if updated.rowcount == 0:
         session.execute(insert(table).values(case_id=case.id, **values))
 
 

@@ -72,7 +72,7 @@ def run_engine_steps(workflow, trace: Trace) -> Incident | None:
     return None
 
 
-def _causes(err: BaseException):
+def _causes(err: BaseException | None):
     seen = set()
     while err is not None and id(err) not in seen:
         seen.add(id(err))

@@ -126,6 +126,7 @@ SCHEMAS = {
             "status": STR,
             "completed_task": STR,
             "completed_element": STR,
+            "completed_name": STR,
             "open_tasks": {
                 "type": "array",
                 "items": obj({"task_id": STR, "name": STR, "element_id": STR, "role": STR}),

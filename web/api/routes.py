@@ -10,6 +10,7 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, request, send_file
 
 from engine.errors import FieldError, NotFound, ValidationFailed
+from engine.services import tasks
 from engine.services.residents import ONLINE_KINDS
 from engine.views.case_search import query_from
 from web import params
@@ -229,12 +230,8 @@ def extend(task_id: str):
 def complete(task_id: str):
     body = _body()
     data, key = _object(body, "data", "表单数据"), _idempotency_key(body)
-    eng = engine()
-    replayed = bool(key) and eng.submission_seen(_username(), key)
-    if not replayed:
-        eng.task_access(_username(), task_id, "提交待办", remote())
-    result = eng.complete(_username(), task_id, data, idempotency_key=key)
-    return jsonify(dict(result, replayed=replayed or result["replayed"]))
+    done = tasks.complete_task(engine().uow(), tasks.Caller(_username(), remote()), task_id, data, key)
+    return jsonify(done.as_dict())
 
 
 @bp.post("/v1/tasks/<task_id>/attachments")
