@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from engine import logs, paths
+from engine import logs, parameters, paths
 from engine.errors import DomainError, LintFailed, ValidationFailed
 from engine.facade import Engine
 from engine.store import schema
@@ -174,7 +174,7 @@ def set_parameters(ctx, county_code, assignments, by, reason, effective_from):
     values = {}
     for item in assignments:
         name, _, value = item.partition("=")
-        values[name] = float(value) if "." in value else int(value)
+        values[name] = parameters.parse_entry(name, value)
     start = datetime.fromisoformat(effective_from) if effective_from else None
     try:
         version = _engine(ctx).set_parameters(county_code, values, by, start, reason)

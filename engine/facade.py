@@ -279,8 +279,8 @@ class Engine:
     def submission_seen(self, username: str, idempotency_key: str) -> bool:
         return cases.submission_seen(self, username, idempotency_key)
 
-    def start_form(self) -> dict:
-        return intake.start_form(self)
+    def start_form(self, county_code: str | None = None) -> dict:
+        return intake.start_form(self, county_code)
 
     def start_application(
         self, username: str, application: dict, area_code: str, idempotency_key: str | None = None

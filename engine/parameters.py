@@ -23,8 +23,27 @@ def catalogue() -> dict[str, dict]:
     return json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
 
 
-def default_values() -> dict[str, float | int]:
+def default_values() -> dict[str, float | int | list[str]]:
     return {name: spec["value"] for name, spec in catalogue().items()}
+
+
+def is_list(name: str) -> bool:
+    """A parameter whose value is a list of texts (the county's own list, e.g. its 其他特殊困难
+    types) rather than a number: its default in parameters_default.json is a list."""
+    return isinstance(catalogue().get(name, {}).get("value"), list)
+
+
+LIST_SEPARATORS = ("\n", "；", ";")
+
+
+def parse_entry(name: str, raw: str):
+    """A value typed by the process owner (studio form, `set-parameters`): a list parameter's items
+    separated by new lines or ；, a number otherwise. Raises ValueError for a number that is not one."""
+    if is_list(name):
+        for separator in LIST_SEPARATORS[1:]:
+            raw = raw.replace(separator, "\n")
+        return [item.strip() for item in raw.split("\n") if item.strip()]
+    return float(raw) if "." in raw else int(raw)
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,11 @@ def check_values(values: dict) -> list[FieldError]:
     for name, value in values.items():
         if name not in known:
             errors.append(FieldError(name, f"{name}：未知参数"))
+        elif is_list(name):
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                errors.append(FieldError(name, f"{known[name]['title']}：应为一项或多项文字"))
+            elif len(set(value)) != len(value):
+                errors.append(FieldError(name, f"{known[name]['title']}：有重复的项"))
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             errors.append(FieldError(name, f"{known[name]['title']}：应为数字"))
         elif value < 0:
