@@ -47,7 +47,13 @@ REASONS = {
 CATEGORIES = {"急难型": "emergency", "支出型": "expenditure", "重大生活困难": "major"}
 HOUSEHOLD = {"低保": "dibao", "特困": "tekun", "建档立卡": "jiandang", "低保边缘": "dibao_edge"}
 STATUSES = {"运行中": "running", "已办结": "completed", "需关注": "needs_attention"}
-OUTCOMES = {"办理中": None, "批准救助": "approved", "不予救助": "refused", "线索不属实": "withdrawn", "转介": "referred"}
+OUTCOMES = {
+    "办理中": None,
+    "批准救助": "approved",
+    "不予救助": "refused",
+    "线索不属实": "withdrawn",
+    "转介": "referred",
+}
 WAYS = {"现金": "cash", "实物": "in_kind", "转介": "referral", "银行转账": "bank"}
 
 # Valid 18-digit ID numbers (GB 11643 check digits), one per person in the scenarios.
