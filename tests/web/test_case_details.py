@@ -55,3 +55,15 @@ def test_the_online_form_offers_the_countys_types_and_takes_the_education_detail
     assert posted.status_code == 200 and "申请已提交" in posted.get_data(as_text=True)
     [case] = eng.prior_cases(application(serial=73)["applicant"]["id_number"])
     assert eng.case_view(case["case_no"]).data["education"]["level"] == "senior_high"
+
+
+def test_the_api_form_lists_the_countys_types_when_asked_for_its_county(api, eng):  # noqa: F811
+    eng.set_parameters("639001", {"other_hardship_types": ["因灾返贫"]}, by="owner")
+
+    def offered(url):
+        field = api("GET", url, user=None).json["properties"]["other_hardship_type"]
+        return [o["const"] for o in field["oneOf"]]
+
+    assert offered("/api/v1/public/forms/application?county=639001") == ["因灾返贫"]
+    assert "因灾返贫" not in offered("/api/v1/public/forms/application")  # the shipped defaults
+    assert "因灾返贫" not in offered("/api/v1/public/forms/application?county=x' or 1=1")
