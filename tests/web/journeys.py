@@ -61,8 +61,8 @@ def application(
     serial: int = 1,
     members: int = 0,
 ) -> dict:
+    # the case details last: a form shows them once 申请事由 is chosen
     return {
-        **copy.deepcopy(CASE_DETAILS.get(reason, {})),
         "applicant": {
             "name": name,
             "id_number": id_number(serial),
@@ -85,7 +85,7 @@ def application(
         "needed_amount": amount,
         "applying_dibao_tekun": False,
         "submitted_by": "self",
-    }
+    } | copy.deepcopy(CASE_DETAILS.get(reason, {}))
 
 
 FORM_DATA = {
