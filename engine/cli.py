@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from engine import logs, paths
+from engine import logs, parameters, paths
 from engine.errors import DomainError, FieldError, LintFailed, ValidationFailed
 from engine.facade import Engine
 from engine.store import schema
@@ -182,13 +182,15 @@ def set_parameters(ctx, county_code, assignments, by, reason, effective_from):
 
 
 def parameter_assignments(assignments) -> dict:
-    """NAME=NUMBER pairs as values; every malformed one named (nothing is saved unless all parse)."""
+    """NAME=NUMBER pairs (a list parameter: NAME=项；项) as values; every malformed one named (nothing is saved unless all parse)."""
     values, errors = {}, []
     for number, item in enumerate(assignments, start=1):
         name, equals, raw = item.partition("=")
         where = f"第 {number} 项（{item[:40]}）"
         if not equals or not name.strip():
             errors.append(FieldError(name.strip() or f"#{number}", f"{where}：应写成 参数名=数字"))
+        elif parameters.is_list(name.strip()):
+            values[name.strip()] = parameters.parse_entry(name.strip(), raw)
         elif not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]{1,15})?", raw.strip()):
             errors.append(FieldError(name.strip(), f"{where}：{name.strip()} 的值应为数字"))
         else:

@@ -263,8 +263,8 @@ class Engine:
     def task_form(self, username: str, task_id: str, remote_addr: str | None = None) -> tuple[InboxRow, dict]:
         return task_page.task_form(self, username, task_id, remote_addr)
 
-    def start_form(self) -> dict:
-        return intake.start_form(self)
+    def start_form(self, county_code: str | None = None) -> dict:
+        return intake.start_form(self, county_code)
 
     def start_application(
         self, username: str, application: dict, area_code: str, idempotency_key: str | None = None

@@ -7,6 +7,7 @@ on any property called `id_number` and on any string whose schema says `"x-id-nu
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -97,6 +98,18 @@ def bind(node: Any, data: dict) -> Any:
             if value is not None:
                 out[keyword] = value
     return out
+
+
+def top_level_defaults(schema: dict) -> dict:
+    """The `default` of each top-level field that declares one (`"default": null` on an optional
+    field): the case data starts with them, so a decision table or condition can test an optional
+    field the application left out (`medical_costs if medical_costs else None`) instead of failing
+    on an undefined name."""
+    return {
+        name: copy.deepcopy(field["default"])
+        for name, field in (schema.get("properties") or {}).items()
+        if isinstance(field, dict) and "default" in field
+    }
 
 
 def schema_problems(schema: Any) -> list[str]:
@@ -247,25 +260,35 @@ def _property_schema(node: dict, name: str) -> dict | None:
 # A list whose least length is a county parameter: `"x-min-items-param": "home_visit_min_staff"`. The
 # form then asks for that many and says so, instead of the diagram silently sending the task back.
 MIN_ITEMS_PARAM = "x-min-items-param"
+# A choice among the county's own list: `"x-enum-param": "other_hardship_types"` offers exactly the
+# items of that list parameter, so a type the county has not listed cannot be chosen.
+ENUM_PARAM = "x-enum-param"
+PARAMETER_KEYWORDS = (MIN_ITEMS_PARAM, ENUM_PARAM)
 
 
 def parameter_names(schema: dict) -> set[str]:
     """The county parameters a form's fields are bound to (empty for most forms)."""
     found: set[str] = set()
     for field in (schema.get("properties") or {}).values():
-        if isinstance(field, dict) and isinstance(field.get(MIN_ITEMS_PARAM), str):
-            found.add(field[MIN_ITEMS_PARAM])
+        for keyword in PARAMETER_KEYWORDS:
+            if isinstance(field, dict) and isinstance(field.get(keyword), str):
+                found.add(field[keyword])
     return found
 
 
 def bind_parameters(schema: dict, values: dict, units: dict[str, str] | None = None) -> dict:
     """The form with its parameter-bound fields set from the county's values: the least number of
-    items, and the help text saying it (本县规定：不少于 2 人)."""
+    items, and the help text saying it (本县规定：不少于 2 人); the choices of a county list."""
     if not parameter_names(schema):
         return schema
     bound = json.loads(json.dumps(schema))
     for field in bound["properties"].values():
-        name = field.get(MIN_ITEMS_PARAM) if isinstance(field, dict) else None
+        if not isinstance(field, dict):
+            continue
+        listed = values.get(field.get(ENUM_PARAM)) if field.get(ENUM_PARAM) else None
+        if isinstance(listed, list):
+            field["oneOf"] = [{"const": item, "title": item} for item in listed]
+        name = field.get(MIN_ITEMS_PARAM)
         if name is None or not isinstance(values.get(name), int | float):
             continue
         least = int(values[name])

@@ -25,8 +25,27 @@ def catalogue() -> dict[str, dict]:
     return json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
 
 
-def default_values() -> dict[str, float | int]:
+def default_values() -> dict[str, float | int | list[str]]:
     return {name: spec["value"] for name, spec in catalogue().items()}
+
+
+def is_list(name: str) -> bool:
+    """A parameter whose value is a list of texts (the county's own list, e.g. its 其他特殊困难
+    types) rather than a number: its default in parameters_default.json is a list."""
+    return isinstance(catalogue().get(name, {}).get("value"), list)
+
+
+LIST_SEPARATORS = ("\n", "；", ";")
+
+
+def parse_entry(name: str, raw: str):
+    """A value typed by the process owner (studio form, `set-parameters`): a list parameter's items
+    separated by new lines or ；, a number otherwise. Raises ValueError for a number that is not one."""
+    if is_list(name):
+        for separator in LIST_SEPARATORS[1:]:
+            raw = raw.replace(separator, "\n")
+        return [item.strip() for item in raw.split("\n") if item.strip()]
+    return float(raw) if "." in raw else int(raw)
 
 
 @dataclass(frozen=True)
@@ -96,6 +115,14 @@ def check_values(values: dict) -> list[FieldError]:
 def value_problem(spec: dict, value) -> str | None:
     """Why `value` cannot be this parameter, in Chinese; None when it can."""
     low, high, unit = spec["min"], spec["max"], spec["unit"]
+    if spec["type"] == "list":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            return "应为一项或多项文字"
+        if len(set(value)) != len(value):
+            return "有重复的项"
+        if not low <= len(value) <= high or any(len(v) > 100 for v in value):
+            return f"应为 {low}–{high} 项，每项不超过 100 字"
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return "应为数字"
     if spec["type"] == "switch" and value not in (0, 1):

@@ -47,7 +47,13 @@ REASONS = {
 CATEGORIES = {"急难型": "emergency", "支出型": "expenditure", "重大生活困难": "major"}
 HOUSEHOLD = {"低保": "dibao", "特困": "tekun", "建档立卡": "jiandang", "低保边缘": "dibao_edge"}
 STATUSES = {"运行中": "running", "已办结": "completed", "需关注": "needs_attention"}
-OUTCOMES = {"批准救助": "approved", "不予救助": "refused", "线索不属实": "withdrawn", "转介": "referred"}
+OUTCOMES = {
+    "办理中": None,
+    "批准救助": "approved",
+    "不予救助": "refused",
+    "线索不属实": "withdrawn",
+    "转介": "referred",
+}
 WAYS = {"现金": "cash", "实物": "in_kind", "转介": "referral", "银行转账": "bank"}
 
 # Valid 18-digit ID numbers (GB 11643 check digits), one per person in the scenarios.
@@ -101,6 +107,32 @@ INTAKE_REVIEW = {
     "severity": "general",
     "complex_case": False,
     "documents_complete": True,
+    "poverty_cause": "disaster",
+}
+# What an application for each 支出型 case records beyond the common fields (002 §二(二)3–6): facts
+# that meet the case; the scenarios of a rule override the one that matters.
+CASE_DETAILS = {
+    "medical_expense": {
+        "medical_costs": {
+            "total_cost": 60000,
+            "basic_insurance": 30000,
+            "critical_illness_insurance": 10000,
+            "commercial_insurance": 0,
+            "medical_aid": 8000,
+        }
+    },
+    "education_expense": {
+        "education": {"student_name": "王小明", "level": "senior_high", "self_paid_school_choice": False}
+    },
+    "disability_care": {
+        "disability_care": {
+            "disabled_person_name": "王大山",
+            "disability_grade": "1",
+            "carer_name": "张秀英",
+            "carer_unable_to_work": True,
+        }
+    },
+    "other_hardship": {"other_hardship_type": "因见义勇为受伤导致基本生活暂时困难"},
 }
 TASK_DATA = {
     "受理审查": INTAKE_REVIEW,
@@ -224,8 +256,12 @@ TASK_DATA = {
 }
 
 
-def application() -> dict:
-    return copy.deepcopy(APPLICATION)
+def application(reason: str | None = None) -> dict:
+    app = copy.deepcopy(APPLICATION)
+    if reason:
+        app["reason"] = reason
+        app.update(copy.deepcopy(CASE_DETAILS.get(reason, {})))
+    return app
 
 
 def task_data(task_name: str, overrides: dict | None = None) -> dict:

@@ -140,10 +140,14 @@ def county_parameter(world, name, value):
     world.eng.set_parameters("639001", {name: value}, by="process_owner", reason="场景设定")
 
 
+@given(parsers.parse('县参数"{name}"设为清单"{items}"'))
+def county_list_parameter(world, name, items):
+    world.eng.set_parameters("639001", {name: items.split("、")}, by="process_owner", reason="场景设定")
+
+
 @given(parsers.parse('一份"{reason}"事由的临时救助申请'))
 def an_application(world, reason):
-    world.app = s.application()
-    world.app["reason"] = s.REASONS[reason]
+    world.app = s.application(s.REASONS[reason])
 
 
 @given("申请信息：")
@@ -197,8 +201,7 @@ def member_applies(world):
 
 @given(parsers.parse('该申请人此前以"{reason}"事由申请被不予受理'))
 def earlier_refused(world, reason):
-    earlier = s.application()
-    earlier["reason"] = s.REASONS[reason]
+    earlier = s.application(s.REASONS[reason])
     earlier["applicant"]["id_number"] = world.app["applicant"]["id_number"]
     _start(world, "东村", "town_chengguan", "window", earlier)
     refuse = {
@@ -213,8 +216,7 @@ def earlier_refused(world, reason):
 
 @given(parsers.parse('该申请人此前已以"{reason}"事由在城关镇获得临时救助'))
 def earlier_case(world, reason):
-    earlier = s.application()
-    earlier["reason"] = s.REASONS[reason]
+    earlier = s.application(s.REASONS[reason])
     earlier["applicant"]["id_number"] = world.app["applicant"]["id_number"]
     _start(world, "东村", "town_chengguan", "window", earlier)
     _complete(world, "城关镇经办人", "受理审查")
@@ -232,8 +234,7 @@ def earlier_case(world, reason):
 @given(parsers.parse('该申请人此前以"{reason}"事由获先行救助，后经县级审核不予救助'))
 def earlier_paid_then_refused(world, reason):
     """A 重大 case pays first and may still be refused afterwards: what it paid is aid received."""
-    earlier = s.application()
-    earlier["reason"] = s.REASONS[reason]
+    earlier = s.application(s.REASONS[reason])
     earlier["applicant"]["id_number"] = world.app["applicant"]["id_number"]
     _start(world, "东村", "town_chengguan", "window", earlier)
     _complete(world, "城关镇经办人", "受理审查", {"complex_case": True})
@@ -488,6 +489,12 @@ def on_public_notice(world, area):
 @then(parsers.parse("{area}公示栏中没有该案件"))
 def not_on_public_notice(world, area):
     assert not any(n["case_no"] == world.case_no for n in world.eng.public_notices(s.AREAS[area]))
+
+
+@then(parsers.parse('{area}申请表的县定其他特殊困难类型只有"{items}"'))
+def county_hardship_choices(world, area, items):
+    field = world.eng.start_form(s.AREAS[area])["properties"]["other_hardship_type"]
+    assert [o["const"] for o in field["oneOf"]] == items.split("、"), field
 
 
 @then(parsers.parse("操作被拒绝：{message}"))

@@ -548,6 +548,8 @@ class Explorer:
             st.sampled_from(["window", "online", "visit", "warning", "agent"]), label="channel"
         )
         application = self.application(household, name, channel)
+        if channel != "warning":  # a monitoring warning carries no case details (verified later)
+            application.update(self.case_details(data, reason))
         story.names[applicant_id] = name
         who = {
             "window": user_for("township", village),
@@ -626,6 +628,49 @@ class Explorer:
                 by="county_mz",
             )
         return confirmed
+
+    def case_details(self, data, reason: str) -> dict:
+        """What an application for a 支出型 case records (002 §二(二)3–6): self-pay around the county's
+        threshold, education levels in and out of the listed ones, disability grades and care, a
+        type from the county's list."""
+        if reason == "medical_expense":
+            threshold = int(self.params["medical_self_pay_threshold"])
+            self_pay = pick(
+                data, [threshold + 1, 3 * threshold, threshold, threshold - 1, 0], "self-pay", usual=4
+            )
+            costs = {"basic_insurance": 20000, "critical_illness_insurance": 5000, "commercial_insurance": 0}
+            costs.update(medical_aid=5000, total_cost=self_pay + 30000)
+            return {"medical_costs": costs}
+        if reason == "education_expense":
+            levels = [
+                "senior_high",
+                "preschool",
+                "secondary_vocational",
+                "college",
+                "compulsory",
+                "non_fulltime",
+            ]
+            return {
+                "education": {
+                    "student_name": "王小明",
+                    "level": pick(data, levels, "education level", usual=3),
+                    "self_paid_school_choice": pick(data, [False, True], "自费择校生", usual=4),
+                }
+            }
+        if reason == "disability_care":
+            return {
+                "disability_care": {
+                    "disabled_person_name": "王大山",
+                    "disability_grade": pick(data, ["1", "2", "3", "4"], "disability grade", usual=3),
+                    "carer_name": "张秀英",
+                    "carer_unable_to_work": pick(data, [True, False], "carer cannot work", usual=4),
+                }
+            }
+        if reason == "other_hardship":
+            return {
+                "other_hardship_type": pick(data, list(self.params["other_hardship_types"]), "hardship type")
+            }
+        return {}
 
     def application(self, hh: inv.Household, name: str, channel: str) -> dict:
         applicant = {

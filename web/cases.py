@@ -8,6 +8,7 @@ from dataclasses import asdict
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
+from engine.areas import county_of
 from engine.errors import NotPermitted, ValidationFailed
 from engine.views.case_search import CaseQuery, query_from
 from web.applying import application_page
@@ -135,7 +136,7 @@ def new():
         raise NotPermitted("您的岗位不受理临时救助申请")
     return application_page(
         "new_case.html",
-        eng.start_form(),
+        eng.start_form(county_of(account.area_code) if len(account.area_code) >= 6 else None),
         eng.places(within=account.area_code, level="village"),
         start=lambda data, area, key: eng.start_application(
             account.username, data, area, idempotency_key=key

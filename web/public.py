@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
+from engine.areas import county_of
 from engine.errors import NotFound, ValidationFailed
 from engine.services.residents import ONLINE_KINDS
 from web import schemaform
@@ -71,10 +72,13 @@ def _render_objection(schema, data, errors, township_code, notice):
 @bp.route("/shenqing", methods=["GET", "POST"])
 def apply():
     eng = engine()
+    villages = eng.places(level="village")
+    counties = {county_of(v.code) for v in villages}
     return application_page(
         "public/apply.html",
-        _online_schema(eng.start_form()),
-        eng.places(level="village"),
+        # the county's own lists (情形6's types) when the site serves one county; else the defaults
+        _online_schema(eng.start_form(counties.pop() if len(counties) == 1 else None)),
+        villages,
         start=lambda data, area, key, uploads: eng.apply_online(
             data, area, idempotency_key=key, uploads=uploads, store=attachments(), remote_addr=remote()
         ),

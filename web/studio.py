@@ -13,7 +13,7 @@ from flask_login import login_required
 
 from engine import forms as form_checks
 from engine.errors import Conflict, FieldError, ValidationFailed
-from engine.parameters import catalogue
+from engine.parameters import catalogue, parse_entry
 from engine.vocabulary import CATEGORIES, LOCAL_TZ
 from engine.workflow.diff import KIND_TITLES
 from web import jobs, params, schemaform
@@ -346,7 +346,7 @@ def set_parameters():
         if raw == "":
             continue
         try:
-            values[name] = float(raw) if "." in raw else int(raw)
+            values[name] = parse_entry(name, raw)
         except ValueError:
             errors[name] = [f"{catalogue()[name]['title']}：应为数字"]
     start = _local_datetime(request.form.get("effective_from", ""), errors)

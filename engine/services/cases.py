@@ -12,6 +12,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine import forms as form_checks
+from engine import parameters
 from engine.areas import county_of
 from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_act_on, may_work_in
@@ -88,7 +90,7 @@ def start_in(
         started_by_role = user.role
     version, loaded = uow.specs.current(session)
     if loaded.start_form:
-        loaded.validate(loaded.start_form, application)
+        _validate_application(session, loaded, application, county_of(area_code), now)
     applicant = application.get("applicant") or {}
     case = insert_case(
         session,
@@ -109,7 +111,8 @@ def start_in(
     ctx = CaseContext(session, case, uow.clock, application=application)
     workflow = loaded.new_workflow(script_engine(ctx))
     start = workflow.get_next_task(state=TaskState.READY)
-    data = {k: v for k, v in application.items() if k not in RESERVED_KEYS}
+    data = form_checks.top_level_defaults(loaded.form(loaded.start_form)) if loaded.start_form else {}
+    data.update({k: v for k, v in application.items() if k not in RESERVED_KEYS})
     data.update(
         case_no=case.case_no,
         area_code=area_code,
@@ -139,6 +142,16 @@ def start_in(
             insert(_KEYS), {"key": key, "actor": actor, "result": ref.__dict__, "created_at": now}
         )
     return ref
+
+
+def _validate_application(session: Session, loaded, application: dict, county_code: str, now) -> None:
+    """The application form, with the county's lists where a field is bound to one (情形6's types)."""
+    schema = loaded.form(loaded.start_form)
+    if form_checks.parameter_names(schema):
+        values = parameters.in_force(session, county_code, now).values
+        form_checks.validate(form_checks.bind_parameters(schema, values), application)
+        return
+    loaded.validate(loaded.start_form, application)
 
 
 def _next_case_no(session: Session, county_code: str, now: datetime) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine import forms
+from engine import forms, parameters
 from engine.areas import area_level
 from engine.errors import FieldError, NotPermitted, ValidationFailed
 from engine.services import signin
@@ -25,15 +25,26 @@ SUBMITTER_CHANNELS = {
 }
 
 
-def start_form(eng: Engine) -> dict:
-    """The application form (JSON Schema) of the version new cases start on."""
+def start_form(eng: Engine, county_code: str | None = None) -> dict:
+    """The application form (JSON Schema) of the version new cases start on, with the county's lists
+    (`x-enum-param`) in force now; without a county, the shipped defaults."""
     with eng.uow(readonly=True) as uow:
-        return _start_form(uow)
+        return _start_form(uow, county_code)
 
 
-def _start_form(uow: UnitOfWork) -> dict:
+def _start_form(uow: UnitOfWork, county_code: str | None = None) -> dict:
     _version, loaded = uow.specs.current(uow.session)
-    return loaded.form(loaded.start_form) if loaded.start_form else {"type": "object", "properties": {}}
+    if not loaded.start_form:
+        return {"type": "object", "properties": {}}
+    schema = loaded.form(loaded.start_form)
+    if not forms.parameter_names(schema):
+        return schema
+    values = (
+        parameters.in_force(uow.session, county_code, uow.now()).values
+        if county_code
+        else parameters.default_values()
+    )
+    return forms.bind_parameters(schema, values)
 
 
 def application_errors(eng: Engine, application: dict) -> list[FieldError]:

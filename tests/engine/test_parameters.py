@@ -51,3 +51,25 @@ def test_bad_parameter_values_are_refused_field_by_field(mini_engine):
         mini_engine.set_parameters(COUNTY, {"township_pay_first_limit": -1, "nonsense": 3}, by="owner")
     assert {e.path for e in caught.value.errors} == {"township_pay_first_limit", "nonsense"}
     assert mini_engine.parameters(COUNTY).version == 0
+
+
+def test_a_list_parameter_takes_texts_and_refuses_numbers_blanks_and_repeats(mini_engine):
+    from engine.parameters import parse_entry
+
+    assert parse_entry("other_hardship_types", "因灾返贫；因病致贫\n 因学 ") == [
+        "因灾返贫",
+        "因病致贫",
+        "因学",
+    ]
+    assert parse_entry("medical_self_pay_threshold", "8000") == 8000
+    with pytest.raises(ValidationFailed) as caught:
+        mini_engine.set_parameters(COUNTY, {"other_hardship_types": 3}, by="owner")
+    assert [e.message for e in caught.value.errors] == [
+        "县人民政府规定的其他特殊困难类型（情形6）：应为一项或多项文字"
+    ]
+    with pytest.raises(ValidationFailed):
+        mini_engine.set_parameters(COUNTY, {"other_hardship_types": ["因灾", " "]}, by="owner")
+    with pytest.raises(ValidationFailed):
+        mini_engine.set_parameters(COUNTY, {"other_hardship_types": ["因灾", "因灾"]}, by="owner")
+    mini_engine.set_parameters(COUNTY, {"other_hardship_types": ["因灾返贫"]}, by="owner")
+    assert mini_engine.parameters(COUNTY).get("other_hardship_types") == ["因灾返贫"]

@@ -28,6 +28,32 @@ def id_number(serial: int, birth: str = "19850315") -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
+# What an application for a 支出型 case records beyond the common fields (002 §二(二)3–6).
+CASE_DETAILS = {
+    "medical_expense": {
+        "medical_costs": {
+            "total_cost": 40000,
+            "basic_insurance": 20000,
+            "critical_illness_insurance": 5000,
+            "commercial_insurance": 0,
+            "medical_aid": 3000,
+        }
+    },
+    "education_expense": {
+        "education": {"student_name": "王小明", "level": "senior_high", "self_paid_school_choice": False}
+    },
+    "disability_care": {
+        "disability_care": {
+            "disabled_person_name": "王大山",
+            "disability_grade": "1",
+            "carer_name": "张秀英",
+            "carer_unable_to_work": True,
+        }
+    },
+    "other_hardship": {"other_hardship_type": "因见义勇为受伤导致基本生活暂时困难"},
+}
+
+
 def application(
     reason: str = "disaster_accident",
     amount: int = 800,
@@ -35,6 +61,7 @@ def application(
     serial: int = 1,
     members: int = 0,
 ) -> dict:
+    # the case details last: a form shows them once 申请事由 is chosen
     return {
         "applicant": {
             "name": name,
@@ -58,7 +85,7 @@ def application(
         "needed_amount": amount,
         "applying_dibao_tekun": False,
         "submitted_by": "self",
-    }
+    } | copy.deepcopy(CASE_DETAILS.get(reason, {}))
 
 
 FORM_DATA = {
@@ -74,6 +101,7 @@ FORM_DATA = {
         "documents_complete": True,
         "severity": "serious",
         "complex_case": False,
+        "poverty_cause": "disaster",
     },
     "pay-first.schema.json": {
         "amount": 800,

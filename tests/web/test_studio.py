@@ -122,6 +122,7 @@ def test_parameters_are_validated_versioned_and_shown_per_case(visitor, eng):
             "documents_complete": True,
             "severity": "serious",
             "complex_case": False,
+            "poverty_cause": "disaster",
         },
     )
     used = visible_text(
@@ -195,6 +196,7 @@ def test_a_draft_is_tested_deployed_and_running_cases_migrated(tmp_path, templat
                 "documents_complete": True,
                 "severity": "serious",
                 "complex_case": False,
+                "poverty_cause": "disaster",
             },
         )
         assert [t.name for t in eng.open_tasks(waiting)] == ["先行救助决定（新）"]

@@ -310,6 +310,11 @@ def _query(name: str, description: str, schema: dict) -> dict:
 
 
 TASK_ID = _path("task_id", "待办编号")
+COUNTY_FORM = _query(
+    "county",
+    "县级区划代码（6位）：表单列出该县设定的清单（如情形6的其他特殊困难类型）；不给则为默认清单",
+    {"type": "string", "pattern": "^\\d{6}$"},
+)
 CASE_NO = _path("case_no", "案件编号，如 639001-2026-000001")
 NO_CONTENT = {"description": "成功，无内容"}
 
@@ -429,7 +434,9 @@ def document() -> dict:
                 },
             )
         },
-        "/api/v1/forms/application": {"get": _op("申请表单（JSON Schema）", _json(OBJ), "")},
+        "/api/v1/forms/application": {
+            "get": _op("申请表单（JSON Schema）", _json(OBJ), "", params=[COUNTY_FORM])
+        },
         "/api/v1/cases": {
             "get": _op(
                 "查找案件（本人可查看的案件），按申请时间由近到远，分页",
@@ -531,7 +538,7 @@ def document() -> dict:
             )
         },
         "/api/v1/public/forms/application": {
-            "get": _op("网上申请表单（JSON Schema）", _json(OBJ), "", public=True)
+            "get": _op("网上申请表单（JSON Schema）", _json(OBJ), "", params=[COUNTY_FORM], public=True)
         },
         "/api/v1/public/applications": {
             "post": _op(

@@ -249,7 +249,7 @@ def upload(task_id: str):
 @bp.get("/v1/forms/application")
 @token_required
 def application_form():
-    return jsonify(engine().start_form())
+    return jsonify(engine().start_form(_county_asked()))
 
 
 @bp.post("/v1/cases")
@@ -365,7 +365,13 @@ def public_objection(case_no: str):
 
 @bp.get("/v1/public/forms/application")
 def public_application_form():
-    return jsonify(engine().start_form())
+    return jsonify(engine().start_form(_county_asked()))
+
+
+def _county_asked() -> str | None:
+    """`?county=639001`: the form with that county's lists; anything else, the defaults."""
+    county = request.args.get("county", "")
+    return county if len(county) == 6 and county.isdigit() else None
 
 
 @bp.post("/v1/public/applications")
