@@ -32,6 +32,9 @@ def _engine(ctx: click.Context) -> Engine:
         eng.close()
         click.echo(str(err), err=True)
         sys.exit(3)
+    # Closed when the command ends, however it ends: an in-process caller (tests, a shell) finds the
+    # SQLite file checkpointed and no connection left open.
+    ctx.call_on_close(eng.close)
     return eng
 
 
