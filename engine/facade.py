@@ -213,6 +213,19 @@ class Engine:
 
         return monitoring.import_warnings(self, text, fmt, by)
 
+    def import_roster(
+        self, text: str, fmt: str, roster: str | None = None, by: str | None = None, county: str | None = None
+    ):
+        """Add the county's 低保 / 特困 / 建档立卡 / 返贫 rosters (CSV or JSON); see engine/services/rosters.py."""
+        from engine.services import rosters
+
+        return rosters.import_roster(self.uow(), text, fmt, roster=roster, by=by, county=county)
+
+    def roster_entries(self, county: str, roster: str | None = None, limit: int = 200):
+        from engine.services import rosters
+
+        return rosters.entries(self.uow(readonly=True), county, roster, limit)
+
     # -- timers ---------------------------------------------------------------------------------
     def fire_due(self, now: datetime | None = None) -> int:
         return timers.fire_due(self, now)

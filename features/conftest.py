@@ -165,6 +165,19 @@ def household_category(world, category):
     world.app["household_categories"] = [s.HOUSEHOLD[c] for c in category.split("、")]
 
 
+@given(parsers.parse('县名册确认申请人家庭属于"{category}"'))
+def household_on_roster(world, category):
+    """The household declares the status and the county's roster lists the applicant (000 §二(一))."""
+    household_category(world, category)
+    applicant = world.app["applicant"]
+    for status in category.split("、"):
+        record = {"area_code": "639001", "id_number": applicant["id_number"], "name": applicant["name"]}
+        result = world.eng.import_roster(
+            json.dumps([record]), "json", roster=s.HOUSEHOLD[status], by="county_mz"
+        )
+        assert result.added == 1 and not result.errors, result
+
+
 @given("申请人为非本地户籍且没有居住证")
 def non_local_without_permit(world):
     world.app["applicant"].update(hukou_local=False, residence_permit=False, hukou_address="甘肃省某县某村")
@@ -275,6 +288,34 @@ def visit_application(world, user, area):
 def warning_import(world, docstring):
     record = json.loads(docstring)
     _start(world, record["area"], None, "warning", record["application"])
+
+
+@when(parsers.parse("县民政局导入{roster}名册（CSV）："))
+def roster_csv_import(world, roster, docstring):
+    rosters = {"低保": "dibao", "特困": "tekun", "建档立卡": "jiandang", "返贫": "fanpin"}
+    world.import_result = world.eng.import_roster(
+        docstring.strip() + "\n", "csv", roster=rosters[roster], by="county_mz"
+    )
+
+
+@then(parsers.parse("名册新增{added:d}条，更新{updated:d}条，错误{errors:d}条"))
+def roster_import_counts(world, added, updated, errors):
+    result = world.import_result
+    assert (result.added, result.updated, len(result.errors)) == (added, updated, errors), result
+
+
+@then(parsers.parse('名册第{record:d}条的错误包括"{text}"'))
+def roster_record_error(world, record, text):
+    problems = [p for p in world.import_result.errors if p["record"] == record]
+    assert problems and any(text in e["message"] for e in problems[0]["errors"]), world.import_result.errors
+
+
+@then(parsers.parse('{user}打开待办"{task}"，表单显示"{text}"'))
+def task_form_shows(world, user, task, text):
+    row = world.open_task(task)
+    page = world.eng.task_page(s.USERS[user], row.task_id)
+    shown = json.dumps(page.schema, ensure_ascii=False)
+    assert text in shown, shown[:2000]
 
 
 @when("县民政局导入监测平台的预警文件（CSV）：")

@@ -273,6 +273,25 @@ class LedgerEntry(Base):
     recorded_at: Mapped[datetime]
 
 
+class RosterEntry(Base):
+    """One person on a roster the county holds (低保, 特困, 建档立卡, and the 返贫 list the
+    poverty-alleviation department supplies): what confirms a household's status, where the
+    application only declares it (000 §二(一), 002 §二(二))."""
+
+    __tablename__ = "roster_entries"
+    __table_args__ = (UniqueConstraint("county_code", "roster", "id_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    roster: Mapped[str] = mapped_column(String(12))
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    listed_on: Mapped[str | None] = mapped_column(String(10))  # ISO date the person was listed
+    valid_until: Mapped[str | None] = mapped_column(String(10))  # ISO date; None: until removed
+    source: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime]
+    imported_by: Mapped[str] = mapped_column(String(64))
+
+
 class Notice(Base):
     """A written notice issued on a case (refusal with its reason, approval, payment)."""
 

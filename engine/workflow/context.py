@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, inspect, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import parameters
@@ -195,21 +195,23 @@ class CaseContext:
         queued = sum(p["amount"] for p in self.effects.payments if p["way"] != "referral")
         return int(recorded or 0) + queued
 
+    def roster_statuses(self) -> list[str]:
+        """The statuses (dibao, tekun, jiandang, fanpin) that the county's rosters confirm for the
+        applicant or a household member today: what the application declares counts only when a
+        roster confirms it (000 §二(一); 002 §二(二))."""
+        from engine.services.rosters import statuses
+
+        return statuses(
+            self.session,
+            self.case.county_code,
+            sorted(self.household_id_numbers()),
+            self.now().astimezone(LOCAL_TZ).date(),
+        )
+
     def on_fanpin_list(self) -> bool:
         """Whether the 返贫 list the poverty-alleviation department supplied (imported into the
-        county's rosters) names the applicant or a household member (000 §二(三)). False while the
-        county keeps no rosters (the roster_entries table comes with the roster import)."""
-        bind = self.session.connection()
-        if not inspect(bind).has_table("roster_entries"):
-            return False
-        found = self.session.execute(
-            text(
-                "SELECT 1 FROM roster_entries WHERE county_code = :county AND roster = 'fanpin'"
-                " AND id_number IN :ids LIMIT 1"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"county": self.case.county_code, "ids": sorted(self.household_id_numbers())},
-        ).first()
-        return found is not None
+        county's rosters) names the applicant or a household member (000 §二(三))."""
+        return "fanpin" in self.roster_statuses()
 
     def helpers(self) -> dict[str, Any]:
         return {
@@ -217,6 +219,7 @@ class CaseContext:
             "prior_cases": self.prior_cases,
             "paid_so_far": self.paid_so_far,
             "on_fanpin_list": self.on_fanpin_list,
+            "roster_statuses": self.roster_statuses,
             "now": self.now,
             "days": days,
             "hours": hours,
