@@ -318,6 +318,15 @@ def task_form_shows(world, user, task, text):
     assert text in shown, shown[:2000]
 
 
+@when(parsers.parse('居民对公示中的该案件提出异议："{content}"'))
+def resident_objects(world, content):
+    world.attempt(
+        lambda: world.eng.submit_objection(
+            world.case_no, {"objector_name": "匿名", "objection_content": content}, remote_addr="127.0.0.1"
+        )
+    )
+
+
 @when("县民政局导入监测平台的预警文件（CSV）：")
 def warning_csv_import(world, docstring):
     from engine.services import monitoring
@@ -403,6 +412,12 @@ def open_tasks_are(world, names):
         view.attention is None or view.status != "needs_attention" or not view.attention.get("element_id")
     ), view.attention
     assert sorted(t.name for t in view.open_tasks) == sorted(names.split("、"))
+
+
+@then("案件没有待办")
+def no_open_tasks(world):
+    view = world.view()
+    assert not view.open_tasks and view.status == "running", (view.status, [t.name for t in view.open_tasks])
 
 
 @then(parsers.parse('待办"{task}"由{area}的{role}办理'))
