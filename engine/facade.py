@@ -252,6 +252,9 @@ class Engine:
     def public_notices(self, township_code: str) -> list[dict]:
         return public.public_notices(self, township_code)
 
+    def public_results(self, township_code: str) -> list[dict]:
+        return public.public_results(self, township_code)
+
     def prior_cases(self, id_number: str) -> list[dict]:
         return case_view.prior_cases(self, id_number)
 

@@ -415,7 +415,7 @@ def open_tasks_are(world, names):
 
 
 @then("案件没有待办")
-def no_open_tasks(world):
+def running_without_tasks(world):
     view = world.view()
     assert not view.open_tasks and view.status == "running", (view.status, [t.name for t in view.open_tasks])
 
@@ -467,6 +467,26 @@ def ledger_rows(world, datatable):
         for p in world.view().payments
     ]
     assert actual == expected, actual
+
+
+@then(parsers.parse("{area}救助结果公开中该案件为："))
+def published_results(world, area, datatable):
+    """Every payment published (002 §五), masked, within the county's working days of the payment."""
+    expected = [(int(r[0]), s.WAYS[r[1]], int(r[2])) for r in datatable[1:]]
+    view = world.view()
+    entries = [e for e in world.eng.public_results(s.AREAS[area]) if e["case_no"] == world.case_no]
+    assert sorted((e["amount"], e["way"], e["stage"]) for e in entries) == sorted(expected), entries
+    days = world.eng.parameters("639001").get("publish_within_working_days")
+    for entry in entries:
+        paid = next(p for p in view.payments if p["stage"] == entry["stage"] and p["way"] == entry["way"])
+        assert entry["published_at"] <= add_working_days(paid["recorded_at"], days), (entry, paid)
+        shown = str(entry)
+        assert view.applicant_id_number not in shown and view.applicant_name not in shown, shown
+
+
+@then(parsers.parse("{area}救助结果公开中没有该案件"))
+def not_published(world, area):
+    assert not [e for e in world.eng.public_results(s.AREAS[area]) if e["case_no"] == world.case_no]
 
 
 @then(parsers.parse('发出"{kind}"告知书，理由包含"{text}"'))

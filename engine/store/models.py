@@ -322,6 +322,26 @@ class PublicNotice(Base):
     status: Mapped[str] = mapped_column(String(12))  # open / withdrawn
 
 
+class PublicResult(Base):
+    """救助结果公开: one published payment (cash, goods or bank), masked like the 公示 (002 §五)."""
+
+    __tablename__ = "public_results"
+    __table_args__ = (Index("ix_public_results_township", "township_code", "published_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    case_no: Mapped[str] = mapped_column(String(32))
+    township_code: Mapped[str] = mapped_column(String(9))
+    masked_name: Mapped[str] = mapped_column(String(100))
+    masked_id_number: Mapped[str] = mapped_column(String(18))
+    category: Mapped[str | None] = mapped_column(String(20))
+    amount: Mapped[int]
+    way: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[int]
+    paid_at: Mapped[datetime]
+    publish_by: Mapped[datetime | None]
+    published_at: Mapped[datetime]
+
+
 class Job(Base):
     """Long work done by `jiuzhu worker`, not by a web worker: scenario runs, ledger exports, case
     migrations. Claimed like timers (PostgreSQL: FOR UPDATE SKIP LOCKED); the claim is a lease the

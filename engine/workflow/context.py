@@ -41,6 +41,7 @@ class Effects:
     publish_until: str | None = None
     publish_amount: int | None = None
     withdraw: bool = False
+    results: list[dict] = field(default_factory=list)  # payments to publish (救助结果公开)
     flags: list[str] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
 
@@ -231,6 +232,7 @@ class CaseContext:
             "issue_notice": self.issue_notice,
             "publish_notice": self.publish_notice,
             "withdraw_notice": self.withdraw_notice,
+            "publish_result": self.publish_result,
             "flag": self.flag,
             "remark": self.remark,
         }
@@ -289,6 +291,23 @@ class CaseContext:
         self.effects.publish_until = until if until is not None else ""
         self.effects.publish_amount = amount
         self.effects.withdraw = False
+        return True
+
+    def publish_result(self, amount, way, stage=1, by=None):
+        """Publish a payment on the township's 救助结果公开 (masked name and ID number), now; `by` is
+        the latest date the county's rule allows (after_working_days(param(…)))."""
+        amount = _amount("publish_result", amount)
+        if not isinstance(way, str) or way not in PAYMENT_WAYS:
+            raise HelperError(f"publish_result: 未知救助方式 {_shown(way)}")
+        if isinstance(stage, bool) or not isinstance(stage, int) or not 1 <= stage <= MAX_STAGE:
+            raise HelperError(f"publish_result: 期次应为 1–{MAX_STAGE} 的整数，得到 {_shown(stage)}")
+        deadline = None
+        if by is not None:
+            try:
+                deadline = datetime.fromisoformat(_text("publish_result", "公开期限", by, limit=64))
+            except ValueError:
+                raise HelperError(f"publish_result: 公开期限应为 ISO 日期时间，得到 {_shown(by)}") from None
+        self.effects.results.append({"amount": amount, "way": way, "stage": stage, "publish_by": deadline})
         return True
 
     def withdraw_notice(self):

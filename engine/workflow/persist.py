@@ -23,6 +23,7 @@ from engine.store.models import (
     Notice,
     OpenTask,
     PublicNotice,
+    PublicResult,
     Timer,
 )
 from engine.store.rows import save_case
@@ -346,6 +347,8 @@ def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, n
         case.outcome, case.outcome_reason = effects.outcome
     if effects.publish_until is not None:
         _publish(session, case, data, effects.publish_until, effects.publish_amount, now)
+    if effects.results:
+        _publish_results(session, case, effects.results, now)
     if effects.withdraw:
         session.execute(
             update(PublicNotice.__table__)
@@ -374,6 +377,29 @@ def _publish(session: Session, case, data: dict, until: str, amount: int | None,
     }
     if session.execute(update(table).where(table.c.case_id == case.id).values(**values)).rowcount == 0:
         session.execute(insert(table).values(case_id=case.id, **values))
+
+
+def _publish_results(session: Session, case, results: list[dict], now: datetime) -> None:
+    session.execute(
+        insert(PublicResult.__table__),
+        [
+            {
+                "case_id": case.id,
+                "case_no": case.case_no,
+                "township_code": township_of(case.area_code) or case.area_code,
+                "masked_name": privacy.mask_name(case.applicant_name),
+                "masked_id_number": privacy.mask_id_number(case.applicant_id_number),
+                "category": case.category,
+                "amount": r["amount"],
+                "way": r["way"],
+                "stage": r["stage"],
+                "paid_at": now,
+                "publish_by": r["publish_by"],
+                "published_at": now,
+            }
+            for r in results
+        ],
+    )
 
 
 def _jsonable(value):

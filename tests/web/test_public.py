@@ -6,7 +6,7 @@ import re
 
 from tests.web.conftest import Visitor, visible_text
 from tests.web.forms_data import as_form
-from tests.web.journeys import DONG, PUBLICITY, advance, application, id_number, start
+from tests.web.journeys import DONG, PUBLICITY, advance, application, form_data, id_number, start, task_named
 
 CHENGGUAN = "639001001"
 
@@ -63,6 +63,20 @@ def test_objection_goes_to_the_township_and_the_case_stays_on_notice(app, eng):
     after = eng.case_view(case_no)
     assert [t.name for t in after.open_tasks] == ["核实公示异议"]
     assert "他家在城里还有一套房" in after.data["objection_text"]
+
+
+def test_a_payment_is_published_with_the_name_and_id_number_masked(app, eng):
+    # 002 §五 (C-002-20, C-002-27): cash paid first in an emergency is published after it is paid
+    case_no = start(eng, application(name="欧阳小红", serial=36))
+    page = Visitor(app).get(f"/gongzhong/gongshi/{CHENGGUAN}").get_data(as_text=True)
+    assert "目前没有公开的救助结果" in page
+    advance(eng, case_no, "发放")
+    task = task_named(eng, case_no, "发放")
+    eng.complete("town_chengguan", task.task_id, form_data(task.form))
+    page = Visitor(app).get(f"/gongzhong/gongshi/{CHENGGUAN}").get_data(as_text=True)
+    results = visible_text(page.split("临时救助结果公开", 1)[1])
+    assert case_no in results and "欧阳**" in results and "现金" in results and "急难型" in results
+    assert "欧阳小红" not in page and id_number(36) not in page
 
 
 def test_no_objection_to_a_case_not_under_notice(app, eng):
