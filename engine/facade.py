@@ -226,6 +226,17 @@ class Engine:
 
         return rosters.entries(self.uow(readonly=True), county, roster, limit)
 
+    def top_up_reserve(self, by: str, township_code: str, amount: int, note: str = "") -> int:
+        """The county tops up a township's 备用金; see engine/services/reserve.py."""
+        from engine.services import reserve
+
+        return reserve.top_up(self.uow(), by, township_code, amount, note)
+
+    def reserve(self, username: str, township_code: str):
+        from engine.services import reserve
+
+        return reserve.reserve(self.uow(readonly=True), username, township_code)
+
     # -- timers ---------------------------------------------------------------------------------
     def fire_due(self, now: datetime | None = None) -> int:
         return timers.fire_due(self, now)

@@ -318,6 +318,17 @@ def task_form_shows(world, user, task, text):
     assert text in shown, shown[:2000]
 
 
+@given(parsers.parse("{user}为{township}补充备用金{amount:d}元"))
+@when(parsers.parse("{user}为{township}补充备用金{amount:d}元"))
+def top_up_reserve(world, user, township, amount):
+    world.attempt(lambda: world.eng.top_up_reserve(s.USERS[user], s.AREAS[township], amount, note="场景"))
+
+
+@then(parsers.parse("{township}备用金余额为{amount:d}元"))
+def reserve_balance(world, township, amount):
+    assert world.eng.reserve("county_mz", s.AREAS[township])["balance"] == amount
+
+
 @when(parsers.parse('居民对公示中的该案件提出异议："{content}"'))
 def resident_objects(world, content):
     world.attempt(

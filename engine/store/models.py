@@ -322,6 +322,22 @@ class PublicNotice(Base):
     status: Mapped[str] = mapped_column(String(12))  # open / withdrawn
 
 
+class ReserveMovement(Base):
+    """乡镇临时救助备用金: the county's top-ups (+) and the township's pay-first payments (−); the
+    balance is their sum (002 §七(三))."""
+
+    __tablename__ = "reserve_movements"
+    __table_args__ = (Index("ix_reserve_movements_township", "township_code", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(9))
+    amount: Mapped[int]  # 元; a top-up is positive, a payment negative
+    kind: Mapped[str] = mapped_column(String(12))  # top_up / payment
+    case_no: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
 class PublicResult(Base):
     """救助结果公开: one published payment (cash, goods or bank), masked like the 公示 (002 §五)."""
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import logs, metrics, privacy
 from engine.areas import township_of
+from engine.services import reserve
 from engine.store import report_durations
 from engine.store import report_facts as facts
 from engine.store.models import (
@@ -347,6 +348,9 @@ def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, n
         case.outcome, case.outcome_reason = effects.outcome
     if effects.publish_until is not None:
         _publish(session, case, data, effects.publish_until, effects.publish_amount, now)
+    drawn = [p for p in effects.payments if p.get("fund") == "township_reserve" and p["amount"] > 0]
+    if drawn:
+        reserve.draw(session, township_of(case.area_code) or case.area_code, case.case_no, drawn, actor, now)
     if effects.results:
         _publish_results(session, case, effects.results, now)
     if effects.withdraw:

@@ -1,5 +1,5 @@
 """The county's rosters (低保, 特困, 建档立卡, 返贫): a household's status is confirmed against them;
-and the published results (救助结果公开): every payment, masked
+the published results (救助结果公开): every payment, masked; and the township reserve funds (备用金)
 
 Revision ID: 0013
 Revises: 0012
@@ -48,9 +48,23 @@ def upgrade() -> None:
         sa.Column("published_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_public_results_township", "public_results", ["township_code", "published_at"])
+    op.create_table(
+        "reserve_movements",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("township_code", sa.String(9), nullable=False),
+        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(12), nullable=False),
+        sa.Column("case_no", sa.String(32), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("by", sa.String(64), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_reserve_movements_township", "reserve_movements", ["township_code", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reserve_movements_township", "reserve_movements")
+    op.drop_table("reserve_movements")
     op.drop_index("ix_public_results_township", "public_results")
     op.drop_table("public_results")
     op.drop_index("ix_roster_entries_id_number", "roster_entries")
