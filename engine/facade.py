@@ -237,6 +237,12 @@ class Engine:
 
         return reserve.reserve(self.uow(readonly=True), username, township_code)
 
+    def watch_list(self, username: str) -> list[dict]:
+        """备案管理: households refused but possibly still in difficulty; see engine/views/watch_list.py."""
+        from engine.views import watch_list
+
+        return watch_list.watch_list(self, username)
+
     # -- timers ---------------------------------------------------------------------------------
     def fire_due(self, now: datetime | None = None) -> int:
         return timers.fire_due(self, now)

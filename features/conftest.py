@@ -480,6 +480,12 @@ def ledger_rows(world, datatable):
     assert actual == expected, actual
 
 
+@then(parsers.parse('{user}的备案名单中有该案件，原因为"{code}"'))
+def on_watch_list(world, user, code):
+    entries = [e for e in world.eng.watch_list(s.USERS[user]) if e["case_no"] == world.case_no]
+    assert [e["reason_code"] for e in entries] == [code], entries
+
+
 @then(parsers.parse("{area}救助结果公开中该案件为："))
 def published_results(world, area, datatable):
     """Every payment published (002 §五), masked, within the county's working days of the payment."""

@@ -338,6 +338,24 @@ class ReserveMovement(Base):
     at: Mapped[datetime]
 
 
+class WatchEntry(Base):
+    """备案管理: a household refused after the economic check or the democratic review that may still
+    be in difficulty, kept on the county's watch list for re-assessment and warnings (003 §二(一))."""
+
+    __tablename__ = "watch_entries"
+    __table_args__ = (Index("ix_watch_entries_county", "county_code", "registered_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    case_no: Mapped[str] = mapped_column(String(32))
+    county_code: Mapped[str] = mapped_column(String(6))
+    area_code: Mapped[str] = mapped_column(String(12))
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_id_number: Mapped[str] = mapped_column(String(18))
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    registered_at: Mapped[datetime]
+
+
 class PublicResult(Base):
     """救助结果公开: one published payment (cash, goods or bank), masked like the 公示 (002 §五)."""
 

@@ -42,6 +42,7 @@ class Effects:
     publish_amount: int | None = None
     withdraw: bool = False
     results: list[dict] = field(default_factory=list)  # payments to publish (救助结果公开)
+    watch: dict | None = None  # the household goes on the county's 备案 watch list
     flags: list[str] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
 
@@ -233,6 +234,7 @@ class CaseContext:
             "publish_notice": self.publish_notice,
             "withdraw_notice": self.withdraw_notice,
             "publish_result": self.publish_result,
+            "register_watch": self.register_watch,
             "flag": self.flag,
             "remark": self.remark,
         }
@@ -308,6 +310,14 @@ class CaseContext:
             except ValueError:
                 raise HelperError(f"publish_result: 公开期限应为 ISO 日期时间，得到 {_shown(by)}") from None
         self.effects.results.append({"amount": amount, "way": way, "stage": stage, "publish_by": deadline})
+        return True
+
+    def register_watch(self, reason_code=None, reason=None):
+        """Put the household on the county's 备案 watch list (003 §二(一)), once per case."""
+        self.effects.watch = {
+            "reason_code": _text("register_watch", "原因代码", reason_code, limit=40, optional=True),
+            "reason": _text("register_watch", "原因", reason, optional=True),
+        }
         return True
 
     def withdraw_notice(self):

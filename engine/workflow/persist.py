@@ -26,6 +26,7 @@ from engine.store.models import (
     PublicNotice,
     PublicResult,
     Timer,
+    WatchEntry,
 )
 from engine.store.rows import save_case
 from engine.vocabulary import PAID_WAYS
@@ -353,6 +354,22 @@ def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, n
         reserve.draw(session, township_of(case.area_code) or case.area_code, case.case_no, drawn, actor, now)
     if effects.results:
         _publish_results(session, case, effects.results, now)
+    if (
+        effects.watch is not None
+        and session.scalar(select(WatchEntry.id).where(WatchEntry.case_id == case.id)) is None
+    ):
+        session.add(
+            WatchEntry(
+                case_id=case.id,
+                case_no=case.case_no,
+                county_code=case.county_code,
+                area_code=case.area_code,
+                applicant_name=case.applicant_name,
+                applicant_id_number=case.applicant_id_number,
+                registered_at=now,
+                **effects.watch,
+            )
+        )
     if effects.withdraw:
         session.execute(
             update(PublicNotice.__table__)

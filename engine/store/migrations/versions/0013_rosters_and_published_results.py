@@ -1,5 +1,5 @@
 """The county's rosters (低保, 特困, 建档立卡, 返贫): a household's status is confirmed against them;
-the published results (救助结果公开): every payment, masked; and the township reserve funds (备用金)
+the published results (救助结果公开); the township reserve funds (备用金); the 备案 watch list
 
 Revision ID: 0013
 Revises: 0012
@@ -60,9 +60,25 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_reserve_movements_township", "reserve_movements", ["township_code", "id"])
+    op.create_table(
+        "watch_entries",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), sa.ForeignKey("cases.id"), nullable=False, unique=True),
+        sa.Column("case_no", sa.String(32), nullable=False),
+        sa.Column("county_code", sa.String(6), nullable=False),
+        sa.Column("area_code", sa.String(12), nullable=False),
+        sa.Column("applicant_name", sa.String(100), nullable=False),
+        sa.Column("applicant_id_number", sa.String(18), nullable=False),
+        sa.Column("reason_code", sa.String(40), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("registered_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_watch_entries_county", "watch_entries", ["county_code", "registered_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_watch_entries_county", "watch_entries")
+    op.drop_table("watch_entries")
     op.drop_index("ix_reserve_movements_township", "reserve_movements")
     op.drop_table("reserve_movements")
     op.drop_index("ix_public_results_township", "public_results")
