@@ -38,13 +38,13 @@ def public_notices(eng: Engine, township_code: str) -> list[dict]:
 
 
 def public_results(eng: Engine, township_code: str, limit: int = 200) -> list[dict]:
-    """救助结果公开 of a township, newest first: every payment in money, goods or to a bank account,
+    """救助结果公开 of a township, the latest `limit` first: every payment in money, goods or to a bank account,
     with the name and ID number partly masked (002 §五)."""
     with eng.db.read() as session:
         rows = session.scalars(
             select(PublicResult)
             .where(PublicResult.township_code == township_code)
-            .order_by(PublicResult.published_at.desc(), PublicResult.id.desc())
+            .order_by(PublicResult.id.desc())  # in the order published
             .limit(limit)
         )
         return [
