@@ -484,7 +484,9 @@ def unconfirmed_status_checked(h: CaseHistory):
     if not h.expenditure:
         return
     declared = PRIORITY_STATUSES & set(h.household.declared)
-    if not declared or declared <= set(h.household.confirmed):
+    # A household the rosters confirm in any of these statuses is exempt (000 §二(一); INV-05),
+    # whatever else it declares.
+    if not declared or PRIORITY_STATUSES & set(h.household.confirmed):
         return
     for p in h.money:
         checks = [
