@@ -262,6 +262,37 @@ def import_warnings(ctx, path, fmt, by):
     sys.exit(1 if result.errors else 0)
 
 
+@main.command("import-roster")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--roster",
+    type=click.Choice(["dibao", "tekun", "jiandang", "fanpin"]),
+    default=None,
+    help="the roster of every record (default: each record's roster column)",
+)
+@click.option("--county", default=None, help="the county's 6-digit code (default: the importing clerk's)")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default=None, help="default: from the file name"
+)
+@click.option("--by", default=None, help="the importing county clerk (default: the system)")
+@click.pass_context
+def import_roster(ctx, path, roster, county, fmt, by):
+    """Add the county's 低保 / 特困 / 建档立卡 / 返贫 rosters (CSV or JSON): a household's status counts
+    only when a roster confirms it."""
+    fmt = fmt or ("json" if path.endswith(".json") else "csv")
+    try:
+        result = _engine(ctx).import_roster(
+            Path(path).read_text(encoding="utf-8"), fmt, roster=roster, by=by, county=county
+        )
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"新增名册记录 {result.added} 条，更新 {result.updated} 条，错误 {len(result.errors)} 条")
+    for problem in result.errors:
+        messages = "；".join(e["message"] for e in problem["errors"])
+        click.echo(f"  第 {problem['record']} 条（{problem['id_number'] or '无身份证号'}）：{messages}")
+    sys.exit(1 if result.errors else 0)
+
+
 @main.command("fire-timers")
 @click.option("--loop", is_flag=True, help="keep running as a worker (the same as `jiuzhu worker`)")
 @click.pass_context

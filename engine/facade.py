@@ -204,6 +204,36 @@ class Engine:
 
         return monitoring.import_warnings(self, text, fmt, by)
 
+    def import_roster(
+        self, text: str, fmt: str, roster: str | None = None, by: str | None = None, county: str | None = None
+    ):
+        """Add the county's 低保 / 特困 / 建档立卡 / 返贫 rosters (CSV or JSON); see engine/services/rosters.py."""
+        from engine.services import rosters
+
+        return rosters.import_roster(self.uow(), text, fmt, roster=roster, by=by, county=county)
+
+    def roster_entries(self, county: str, roster: str | None = None, limit: int = 200):
+        from engine.services import rosters
+
+        return rosters.entries(self.uow(readonly=True), county, roster, limit)
+
+    def top_up_reserve(self, by: str, township_code: str, amount: int, note: str = "") -> int:
+        """The county tops up a township's 备用金; see engine/services/reserve.py."""
+        from engine.services import reserve
+
+        return reserve.top_up(self.uow(), by, township_code, amount, note)
+
+    def reserve(self, username: str, township_code: str):
+        from engine.services import reserve
+
+        return reserve.reserve(self.uow(readonly=True), username, township_code)
+
+    def watch_list(self, username: str) -> list[dict]:
+        """备案管理: households refused but possibly still in difficulty; see engine/views/watch_list.py."""
+        from engine.views import watch_list
+
+        return watch_list.watch_list(self, username)
+
     # -- timers ---------------------------------------------------------------------------------
     def fire_due(self, now: datetime | None = None) -> int:
         return timers.fire_due(self, now)
@@ -229,6 +259,9 @@ class Engine:
 
     def public_notices(self, township_code: str) -> list[dict]:
         return public.public_notices(self, township_code)
+
+    def public_results(self, township_code: str) -> list[dict]:
+        return public.public_results(self, township_code)
 
     def prior_cases(self, id_number: str) -> list[dict]:
         return case_view.prior_cases(self, id_number)

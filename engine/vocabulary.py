@@ -77,6 +77,11 @@ CATEGORIES = {"emergency": "急难型", "expenditure": "支出型", "major": "�
 UNCLASSIFIED = "unclassified"
 CATEGORIES_WITH_UNCLASSIFIED = {**CATEGORIES, UNCLASSIFIED: "未分类"}
 
+# The rosters the county holds (000 §二(一), §二(三)): they confirm a household's status; the first
+# three are the statuses an application may declare (household_categories).
+ROSTERS = {"dibao": "低保", "tekun": "特困", "jiandang": "建档立卡", "fanpin": "返贫"}
+PRIORITY_STATUSES = ("dibao", "tekun", "jiandang")
+
 # How an application came in.
 CHANNELS = {
     "window": "本人申请",

@@ -205,10 +205,10 @@ TASK_DATA = {
         "review_opinion": "agree",
         "minutes": "村民代表一致同意救助",
     },
-    "受理公示异议": {
-        "objector_name": "匿名",
-        "received_on": "2027-03-08",
-        "objection_content": "反映申请人隐瞒了经营收入",
+    "核实公示异议": {
+        "objection_verdict": "founded",
+        "objection_finding": "经核实申请人确有未申报的经营收入",
+        "checked_on": "2027-03-08",
     },
     "乡镇审核": {
         "township_opinion": "approve",

@@ -169,6 +169,19 @@ def household_category(world, category):
     world.app["household_categories"] = [s.HOUSEHOLD[c] for c in category.split("、")]
 
 
+@given(parsers.parse('县名册确认申请人家庭属于"{category}"'))
+def household_on_roster(world, category):
+    """The household declares the status and the county's roster lists the applicant (000 §二(一))."""
+    household_category(world, category)
+    applicant = world.app["applicant"]
+    for status in category.split("、"):
+        record = {"area_code": "639001", "id_number": applicant["id_number"], "name": applicant["name"]}
+        result = world.eng.import_roster(
+            json.dumps([record]), "json", roster=s.HOUSEHOLD[status], by="county_mz"
+        )
+        assert result.added == 1 and not result.errors, result
+
+
 @given("申请人为非本地户籍且没有居住证")
 def non_local_without_permit(world):
     world.app["applicant"].update(hukou_local=False, residence_permit=False, hukou_address="甘肃省某县某村")
@@ -278,6 +291,54 @@ def warning_import(world, docstring):
     _start(world, record["area"], None, "warning", record["application"])
 
 
+@when(parsers.parse("县民政局导入{roster}名册（CSV）："))
+def roster_csv_import(world, roster, docstring):
+    rosters = {"低保": "dibao", "特困": "tekun", "建档立卡": "jiandang", "返贫": "fanpin"}
+    world.import_result = world.eng.import_roster(
+        docstring.strip() + "\n", "csv", roster=rosters[roster], by="county_mz"
+    )
+
+
+@then(parsers.parse("名册新增{added:d}条，更新{updated:d}条，错误{errors:d}条"))
+def roster_import_counts(world, added, updated, errors):
+    result = world.import_result
+    assert (result.added, result.updated, len(result.errors)) == (added, updated, errors), result
+
+
+@then(parsers.parse('名册第{record:d}条的错误包括"{text}"'))
+def roster_record_error(world, record, text):
+    problems = [p for p in world.import_result.errors if p["record"] == record]
+    assert problems and any(text in e["message"] for e in problems[0]["errors"]), world.import_result.errors
+
+
+@then(parsers.parse('{user}打开待办"{task}"，表单显示"{text}"'))
+def task_form_shows(world, user, task, text):
+    row = world.open_task(task)
+    page = world.eng.task_page(s.USERS[user], row.task_id)
+    shown = json.dumps(page.schema, ensure_ascii=False)
+    assert text in shown, shown[:2000]
+
+
+@given(parsers.parse("{user}为{township}补充备用金{amount:d}元"))
+@when(parsers.parse("{user}为{township}补充备用金{amount:d}元"))
+def top_up_reserve(world, user, township, amount):
+    world.attempt(lambda: world.eng.top_up_reserve(s.USERS[user], s.AREAS[township], amount, note="场景"))
+
+
+@then(parsers.parse("{township}备用金余额为{amount:d}元"))
+def reserve_balance(world, township, amount):
+    assert world.eng.reserve("county_mz", s.AREAS[township])["balance"] == amount
+
+
+@when(parsers.parse('居民对公示中的该案件提出异议："{content}"'))
+def resident_objects(world, content):
+    world.attempt(
+        lambda: world.eng.submit_objection(
+            world.case_no, {"objector_name": "匿名", "objection_content": content}, remote_addr="127.0.0.1"
+        )
+    )
+
+
 @when("县民政局导入监测平台的预警文件（CSV）：")
 def warning_csv_import(world, docstring):
     from engine.services import monitoring
@@ -365,6 +426,12 @@ def open_tasks_are(world, names):
     assert sorted(t.name for t in view.open_tasks) == sorted(names.split("、"))
 
 
+@then("案件没有待办")
+def running_without_tasks(world):
+    view = world.view()
+    assert not view.open_tasks and view.status == "running", (view.status, [t.name for t in view.open_tasks])
+
+
 @then(parsers.parse('待办"{task}"由{area}的{role}办理'))
 def task_role(world, task, area, role):
     row = world.open_task(task)
@@ -412,6 +479,32 @@ def ledger_rows(world, datatable):
         for p in world.view().payments
     ]
     assert actual == expected, actual
+
+
+@then(parsers.parse('{user}的备案名单中有该案件，原因为"{code}"'))
+def on_watch_list(world, user, code):
+    entries = [e for e in world.eng.watch_list(s.USERS[user]) if e["case_no"] == world.case_no]
+    assert [e["reason_code"] for e in entries] == [code], entries
+
+
+@then(parsers.parse("{area}救助结果公开中该案件为："))
+def published_results(world, area, datatable):
+    """Every payment published (002 §五), masked, within the county's working days of the payment."""
+    expected = [(int(r[0]), s.WAYS[r[1]], int(r[2])) for r in datatable[1:]]
+    view = world.view()
+    entries = [e for e in world.eng.public_results(s.AREAS[area]) if e["case_no"] == world.case_no]
+    assert sorted((e["amount"], e["way"], e["stage"]) for e in entries) == sorted(expected), entries
+    days = world.eng.parameters("639001").get("publish_within_working_days")
+    for entry in entries:
+        paid = next(p for p in view.payments if p["stage"] == entry["stage"] and p["way"] == entry["way"])
+        assert entry["published_at"] <= add_working_days(paid["recorded_at"], days), (entry, paid)
+        shown = str(entry)
+        assert view.applicant_id_number not in shown and view.applicant_name not in shown, shown
+
+
+@then(parsers.parse("{area}救助结果公开中没有该案件"))
+def not_published(world, area):
+    assert not [e for e in world.eng.public_results(s.AREAS[area]) if e["case_no"] == world.case_no]
 
 
 @then(parsers.parse('发出"{kind}"告知书，理由包含"{text}"'))

@@ -476,7 +476,11 @@ def confirmed_status_no_income_check(h: CaseHistory):
     for task, _step in h.ever_opened("economic_check"):
         yield f"名册确认的{'、'.join(h.household.confirmed)}家庭被安排了“{task.name}”"
     decided = [a for a in h.completions("decision")]
-    if decided and not h.completions("expense_check"):
+    # A 重大 case's investigation verifies the household's rigid expenses (002 §四 特别救助金).
+    verified = h.completions("expense_check") or (
+        h.last.category == "major" and h.completions("investigation")
+    )
+    if decided and not verified:
         yield "名册确认的重点对象家庭在决定前没有核实生活必需支出"
 
 
@@ -485,7 +489,9 @@ def unconfirmed_status_checked(h: CaseHistory):
     if not h.expenditure:
         return
     declared = PRIORITY_STATUSES & set(h.household.declared)
-    if not declared or declared <= set(h.household.confirmed):
+    # A household the rosters confirm in any of these statuses is exempt (000 §二(一); INV-05),
+    # whatever else it declares.
+    if not declared or PRIORITY_STATUSES & set(h.household.confirmed):
         return
     for p in h.money:
         checks = [
@@ -947,8 +953,4 @@ def by_id() -> dict[str, Invariant]:
 # Invariants the model is known to break today: still checked after every step, their violations
 # printed loudly and counted apart, with the finding in /work/wt/explore-findings.md. An entry is
 # removed when the fix lands on main; the list must end empty.
-EXPECTED_FAILURES: dict[str, str] = {
-    "INV-06": "自报低保/特困/建档立卡即免核对，未与名册核对（F-06）",
-    "INV-11": "发放后不公开结果，急难现金、实物也不公开（F-11）",
-    "INV-23": "居民异议直接完成乡镇待办、撤下公示并退回调查，乡镇未处理（F-23）",
-}
+EXPECTED_FAILURES: dict[str, str] = {}

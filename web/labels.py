@@ -12,6 +12,7 @@ from engine.vocabulary import (
     CHANNELS,
     LOCAL_TZ,
     OUTCOMES,
+    PAYMENT_WAYS,
     ROLE_LABELS,
     STATUSES,
 )
@@ -38,6 +39,7 @@ ACTIONS = {
     "attachment_downloaded": "下载附件",
     "objection_received": "收到群众异议",
     "status_lookup_failed": "进度查询未成功（案件编号与身份证号不符）",
+    "roster_imported": "导入名册",
 }
 NOTICES = {
     "refusal": "不予救助告知书",
@@ -97,6 +99,7 @@ def init_app(app: Flask) -> None:
         CATEGORIES=CATEGORIES,
         STATUSES=STATUSES,
         OUTCOMES=OUTCOMES,
+        PAYMENT_WAYS=PAYMENT_WAYS,
         CHANNELS=CHANNELS,
         ROLES=ROLE_LABELS,
         ACTIONS=ACTIONS,

@@ -41,7 +41,10 @@ def notices(township_code: str):
     if township is None:
         abort(404)
     return render_template(
-        "public/notices.html", township=township, notices=engine().public_notices(township_code)
+        "public/notices.html",
+        township=township,
+        notices=engine().public_notices(township_code),
+        results=engine().public_results(township_code),
     )
 
 

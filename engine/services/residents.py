@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from engine import forms, id_numbers
 from engine.areas import area_level
-from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
-from engine.services import cases, intake, tasks, throttle
+from engine.errors import FieldError, NotFound, ValidationFailed
+from engine.services import cases, intake, messages, throttle
 from engine.services.attachments import APPLICANT, AttachmentStore, ReceivedFile
 from engine.services.cases import CaseRef
 from engine.services.idempotency import replay_after_race
@@ -33,9 +33,11 @@ MAX_ONLINE_FILES = 8
 # The step the attachment list names for them.
 ONLINE_STEP = "网上申请"
 Upload = tuple[str, str, BinaryIO]  # (kind, file name, stream)
-# The diagrams' 受理公示异议 task (bpmn/publicity.bpmn) uses this form; a resident's objection is
-# checked against it and offered to the township clerk to register on that task.
+# A resident's objection (公示异议) is a message to the case's 信息公示 (bpmn/publicity.bpmn): this
+# form checks it, the message name is the diagram's, and the township's 核实公示异议 task takes it.
 OBJECTION_FORM = "objection.schema.json"
+OBJECTION_MESSAGE = "公示异议"
+REVIEW_FORM = "objection-review.schema.json"
 
 
 def apply_online(
@@ -183,22 +185,24 @@ def _next_steps(session, case_id: int) -> list[dict]:
 def objection_schema(eng: Engine, case_no: str) -> dict:
     """The form a resident fills to object to a case under public notice."""
     with eng.db.read() as session:
-        case, _task = _under_notice(eng, session, case_no)
+        case = _under_notice(eng, session, case_no)
         return eng.specs.for_version(session, case.spec_version_id).form(OBJECTION_FORM)
 
 
 def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | None = None) -> int:
-    """A resident's objection to a case under public notice takes the policy's objection path at once
-    (002 §三 信息公示): it is recorded, audited, and completes the case's 受理公示异议 task, which
-    withdraws the notice and sends the case back to investigation — all in one transaction."""
+    """A resident's objection to a case under public notice (002 §三 信息公示) is recorded, audited and
+    sent to the case as the message its 信息公示 waits for: the township then has a 核实公示异议 task,
+    and the case stays on the notice until a clerk registers or dismisses the objection. An
+    objection arriving while an earlier one is being checked is added to that task. One transaction."""
     now = eng.now()
     data = dict(data, received_on=now.astimezone(LOCAL_TZ).date().isoformat())
     keys = {"address": remote_addr or "unknown"}
     with eng.uow() as uow:
         session = uow.session
         throttle.check(session, "objection", keys, now)
-        case, task = _under_notice(eng, session, case_no)
-        forms.validate(eng.specs.for_version(session, case.spec_version_id).form(task.form), data)
+        case = _under_notice(eng, session, case_no)
+        loaded = uow.specs.for_version(session, case.spec_version_id)
+        forms.validate(loaded.form(OBJECTION_FORM), data)
         row = PublicObjection(
             case_id=case.id,
             case_no=case.case_no,
@@ -208,30 +212,35 @@ def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | N
             status="received",
         )
         session.add(row)
-        session.add(
-            AuditEvent(
-                at=now,
-                actor="public",
-                action="objection_received",
-                case_id=case.id,
-                data={"objection": data, "from": remote_addr},
-            )
-        )
         throttle.record(session, "objection", keys, now)
         session.flush()
-        tasks.complete_open_task(uow, task, data, actor="public:objection")
+        messages.deliver(
+            uow,
+            case.id,
+            OBJECTION_MESSAGE,
+            data,
+            actor="public",
+            action="objection_received",
+            audit_data={"objection": data, "from": remote_addr},
+            open_task_takes=lambda form, task_data: form == REVIEW_FORM and _add_to_review(task_data, data),
+            refused="该案件当前不受理异议",
+        )
         uow.commit()
         return row.id
 
 
-def _under_notice(eng: Engine, session, case_no: str) -> tuple[Case, OpenTask]:
+def _add_to_review(task_data: dict, objection: dict) -> bool:
+    """A further objection while the township checks one: shown on the same 核实公示异议 task."""
+    task_data["objection_text"] = (
+        f"{task_data['objection_text']}\n居民异议（{objection.get('received_on', '')}）："
+        f"{objection.get('objection_content', '')}"
+    )
+    return True
+
+
+def _under_notice(eng: Engine, session, case_no: str) -> Case:
     case = session.scalar(select(Case).where(Case.case_no == case_no))
     notice = session.get(PublicNotice, case.id) if case is not None else None
     if notice is None or notice.status != "open" or (notice.until is not None and notice.until < eng.now()):
         raise NotFound("该案件不在公示期内")
-    task = session.scalar(
-        select(OpenTask).where(OpenTask.case_id == case.id, OpenTask.form == OBJECTION_FORM)
-    )
-    if task is None:
-        raise Conflict("该案件当前不受理异议")
-    return case, task
+    return case

@@ -277,6 +277,25 @@ class LedgerEntry(Base):
     recorded_at: Mapped[datetime]
 
 
+class RosterEntry(Base):
+    """One person on a roster the county holds (低保, 特困, 建档立卡, and the 返贫 list the
+    poverty-alleviation department supplies): what confirms a household's status, where the
+    application only declares it (000 §二(一), 002 §二(二))."""
+
+    __tablename__ = "roster_entries"
+    __table_args__ = (UniqueConstraint("county_code", "roster", "id_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    roster: Mapped[str] = mapped_column(String(12))
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    listed_on: Mapped[str | None] = mapped_column(String(10))  # ISO date the person was listed
+    valid_until: Mapped[str | None] = mapped_column(String(10))  # ISO date; None: until removed
+    source: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime]
+    imported_by: Mapped[str] = mapped_column(String(64))
+
+
 class Notice(Base):
     """A written notice issued on a case (refusal with its reason, approval, payment)."""
 
@@ -305,6 +324,60 @@ class PublicNotice(Base):
     published_at: Mapped[datetime]
     until: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(12))  # open / withdrawn
+
+
+class ReserveMovement(Base):
+    """乡镇临时救助备用金: the county's top-ups (+) and the township's pay-first payments (−); the
+    balance is their sum (002 §七(三))."""
+
+    __tablename__ = "reserve_movements"
+    __table_args__ = (Index("ix_reserve_movements_township", "township_code", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(9))
+    amount: Mapped[int]  # 元; a top-up is positive, a payment negative
+    kind: Mapped[str] = mapped_column(String(12))  # top_up / payment
+    case_no: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class WatchEntry(Base):
+    """备案管理: a household refused after the economic check or the democratic review that may still
+    be in difficulty, kept on the county's watch list for re-assessment and warnings (003 §二(一))."""
+
+    __tablename__ = "watch_entries"
+    __table_args__ = (Index("ix_watch_entries_county", "county_code", "registered_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    case_no: Mapped[str] = mapped_column(String(32))
+    county_code: Mapped[str] = mapped_column(String(6))
+    area_code: Mapped[str] = mapped_column(String(12))
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_id_number: Mapped[str] = mapped_column(String(18))
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    registered_at: Mapped[datetime]
+
+
+class PublicResult(Base):
+    """救助结果公开: one published payment (cash, goods or bank), masked like the 公示 (002 §五)."""
+
+    __tablename__ = "public_results"
+    __table_args__ = (Index("ix_public_results_township", "township_code", "published_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    case_no: Mapped[str] = mapped_column(String(32))
+    township_code: Mapped[str] = mapped_column(String(9))
+    masked_name: Mapped[str] = mapped_column(String(100))
+    masked_id_number: Mapped[str] = mapped_column(String(18))
+    category: Mapped[str | None] = mapped_column(String(20))
+    amount: Mapped[int]
+    way: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[int]
+    paid_at: Mapped[datetime]
+    publish_by: Mapped[datetime | None]
+    published_at: Mapped[datetime]
 
 
 class Job(Base):

@@ -1,4 +1,4 @@
-"""What residents read without signing in: 信息公示 of a township (masked)."""
+"""What residents read without signing in: 信息公示 and 救助结果公开 of a township (masked)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine.store.models import PublicNotice
+from engine.store.models import PublicNotice, PublicResult
 
 if TYPE_CHECKING:
     from engine.facade import Engine
@@ -34,4 +34,30 @@ def public_notices(eng: Engine, township_code: str) -> list[dict]:
             }
             for r in rows
             if r.until is None or r.until >= now
+        ]
+
+
+def public_results(eng: Engine, township_code: str, limit: int = 200) -> list[dict]:
+    """救助结果公开 of a township, the latest `limit` first: every payment in money, goods or to a bank account,
+    with the name and ID number partly masked (002 §五)."""
+    with eng.db.read() as session:
+        rows = session.scalars(
+            select(PublicResult)
+            .where(PublicResult.township_code == township_code)
+            .order_by(PublicResult.id.desc())  # in the order published
+            .limit(limit)
+        )
+        return [
+            {
+                "case_no": r.case_no,
+                "name": r.masked_name,
+                "id_number": r.masked_id_number,
+                "category": r.category,
+                "amount": r.amount,
+                "way": r.way,
+                "stage": r.stage,
+                "paid_at": r.paid_at,
+                "published_at": r.published_at,
+            }
+            for r in rows
         ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, inspect, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import parameters
@@ -41,6 +41,8 @@ class Effects:
     publish_until: str | None = None
     publish_amount: int | None = None
     withdraw: bool = False
+    results: list[dict] = field(default_factory=list)  # payments to publish (救助结果公开)
+    watch: dict | None = None  # the household goes on the county's 备案 watch list
     flags: list[str] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
 
@@ -202,21 +204,23 @@ class CaseContext:
         queued = sum(p["amount"] for p in self.effects.payments if p["way"] != "referral")
         return int(recorded or 0) + queued
 
+    def roster_statuses(self) -> list[str]:
+        """The statuses (dibao, tekun, jiandang, fanpin) that the county's rosters confirm for the
+        applicant or a household member today: what the application declares counts only when a
+        roster confirms it (000 §二(一); 002 §二(二))."""
+        from engine.services.rosters import statuses
+
+        return statuses(
+            self.session,
+            self.case.county_code,
+            sorted(self.household_id_numbers()),
+            self.now().astimezone(LOCAL_TZ).date(),
+        )
+
     def on_fanpin_list(self) -> bool:
         """Whether the 返贫 list the poverty-alleviation department supplied (imported into the
-        county's rosters) names the applicant or a household member (000 §二(三)). False while the
-        county keeps no rosters (the roster_entries table comes with the roster import)."""
-        bind = self.session.connection()
-        if not inspect(bind).has_table("roster_entries"):
-            return False
-        found = self.session.execute(
-            text(
-                "SELECT 1 FROM roster_entries WHERE county_code = :county AND roster = 'fanpin'"
-                " AND id_number IN :ids LIMIT 1"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"county": self.case.county_code, "ids": sorted(self.household_id_numbers())},
-        ).first()
-        return found is not None
+        county's rosters) names the applicant or a household member (000 §二(三))."""
+        return "fanpin" in self.roster_statuses()
 
     def helpers(self) -> dict[str, Any]:
         return {
@@ -224,6 +228,7 @@ class CaseContext:
             "prior_cases": self.prior_cases,
             "paid_so_far": self.paid_so_far,
             "on_fanpin_list": self.on_fanpin_list,
+            "roster_statuses": self.roster_statuses,
             "now": self.now,
             "days": days,
             "hours": hours,
@@ -235,6 +240,8 @@ class CaseContext:
             "issue_notice": self.issue_notice,
             "publish_notice": self.publish_notice,
             "withdraw_notice": self.withdraw_notice,
+            "publish_result": self.publish_result,
+            "register_watch": self.register_watch,
             "flag": self.flag,
             "remark": self.remark,
         }
@@ -293,6 +300,31 @@ class CaseContext:
         self.effects.publish_until = until if until is not None else ""
         self.effects.publish_amount = amount
         self.effects.withdraw = False
+        return True
+
+    def publish_result(self, amount, way, stage=1, by=None):
+        """Publish a payment on the township's 救助结果公开 (masked name and ID number), now; `by` is
+        the latest date the county's rule allows (after_working_days(param(…)))."""
+        amount = _amount("publish_result", amount)
+        if not isinstance(way, str) or way not in PAYMENT_WAYS:
+            raise HelperError(f"publish_result: 未知救助方式 {_shown(way)}")
+        if isinstance(stage, bool) or not isinstance(stage, int) or not 1 <= stage <= MAX_STAGE:
+            raise HelperError(f"publish_result: 期次应为 1–{MAX_STAGE} 的整数，得到 {_shown(stage)}")
+        deadline = None
+        if by is not None:
+            try:
+                deadline = datetime.fromisoformat(_text("publish_result", "公开期限", by, limit=64))
+            except ValueError:
+                raise HelperError(f"publish_result: 公开期限应为 ISO 日期时间，得到 {_shown(by)}") from None
+        self.effects.results.append({"amount": amount, "way": way, "stage": stage, "publish_by": deadline})
+        return True
+
+    def register_watch(self, reason_code=None, reason=None):
+        """Put the household on the county's 备案 watch list (003 §二(一)), once per case."""
+        self.effects.watch = {
+            "reason_code": _text("register_watch", "原因代码", reason_code, limit=40, optional=True),
+            "reason": _text("register_watch", "原因", reason, optional=True),
+        }
         return True
 
     def withdraw_notice(self):

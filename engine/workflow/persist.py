@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from engine import logs, metrics, privacy
 from engine.areas import township_of
+from engine.services import reserve
 from engine.store import report_durations
 from engine.store import report_facts as facts
 from engine.store.models import (
@@ -37,7 +38,9 @@ from engine.store.models import (
     Notice,
     OpenTask,
     PublicNotice,
+    PublicResult,
     Timer,
+    WatchEntry,
 )
 from engine.store.rows import save_case
 from engine.vocabulary import PAID_WAYS
@@ -415,6 +418,27 @@ def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, n
         case.outcome, case.outcome_reason = effects.outcome
     if effects.publish_until is not None:
         _publish(session, case, data, effects.publish_until, effects.publish_amount, now)
+    drawn = [p for p in effects.payments if p.get("fund") == "township_reserve" and p["amount"] > 0]
+    if drawn:
+        reserve.draw(session, township_of(case.area_code) or case.area_code, case.case_no, drawn, actor, now)
+    if effects.results:
+        _publish_results(session, case, effects.results, now)
+    if (
+        effects.watch is not None
+        and session.scalar(select(WatchEntry.id).where(WatchEntry.case_id == case.id)) is None
+    ):
+        session.add(
+            WatchEntry(
+                case_id=case.id,
+                case_no=case.case_no,
+                county_code=case.county_code,
+                area_code=case.area_code,
+                applicant_name=case.applicant_name,
+                applicant_id_number=case.applicant_id_number,
+                registered_at=now,
+                **effects.watch,
+            )
+        )
     if effects.withdraw:
         session.execute(
             update(PublicNotice.__table__)
@@ -446,6 +470,29 @@ def _publish(session: Session, case, data: dict, until: str, amount: int | None,
     )
     if updated.rowcount == 0:
         session.execute(insert(table).values(case_id=case.id, **values))
+
+
+def _publish_results(session: Session, case, results: list[dict], now: datetime) -> None:
+    session.execute(
+        insert(PublicResult.__table__),
+        [
+            {
+                "case_id": case.id,
+                "case_no": case.case_no,
+                "township_code": township_of(case.area_code) or case.area_code,
+                "masked_name": privacy.mask_name(case.applicant_name),
+                "masked_id_number": privacy.mask_id_number(case.applicant_id_number),
+                "category": case.category,
+                "amount": r["amount"],
+                "way": r["way"],
+                "stage": r["stage"],
+                "paid_at": now,
+                "publish_by": r["publish_by"],
+                "published_at": now,
+            }
+            for r in results
+        ],
+    )
 
 
 def _jsonable(value):

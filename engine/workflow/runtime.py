@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
@@ -117,14 +118,24 @@ class OpenWork:
                     user_tasks.append(task)
                 continue
             waiting.append(task)
-            definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, TimerEventDefinition):
+            definition = _timer_of(getattr(task.task_spec, "event_definition", None))
+            if definition is not None:
                 value = definition.details(task).value
                 if isinstance(value, dict):  # cycle timers keep {'next': iso, ...}
                     value = value.get("next")
                 if value:
                     timers.append((task, TimerEventDefinition.get_datetime(value)))
         return cls(user_tasks, timers, waiting)
+
+
+def _timer_of(definition) -> TimerEventDefinition | None:
+    """The timer a waiting task waits for: its own, or the one of an event-based gateway's events
+    (a message racing a timer, as in 信息公示)."""
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, MultipleEventDefinition):
+        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
+    return None
 
 
 def latest_data(workflow, work: OpenWork | None = None) -> dict:

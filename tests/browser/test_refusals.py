@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.browser.forms import fill_form, open_task, submit
-from tests.web.journeys import advance, application, id_number, start
+from tests.web.journeys import PUBLICITY, advance, application, id_number, start
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def test_another_townships_clerk_is_refused(people, server):
 def test_public_notice_shows_no_unmasked_id_number(people, server):
     _base, eng = server
     case_no = start(eng, application("medical_expense", 1500, name="欧阳小明", serial=93, members=2))
-    advance(eng, case_no, "受理公示异议")
+    advance(eng, case_no, PUBLICITY)
     resident = people(None, phone=True)
     resident.goto("/gongzhong/")
     resident.get_by_role("link", name="城关镇").click()

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from engine.store.models import Case, OpenTask
 from engine.vocabulary import LOCAL_TZ
 from tests.browser.forms import fill_form, open_task, submit
-from tests.web.journeys import NAN, advance, application, form_data, id_number, start
+from tests.web.journeys import NAN, PUBLICITY, advance, application, form_data, id_number, start
 
 pytestmark = [pytest.mark.browser]
 
@@ -299,9 +299,10 @@ def test_studio_speaks_chinese_labels_codes_and_warns_before_losing_edits(people
 def test_a_step_the_case_comes_back_to_explains_itself_and_keeps_last_answers(people, server):
     _base, eng = server
     case_no = start(eng, application(reason="medical_expense", name="蒋二嫂", serial=43))
-    advance(eng, case_no, "受理公示异议")
-    objection = next(t for t in eng.open_tasks(case_no) if t.name == "受理公示异议")
-    eng.complete("town_chengguan", objection.task_id, form_data("objection.schema.json"))
+    advance(eng, case_no, PUBLICITY)
+    eng.submit_objection(case_no, form_data("objection.schema.json"))
+    review = next(t for t in eng.open_tasks(case_no) if t.name == "核实公示异议")
+    eng.complete("town_chengguan", review.task_id, form_data("objection-review.schema.json"))
     village = people("village_dong", phone=True)
     open_task(village, "入户调查", case_no)
     assert "已于" in village.locator(".again-notice").inner_text()

@@ -125,3 +125,25 @@ def test_seed_demo_prints_its_summary_not_the_engine_s_task_log(tmp_path):
     seeded = subprocess.run([*command, "seed-demo"], capture_output=True, text=True, cwd=ROOT, check=True)
     assert "演示案件" in seeded.stdout
     assert "spiff" not in seeded.stderr and len(seeded.stderr.splitlines()) < 5
+
+
+def test_import_roster_reports_bad_records_and_names_the_county(sqlite_url, tmp_path):
+    run(sqlite_url, "init-db")
+    run(sqlite_url, "seed-demo", "--no-cases")
+    csv_file = tmp_path / "dibao.csv"
+    csv_file.write_text(
+        "area_code,id_number,name,listed_on,valid_until,source\n"
+        "639001001001,11010519491231002X,张秀英,2020-01-01,,县低保系统\n"
+        "639001001001,110105194912310021,李四,2020-01-01,,县低保系统\n",
+        encoding="utf-8",
+    )
+    code, out = run(sqlite_url, "import-roster", str(csv_file), "--roster", "dibao")
+    assert code == 1 and "县级区划代码" in out
+    code, out = run(sqlite_url, "import-roster", str(csv_file), "--roster", "dibao", "--county", "639001")
+    assert (
+        code == 1
+        and "新增名册记录 1 条" in out
+        and "第 2 条（110105194912310021）：公民身份号码：校验位不正确" in out
+    )
+    code, out = run(sqlite_url, "import-roster", str(csv_file), "--roster", "dibao", "--by", "county_mz")
+    assert "新增名册记录 0 条，更新 1 条" in out

@@ -10,7 +10,7 @@ import lxml.html
 
 from tests.web.conftest import Visitor
 from tests.web.forms_data import as_form
-from tests.web.journeys import advance, application, start, task_named
+from tests.web.journeys import PUBLICITY, advance, application, start, task_named
 
 CONTROLS = ("input", "select", "textarea", "button")
 
@@ -122,7 +122,7 @@ def test_a_rejected_task_form_has_the_summary_and_the_title(app, eng, visitor):
 
 def test_the_objection_form_offers_the_objectors_name_and_phone(app, eng):
     case_no = start(eng, application("medical_expense", 1500, serial=35, members=1))
-    advance(eng, case_no, "受理公示异议")
+    advance(eng, case_no, PUBLICITY)
     page = parsed(Visitor(app).get(f"/gongzhong/gongshi/639001001/{case_no}/yiyi"))
     phone = by_id(page, "f-objector_phone")
     assert phone.get("type") == "tel" and phone.get("autocomplete") == "tel"

@@ -6,7 +6,7 @@ import re
 
 from tests.web.conftest import Visitor, visible_text
 from tests.web.forms_data import as_form
-from tests.web.journeys import DONG, advance, application, id_number, start
+from tests.web.journeys import DONG, PUBLICITY, advance, application, form_data, id_number, start, task_named
 
 CHENGGUAN = "639001001"
 
@@ -15,7 +15,7 @@ def under_notice(eng, serial=7, members=2):
     case_no = start(
         eng, application("medical_expense", 1500, name="欧阳小明", serial=serial, members=members)
     )
-    advance(eng, case_no, "受理公示异议")
+    advance(eng, case_no, PUBLICITY)
     return case_no
 
 
@@ -37,7 +37,7 @@ def test_other_townships_notice_does_not_list_it(app, eng):
     assert Visitor(app).get("/gongzhong/gongshi/999999999").status_code == 404
 
 
-def test_objection_reaches_the_case_and_sends_it_back_to_investigation(app, eng):
+def test_objection_goes_to_the_township_and_the_case_stays_on_notice(app, eng):
     case_no = under_notice(eng)
     resident = Visitor(app)
     url = f"/gongzhong/gongshi/{CHENGGUAN}/{case_no}/yiyi"
@@ -45,23 +45,38 @@ def test_objection_reaches_the_case_and_sends_it_back_to_investigation(app, eng)
     assert "异议内容" in form and 'name="received_on"' not in form
     bad = resident.post(url, {"objector_name": "邻居", "objection_content": "短"})
     assert bad.status_code == 422 and "异议内容：至少 5 个字符" in bad.get_data(as_text=True)
-    assert "受理公示异议" in (eng.case_view(case_no).current_step or "")  # the bad form changed nothing
+    assert eng.open_tasks(case_no) == []  # the bad form changed nothing
     done = resident.post(
         url, {"objector_name": "邻居老张", "objection_content": "申请人家中新买了轿车，收入情况不实"}
     )
     assert done.status_code == 200 and "异议已提交" in done.get_data(as_text=True)
-    # 002 §三: the objection takes the case off the notice and back to investigation at once
-    assert case_no not in Visitor(app).get(f"/gongzhong/gongshi/{CHENGGUAN}").get_data(as_text=True)
+    # 002 §三 (C-002-18): the township checks it; until then the case stays on the notice, undecided
+    assert case_no in Visitor(app).get(f"/gongzhong/gongshi/{CHENGGUAN}").get_data(as_text=True)
     after = eng.case_view(case_no)
-    actions = [(e["action"], e["actor"]) for e in after.events]
-    assert ("objection_received", "public") in actions and ("task_completed", "public:objection") in actions
-    assert "受理公示异议" not in (after.current_step or "") and after.status == "running"
-    assert "Script_Objection" in after.reached_elements
-    assert after.data["objection_content"] == "申请人家中新买了轿车，收入情况不实"
-    assert (
-        resident.post(url, {"objector_name": "又一人", "objection_content": "再次提出异议内容"}).status_code
-        == 404
-    )
+    assert ("objection_received", "public") in [(e["action"], e["actor"]) for e in after.events]
+    [review] = after.open_tasks
+    assert (review.name, review.role) == ("核实公示异议", "township")
+    assert "申请人家中新买了轿车" in after.data["objection_text"]
+    # a second resident's objection while the first is checked joins the same task
+    again = resident.post(url, {"objector_name": "又一人", "objection_content": "他家在城里还有一套房"})
+    assert again.status_code == 200
+    after = eng.case_view(case_no)
+    assert [t.name for t in after.open_tasks] == ["核实公示异议"]
+    assert "他家在城里还有一套房" in after.data["objection_text"]
+
+
+def test_a_payment_is_published_with_the_name_and_id_number_masked(app, eng):
+    # 002 §五 (C-002-20, C-002-27): cash paid first in an emergency is published after it is paid
+    case_no = start(eng, application(name="欧阳小红", serial=36))
+    page = Visitor(app).get(f"/gongzhong/gongshi/{CHENGGUAN}").get_data(as_text=True)
+    assert "目前没有公开的救助结果" in page
+    advance(eng, case_no, "发放")
+    task = task_named(eng, case_no, "发放")
+    eng.complete("town_chengguan", task.task_id, form_data(task.form))
+    page = Visitor(app).get(f"/gongzhong/gongshi/{CHENGGUAN}").get_data(as_text=True)
+    results = visible_text(page.split("临时救助结果公开", 1)[1])
+    assert case_no in results and "欧阳**" in results and "现金" in results and "急难型" in results
+    assert "欧阳小红" not in page and id_number(36) not in page
 
 
 def test_no_objection_to_a_case_not_under_notice(app, eng):

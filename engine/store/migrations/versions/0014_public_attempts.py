@@ -2,7 +2,7 @@
 database, so every web process sees the same count
 
 Revision ID: 0014
-Revises: 0012 (0013 is another branch's; the lead chains them when landing)
+Revises: 0013
 Create Date: 2026-11-29
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from engine.store.models import UTCDateTime
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
