@@ -9,7 +9,6 @@ from pathlib import Path
 from engine import parameters, paths
 from engine.services import (
     access,
-    attachments,
     cases,
     comments,
     deploy,
@@ -22,6 +21,7 @@ from engine.services import (
     tasks,
     timers,
 )
+from engine.services.attachments import AttachmentStore
 from engine.services.deploy import Deployment
 from engine.store import schema
 from engine.store.db import Database
@@ -304,8 +304,8 @@ class Engine:
     ) -> cases.CaseRef:
         return intake.start_application(self.uow(), username, application, area_code, idempotency_key)
 
-    def attachments(self, root: str | Path) -> attachments.AttachmentStore:
-        return attachments.AttachmentStore(self, root)
+    def attachments(self, root: str | Path) -> AttachmentStore:
+        return AttachmentStore(self, root)
 
     def apply_online(
         self,
@@ -313,7 +313,7 @@ class Engine:
         area_code: str,
         idempotency_key: str | None = None,
         uploads: Sequence[residents.Upload] = (),
-        store: attachments.AttachmentStore | None = None,
+        store: AttachmentStore | None = None,
         remote_addr: str | None = None,
     ) -> cases.CaseRef:
         return residents.apply_online(

@@ -28,7 +28,11 @@ def reassign(task_id: str):
 @bp.post("/tasks/<task_id>/remind")
 @login_required
 def remind(task_id: str):
-    return _done(lambda: engine().remind(me().username, task_id, request.form.get("note", "")) or "已催办")
+    def send() -> str:
+        engine().remind(me().username, task_id, request.form.get("note", ""))
+        return "已催办"
+
+    return _done(send)
 
 
 @bp.post("/tasks/<task_id>/extend")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -147,8 +148,8 @@ def defaults() -> dict:
     }
 
 
-def from_environment(env: dict | None = None) -> dict:
-    env = os.environ if env is None else env
+def from_environment(given: Mapping[str, str] | None = None) -> dict:
+    env = os.environ if given is None else given
     found: dict = {
         "DATABASE_URL": env.get("DATABASE_URL") or default_url(),
         "ENV_NAME": env.get("JIUZHU_ENV", "development"),
@@ -207,13 +208,13 @@ def development_secret_key(path: Path) -> str:
     return path.read_text().strip()
 
 
-def preflight(url: str, env: dict | None = None) -> str | None:
+def preflight(url: str, given: Mapping[str, str] | None = None) -> str | None:
     """What would stop every worker from starting, said once by the master: a missing production
     secret key, a database whose schema is behind."""
     from engine.store import schema
     from engine.store.db import Database
 
-    env = os.environ if env is None else env
+    env = os.environ if given is None else given
     if env.get("JIUZHU_ENV", "development") == "production" and not env.get("JIUZHU_SECRET_KEY"):
         return NEEDS_SECRET_KEY
     db = Database(url)

@@ -6,6 +6,7 @@ works for them: each change is refused by engine/ (engine.studio) for anyone but
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -160,7 +161,7 @@ def _collect_choices(node, found: dict) -> None:
 @login_required
 def save_file(draft_id: int, path: str):
     body = request.get_json(silent=True) if request.is_json else request.form
-    text = body.get("text") if hasattr(body, "get") else None
+    text = body.get("text") if isinstance(body, Mapping) else None
     if not isinstance(text, str):
         raise ValidationFailed([FieldError("text", "文件内容：应为文本（text）")])
     view = studio().save_file(me().username, draft_id, path, text)

@@ -88,9 +88,10 @@ def task_access(
             case = _case_of_finished_task(session, task_id)
             if case is not None and may_read_case(user, case):
                 raise TaskDone(case.case_no)
-            refused, case_id = NotFound("待办不存在"), case.id if case else None
+            refused: NotFound | NotPermitted | None = NotFound("待办不存在")
+            case_id = case.id if case else None
         else:
-            case = session.get(Case, row.case_id)
+            case = session.get_one(Case, row.case_id)
             case_id = case.id
             if not may_read_case(user, case):
                 refused = NotFound("待办不存在")
@@ -101,6 +102,7 @@ def task_access(
     if refused is not None:
         record(eng, username, DENIED, case_id, what, remote_addr, task_id=task_id)
         raise refused
+    assert row is not None  # a missing task was refused above
     if audit_view:
         record(eng, username, VIEWED, case_id, what, remote_addr, task_id=task_id)
     found = next((r for r in eng.open_tasks(row.case_no) if r.task_id == task_id), None)

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -94,7 +94,7 @@ class AttachmentStore:
         task_id: str,
         kind: str,
         filename: str,
-        stream: BinaryIO,
+        stream: IO[bytes],
         remote_addr: str | None = None,
     ) -> AttachmentInfo:
         """Store a file uploaded with an open task the user may act on."""
@@ -106,7 +106,7 @@ class AttachmentStore:
             with self.eng.db.write() as session:
                 if session.get(OpenTask, task_id) is None:
                     raise NotFound("待办不存在或已办结")
-                case_id = session.scalar(select(Case.id).where(Case.case_no == task.case_no))
+                case_id = session.execute(select(Case.id).where(Case.case_no == task.case_no)).scalar_one()
                 placed = self.keep(
                     session, case_id, task.case_no, [received], username, task.name, task_id, task.element_id
                 )
@@ -114,7 +114,7 @@ class AttachmentStore:
             self.discard([received])  # a kept file has moved into the store already
         return placed[0]
 
-    def receive(self, kind: str, filename: str, stream: BinaryIO, field: str = "file") -> ReceivedFile:
+    def receive(self, kind: str, filename: str, stream: IO[bytes], field: str = "file") -> ReceivedFile:
         """Read an upload into a temporary file, checking its size and type; errors name `field`.
         Nothing is kept until `keep` (or `discard` when the action is refused)."""
         label = "附件" if field == "file" else KINDS.get(kind, "附件")
@@ -186,7 +186,7 @@ class AttachmentStore:
         os.replace(received.temp, target)
         return None if existed else target
 
-    def _receive(self, stream: BinaryIO, field: str, label: str) -> tuple[str, int, str, str]:
+    def _receive(self, stream: IO[bytes], field: str, label: str) -> tuple[str, int, str, str]:
         """Copy to a temporary file under root while hashing; refuse oversize and unknown types."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest, size, head = hashlib.sha256(), 0, b""
@@ -239,7 +239,7 @@ class AttachmentStore:
             ).first()
             allowed = found is not None and may_read_case(user, found[1])
         what = f"附件 {attachment_id}"
-        if not allowed:
+        if not allowed or found is None:
             access.record(
                 self.eng, username, access.DENIED, found[1].id if found else None, what, remote_addr
             )

@@ -39,7 +39,7 @@ def add(uow: UnitOfWork, username: str, case_no: str, body: str, task_id: str | 
         session = uow.session
         user = people.get_user(session, username)
         case = session.scalar(select(Case).where(Case.case_no == case_no))
-        refused = None
+        refused: NotFound | NotPermitted | None = None
         if case is None or not may_read_case(user, case):
             refused = NotFound(f"案件 {case_no} 不存在")
         elif Role(user.role) not in CASE_WORKER_ROLES:
@@ -55,6 +55,7 @@ def add(uow: UnitOfWork, username: str, case_no: str, body: str, task_id: str | 
                 )
             )
             raise refused
+        assert case is not None  # a missing case was refused above
         step_name = None
         if task_id:
             task = session.get(OpenTask, task_id)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 
 from engine.errors import Conflict, NotFound, NotPermitted
 from engine.permissions import may_act_on
@@ -49,8 +50,11 @@ def discard(uow: UnitOfWork, username: str, task_id: str) -> bool:
     """Remove the clerk's draft of the task; False when there was none."""
     with uow:
         task = _own_task(uow, username, task_id)
-        gone = uow.session.execute(
-            delete(FormDraft).where(FormDraft.task_id == task_id, FormDraft.username == username)
+        gone = cast(  # a DELETE's result is a CursorResult; Session.execute is typed as Result
+            CursorResult[Any],
+            uow.session.execute(
+                delete(FormDraft).where(FormDraft.task_id == task_id, FormDraft.username == username)
+            ),
         ).rowcount
         if gone:
             _audit(uow, username, DISCARDED, task)

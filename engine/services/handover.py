@@ -126,16 +126,16 @@ def extend_deadline(
 ) -> datetime:
     """Move the task's due time to the end of `until` (China time); returns the new due time."""
     errors = []
-    until = _day(until)
-    if until is None:
+    day = _day(until)
+    if day is None:
         errors.append(FieldError("until", "延至日期：必填，格式为 年-月-日，不晚于 2999 年"))
     try:
         reason = _text(reason, "reason", "延期理由", required=True)
     except ValidationFailed as failed:
         errors += failed.errors
-    if errors:
+    if errors or day is None:
         raise ValidationFailed(errors, "；".join(e.message for e in errors))
-    due = local_start(until + timedelta(days=1)) - timedelta(seconds=1)
+    due = local_start(day + timedelta(days=1)) - timedelta(seconds=1)
     with uow:
         session = uow.session
         _user, task = _task_for(uow, by, task_id, leads, "无权延长该待办的期限")
@@ -161,7 +161,7 @@ def _task_for(uow: UnitOfWork, username: str, task_id: str, allowed, refusal: st
     user = people.get_user(session, username)
     task = session.get(OpenTask, task_id, with_for_update=True)
     case = session.get(Case, task.case_id) if task is not None else None
-    refused = None
+    refused: NotFound | NotPermitted | None = None
     if task is None or not may_read_case(user, case):
         refused = NotFound("待办不存在或已办结")
     elif not allowed(user, task):

@@ -19,9 +19,9 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from engine import logs, metrics
 from engine.errors import NotFound, NotPermitted
@@ -203,10 +203,13 @@ class JobContext:
         if message is not None:
             values["message"] = message
         with self.eng.db.write() as session:
-            changed = session.execute(
-                update(Job)
-                .where(Job.id == self.id, Job.claimed_by == self.worker, Job.status == "running")
-                .values(**values)
+            changed = cast(  # an UPDATE's result is a CursorResult; Session.execute is typed as Result
+                CursorResult[Any],
+                session.execute(
+                    update(Job)
+                    .where(Job.id == self.id, Job.claimed_by == self.worker, Job.status == "running")
+                    .values(**values)
+                ),
             ).rowcount
         if changed == 0:
             raise LeaseLost(self.id)
@@ -216,7 +219,7 @@ def run_one(eng: Engine, job_id: int, worker: str, stop: Callable[[], bool] = la
     """Do a claimed job and record its end; returns the status."""
     _load_handlers()
     with eng.db.read() as session:
-        job = session.get(Job, job_id)
+        job = session.get_one(Job, job_id)
         kind, params, attempt = job.kind, dict(job.params), job.attempts
     context = JobContext(eng, job_id, worker, kind, params, attempt, stop)
     started = time.monotonic()
@@ -248,10 +251,13 @@ def run_one(eng: Engine, job_id: int, worker: str, stop: Callable[[], bool] = la
             traceback=traceback.format_exc(),
         )
     with eng.db.write() as session:
-        recorded = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.claimed_by == worker, Job.status == "running")
-            .values(status=status, result=result, error=error, finished_at=eng.now(), lease_until=None)
+        recorded = cast(  # an UPDATE's result is a CursorResult; Session.execute is typed as Result
+            CursorResult[Any],
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.claimed_by == worker, Job.status == "running")
+                .values(status=status, result=result, error=error, finished_at=eng.now(), lease_until=None)
+            ),
         ).rowcount
     if recorded:
         metrics.instruments().jobs_done.labels(kind, status).inc()
@@ -271,7 +277,7 @@ def run_now(eng: Engine, job_id: int) -> JobView:
     """Claim and do this job at once in the calling process (no worker; tests and one-off commands)."""
     worker = worker_name() + ":inline"
     with eng.db.write() as session:
-        job = session.get(Job, job_id)
+        job = session.get_one(Job, job_id)
         job.status, job.claimed_by, job.lease_until, job.attempts = (
             "running",
             worker,

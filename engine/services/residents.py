@@ -102,7 +102,9 @@ def _receive(
 ) -> list[FieldError]:
     """Read each upload (kind, file name, stream) into `received` with the attachments' checks; the
     errors name the upload's field `file_<kind>`."""
-    if uploads and store is None:
+    if not uploads:
+        return []
+    if store is None:
         raise ValueError("uploads need an attachment store")
     if len(uploads) > MAX_ONLINE_FILES:
         return [FieldError("file_other", f"材料：网上申请最多上传 {MAX_ONLINE_FILES} 个文件")]

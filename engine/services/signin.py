@@ -114,7 +114,7 @@ def authenticate(eng: Engine, username: str, password: str, remote_addr: str) ->
             ok = False
         else:
             ok = people.check_password(user, password or "")
-        if ok:
+        if ok and user is not None:
             session.execute(  # a success here says nothing about guesses from elsewhere
                 delete(LoginFailure).where(
                     LoginFailure.username == username, LoginFailure.remote_addr == remote_addr
@@ -158,11 +158,11 @@ def check_throttle(session: Session, username: str, remote_addr: str, now: datet
         if now < last + wait:
             raise TooManyAttempts(f"登录失败次数过多，请 {_minutes(last + wait - now)} 分钟后再试")
     count, minutes = PER_ADDRESS.current()
-    by_address = session.scalar(
+    by_address = session.execute(
         select(func.count())
         .select_from(LoginFailure)
         .where(LoginFailure.remote_addr == remote_addr, LoginFailure.at >= now - timedelta(minutes=minutes))
-    )
+    ).scalar_one()
     if by_address >= count:
         raise TooManyAttempts(f"本机登录失败次数过多，请 {minutes} 分钟后再试")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,14 +69,14 @@ def _hash(scope: str, key: str) -> str:
     return hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()
 
 
-def check(session: Session, door: str, keys: dict[str, str | None], now: datetime) -> None:
+def check(session: Session, door: str, keys: Mapping[str, str | None], now: datetime) -> None:
     """Refuse with a Chinese message when any of the door's limits is reached for these keys."""
     for limit in LIMITS:
         key = keys.get(limit.scope)
         if limit.door != door or not key:
             continue
         count, minutes = limit.current()
-        seen = session.scalar(
+        seen = session.execute(
             select(func.count())
             .select_from(PublicAttempt)
             .where(
@@ -84,12 +85,12 @@ def check(session: Session, door: str, keys: dict[str, str | None], now: datetim
                 PublicAttempt.key_hash == _hash(limit.scope, key),
                 PublicAttempt.at >= now - timedelta(minutes=minutes),
             )
-        )
+        ).scalar_one()
         if seen >= count:
             raise TooManyAttempts(MESSAGES[door].format(minutes=minutes))
 
 
-def record(session: Session, door: str, keys: dict[str, str | None], now: datetime) -> None:
+def record(session: Session, door: str, keys: Mapping[str, str | None], now: datetime) -> None:
     """Count one attempt against each key (and forget attempts older than any window)."""
     longest = max(limit.current()[1] for limit in LIMITS)
     session.execute(delete(PublicAttempt).where(PublicAttempt.at < now - timedelta(minutes=longest)))

@@ -154,7 +154,8 @@ class CaseState(Base):
     __tablename__ = "case_states"
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     workflow: Mapped[str] = mapped_column(Text)
-    reached: Mapped[list]  # element ids reached, in order (process coverage, case diagram)
+    # nodes and flows reached, in order (process coverage, case diagram); JSON null before the first step
+    reached: Mapped[dict | None] = mapped_column(nullable=False)
     data: Mapped[dict | None]  # the case data after the last step, so reads need not deserialize
 
 

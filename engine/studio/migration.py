@@ -56,7 +56,7 @@ def migrate_one(
         if to_version not in target_loaded_cache:
             target_loaded_cache[to_version] = Target.of(eng.specs.for_version(session, to_version))
         target = target_loaded_cache[to_version]
-        state = session.get(CaseState, case.id)
+        state = session.get_one(CaseState, case.id)
         result, _moved, text = plan_case(session, eng.now, case, state.workflow, source, target)
         if not result.safe:
             raise Conflict("；".join(result.reasons))

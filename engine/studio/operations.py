@@ -117,6 +117,7 @@ def needing_attention(session: Session, area_code: str, now: datetime, limit: in
         else {}
     )
     for task in overdue:
+        assert task.due_at is not None  # the query selects only tasks due before now
         holder = names.get(task.claimed_by, task.claimed_by) if task.claimed_by else "未认领"
         found.append(
             Attention(

@@ -141,7 +141,7 @@ def execute(eng: Engine, job: jobs.JobContext) -> dict:
     except Exception as err:  # noqa: BLE001 - the run must end with a recorded status
         outcome = Outcome("error", [], f"{type(err).__name__}: {err}")
     with eng.db.write() as session:
-        row = session.get(ScenarioRun, run_id)
+        row = session.get_one(ScenarioRun, run_id)
         row.status, row.results, row.output, row.finished_at = (
             outcome.status,
             outcome.results,

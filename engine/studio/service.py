@@ -223,11 +223,12 @@ class Studio:
     ) -> bytes:
         with self.eng.db.read() as session:
             self._user(session, username, READERS)
-            files = (
-                dict(drafts.get(session, draft_id).files)
-                if draft_id
-                else drafts.version_files(session, version_id)
-            )
+            if draft_id:
+                files = dict(drafts.get(session, draft_id).files)
+            elif version_id is not None:
+                files = drafts.version_files(session, version_id)
+            else:
+                raise NotFound("流程版本不存在")
         return drafts.to_archive(files)
 
     def export_folders(self, username: str, draft_id: int, bpmn_dir, forms_dir) -> list[str]:

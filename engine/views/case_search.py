@@ -114,7 +114,7 @@ def search_cases(
         user = people.get_user(uow.session, username)
         readable = _readable(user)
         found = select(Case).where(*readable, *_matching(query, user.area_code[:6]))
-        total = uow.session.scalar(select(func.count()).select_from(found.subquery()))
+        total = uow.session.execute(select(func.count()).select_from(found.subquery())).scalar_one()
         cases = uow.session.scalars(
             found.order_by(Case.started_at.desc(), Case.id.desc()).limit(limit).offset(offset)
         ).all()

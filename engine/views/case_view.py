@@ -52,7 +52,7 @@ def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseVie
             user = people.get_user(session, username)
             if not may_read_case(user, case):
                 raise NotFound(f"案件 {case_no} 不存在")  # no hint that it exists elsewhere
-        state = session.get(CaseState, case.id)
+        state = session.get_one(CaseState, case.id)
         events = session.scalars(
             select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
         ).all()
@@ -155,7 +155,7 @@ def case_diagrams(eng: Engine, case_no: str) -> list[diagrams.CaseDiagram]:
         case = session.scalar(select(Case).where(Case.case_no == case_no))
         if case is None:
             raise NotFound(f"案件 {case_no} 不存在")
-        state = session.get(CaseState, case.id)
+        state = session.get_one(CaseState, case.id)
         loaded = eng.specs.for_version(session, case.spec_version_id)
         open_rows = session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)).all()
     return diagrams.case_diagrams(loaded, state.reached, list(open_rows))

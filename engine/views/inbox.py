@@ -96,7 +96,7 @@ def inbox(
             filtered = filtered.where(OpenTask.claimed_by == username)
         elif claimed == "unclaimed":
             filtered = filtered.where(OpenTask.claimed_by.is_(None))
-        total = session.scalar(select(func.count()).select_from(filtered.subquery()))
+        total = session.execute(select(func.count()).select_from(filtered.subquery())).scalar_one()
         rows = session.scalars(
             filtered.order_by(
                 OpenTask.due_at.is_(None),

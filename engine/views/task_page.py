@@ -53,7 +53,7 @@ def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None 
             loaded.bound_form(task.form, case.data) if task.form else {"type": "object", "properties": {}}
         )
         ui_schema = loaded.form(ui_form) if ui_form else None
-        form_of = {info.element_id: info.form for info in loaded.user_tasks.values()}
+        form_of = {info.element_id: info.form for info in loaded.user_tasks.values() if info.form}
         steps = [
             Step(
                 e["element_name"] or e["element_id"] or "",
@@ -88,7 +88,9 @@ def task_form(
     """The open task and its form's schema, for reading a submission (no view is audited)."""
     task = access.task_access(eng, username, task_id, "提交待办", remote_addr)
     with eng.db.read() as session:
-        case_version = session.scalar(select(Case.spec_version_id).where(Case.case_no == task.case_no))
+        case_version = session.execute(
+            select(Case.spec_version_id).where(Case.case_no == task.case_no)
+        ).scalar_one()
         loaded = eng.specs.for_version(session, case_version)
         if not task.form:
             return task, {"type": "object", "properties": {}}

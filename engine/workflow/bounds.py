@@ -33,6 +33,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -715,7 +716,7 @@ class _NotConstant(Exception):
     pass
 
 
-_STATIC_CALLS = {"range": _range, "pow": g_pow, "round": _round, "sum": _sum}
+_STATIC_CALLS: dict[str, Callable[..., Any]] = {"range": _range, "pow": g_pow, "round": _round, "sum": _sum}
 _STATIC_BINOPS = {
     ast.Add: g_add,
     ast.Mult: g_mul,
@@ -763,7 +764,7 @@ def _always_true(test: ast.expr) -> bool:
 
 def _leaves(loop: ast.While) -> bool:
     """A break of this loop (not of a nested one), a return or a raise."""
-    stack = list(loop.body)
+    stack: list[ast.AST] = list(loop.body)
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.Break, ast.Return, ast.Raise, ast.Yield, ast.YieldFrom)):

@@ -125,7 +125,7 @@ def _compare(kind: str, old: dict[str, dict], new: dict[str, dict]) -> list[Chan
     found = []
     for key in sorted(set(old) | set(new)):
         before, after = old.get(key), new.get(key)
-        item = after if after is not None else before
+        item = new[key] if key in new else old[key]
         label, file = item.get("label", key), item["file"]
         if before is None:
             found.append(Change(kind, key, "added", label, file))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from functools import wraps
+from typing import Literal, overload
 
 from flask import Blueprint, g, jsonify, request, send_file
 
@@ -63,6 +64,10 @@ def _object(body: dict, key: str, title: str) -> dict:
     return value
 
 
+@overload
+def _text(body: dict, key: str, title: str, required: Literal[True] = True, limit: int = 200) -> str: ...
+@overload
+def _text(body: dict, key: str, title: str, required: bool, limit: int = 200) -> str | None: ...
 def _text(body: dict, key: str, title: str, required: bool = True, limit: int = 200) -> str | None:
     value = body.get(key)
     if value is None and not required:

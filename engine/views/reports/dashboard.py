@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import Session
@@ -132,7 +134,7 @@ def dashboard(uow: UnitOfWork, username: str, filters: LedgerFilter, use_facts: 
     )
 
 
-def _counted(session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list:
+def _counted(session: Session, scope: str, filters: LedgerFilter, dialect: str) -> Sequence[Any]:
     month = _local_month(Case.started_at, dialect)
     category = func.coalesce(Case.category, UNCLASSIFIED)
     return session.execute(
@@ -148,7 +150,7 @@ def _counted(session: Session, scope: str, filters: LedgerFilter, dialect: str) 
     ).all()
 
 
-def _paid(session: Session, scope: str, filters: LedgerFilter, dialect: str) -> list:
+def _paid(session: Session, scope: str, filters: LedgerFilter, dialect: str) -> Sequence[Any]:
     paid_month = _local_month(LedgerEntry.recorded_at, dialect)
     paid_category = func.coalesce(LedgerEntry.category, UNCLASSIFIED)
     return session.execute(
@@ -247,7 +249,9 @@ def _fact_conditions(scope: str, filters: LedgerFilter) -> list:
     return found
 
 
-def _from_facts(session: Session, scope: str, filters: LedgerFilter, names: dict) -> tuple[list, list, list]:
+def _from_facts(
+    session: Session, scope: str, filters: LedgerFilter, names: dict
+) -> tuple[Sequence[Any], Sequence[Any], list]:
     f = FACTS.c
     where = _fact_conditions(scope, filters)
     month = func.substr(f.day, 1, 7)
@@ -315,7 +319,7 @@ def _by_area(session: Session, scope: str, filters: LedgerFilter, names: dict) -
         ).all()
     }
     paid_area = func.substr(LedgerEntry.area_code, 1, width)
-    paid = dict(
+    paid: dict[str, Any] = dict(
         session.execute(
             select(paid_area, func.sum(LedgerEntry.amount))
             .where(*ledger_conditions(scope, filters))
@@ -410,6 +414,7 @@ def _overdue(session: Session, scope: str, now: datetime, names: dict) -> dict:
                 "days_late": round((now - t.due_at).total_seconds() / 86400, 1),
             }
             for t in oldest
+            if t.due_at is not None  # always: only tasks due before now were selected
         ],
     }
 
@@ -434,7 +439,7 @@ def _months(filters: LedgerFilter, seen: list[str]) -> list[str]:
     if first is None or last is None:
         return []
     year, month = map(int, first.split("-"))
-    months = []
+    months: list[str] = []
     while f"{year:04d}-{month:02d}" <= last and len(months) < 240:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
