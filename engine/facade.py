@@ -234,6 +234,11 @@ class Engine:
 
         return coverage.months(self.uow(readonly=True), username)
 
+    def export_coverage(self, month: str, username: str, remote_addr: str | None = None) -> list[list]:
+        from engine.services import coverage
+
+        return coverage.export_rows(self.uow(), username, month, remote_addr)
+
     def set_coverage_follow_up(self, entry_id: int, follow_up: str, note: str | None, by: str):
         from engine.services import coverage
 

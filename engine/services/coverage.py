@@ -239,3 +239,50 @@ def set_follow_up(uow: UnitOfWork, entry_id: int, follow_up: str, note: str | No
         uow.commit()
         session.expunge(entry)
         return entry
+
+
+LEDGER_HEADERS = (
+    "姓名",
+    "公民身份号码",
+    "监测类别",
+    "风险分析",
+    "跟进状态",
+    "跟进说明",
+    "记录人",
+    "更新时间",
+)
+
+
+def export_rows(uow: UnitOfWork, username: str, month: str, remote_addr: str | None = None) -> list[list]:
+    """The 台账's rows for a spreadsheet, the export audited (who took which county's month, from where)."""
+    month_bounds(month)
+    with uow:
+        session = uow.session
+        county = _county_of_clerk(session, username, None)
+        rows = [
+            [
+                r.name,
+                r.id_number,
+                "、".join(ROSTERS[g] for g in r.groups.split(",")),
+                r.risk,
+                FOLLOW_UP[r.follow_up],
+                r.follow_up_note or "",
+                r.updated_by,
+                r.updated_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+            ]
+            for r in session.scalars(
+                select(CoverageEntry)
+                .where(CoverageEntry.county_code == county, CoverageEntry.month == month)
+                .order_by(CoverageEntry.id_number)
+            )
+        ]
+        session.add(
+            AuditEvent(
+                at=uow.now(),
+                actor=username,
+                action="coverage_exported",
+                data={"county": county, "month": month, "rows": len(rows), "from": remote_addr},
+            )
+        )
+        uow.commit()
+    return rows
