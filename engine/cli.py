@@ -281,6 +281,21 @@ def compare_rosters(ctx, county, month, by):
     )
 
 
+@main.command("monitoring-register")
+@click.option("--county", required=True, help="the county's 6-digit code")
+@click.pass_context
+def monitoring_register(ctx, county):
+    """The low-income monitoring register (001 ¶3) as bpmn/monitoring_register.dmn decides it: one
+    person a line, tab-separated (ID number, name, why)."""
+    try:
+        found = _engine(ctx).monitoring_register(county=county)
+    except DomainError as err:
+        _fail(err)
+    for entry in found:
+        click.echo(f"{entry.id_number}\t{entry.name}\t{entry.basis}")
+    click.echo(f"监测名册共 {len(found)} 人", err=True)
+
+
 @main.command("import-roster")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option(

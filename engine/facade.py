@@ -224,6 +224,13 @@ class Engine:
 
         return coverage.compare(self.uow(), county, month, by)
 
+    def monitoring_register(self, county: str | None = None, on=None, username: str | None = None):
+        """The low-income monitoring register (001 ¶3), decided by bpmn/monitoring_register.dmn;
+        see engine/services/monitoring_register.py."""
+        from engine.services import monitoring_register
+
+        return monitoring_register.register(self.uow(readonly=True), county, on, username)
+
     def coverage_ledger(self, month: str, username: str | None = None, county: str | None = None):
         from engine.services import coverage
 

@@ -338,6 +338,12 @@ def coverage_ledger_rows(world, user, month, datatable):
             assert expected[4] in row.risk, row.risk
 
 
+@then(parsers.parse("{user}看到的低收入人口动态监测名册为："))
+def monitoring_register_rows(world, user, datatable):
+    found = world.eng.monitoring_register(username=s.USERS[user])
+    assert [[r.name, r.basis] for r in found] == [row for row in datatable[1:]], found
+
+
 @then(parsers.parse("名册新增{added:d}条，更新{updated:d}条，错误{errors:d}条"))
 def roster_import_counts(world, added, updated, errors):
     result = world.import_result

@@ -1,6 +1,7 @@
 """The monthly comparison (每月一比对, 003 §二(一)一是, §三(一); 000 §三(三)): the county's
 未脱贫, 返贫风险监测 and 边缘 populations against the 低保 and 特困 rolls and the 临时救助 cases; whoever
-none of them covers goes into the county's 台账 for that month, with the risk found and a follow-up
+none of them covers goes into the county's 台账 for that month (the rule is the DMN decision
+`coverage_comparison`, bpmn/coverage_comparison.dmn), with the risk found and a follow-up
 status the clerk keeps up to date (待跟进 → 已转介 / 已申请 / 已纳入救助 / 无需救助).
 
 Who is on a list, and who is covered, is read on the month's last day (today, for the running
@@ -28,7 +29,9 @@ from engine.services import people
 from engine.store.models import AuditEvent, Case, CoverageEntry, RosterEntry
 from engine.unit_of_work import UnitOfWork
 from engine.vocabulary import COMPARED_ROSTERS, COVERING_ROSTERS, FOLLOW_UP, LOCAL_TZ, ROSTERS, Role
+from engine.workflow.decisions import Decision
 
+DECISION = "coverage_comparison"  # bpmn/coverage_comparison.dmn: who goes into the 台账
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # How long after it closed a 临时救助 case still counts as covering its applicant.
 CASE_COVERS_FOR = timedelta(days=365)
@@ -52,7 +55,7 @@ def month_bounds(month: str) -> tuple[date, date]:
     return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
 
 
-def _county_of_clerk(session, by: str | None, county: str | None) -> str:
+def county_of_clerk(session, by: str | None, county: str | None) -> str:
     """The county a clerk of the county civil affairs (县级民政部门) works for; the command line,
     acting as the system, names it."""
     if by is not None:
@@ -110,7 +113,7 @@ def compare(uow: UnitOfWork, county: str | None, month: str, by: str | None = No
     first, last = month_bounds(month)
     with uow:
         session = uow.session
-        county = _county_of_clerk(session, by, county)
+        county = county_of_clerk(session, by, county)
         now = uow.now()
         day = min(last, now.astimezone(LOCAL_TZ).date())
         if day < first:
@@ -118,8 +121,11 @@ def compare(uow: UnitOfWork, county: str | None, month: str, by: str | None = No
         monitored: dict[str, list[RosterEntry]] = {}
         for entry in session.scalars(_listed(county, COMPARED_ROSTERS, day)):
             monitored.setdefault(entry.id_number, []).append(entry)
-        covered = {e.id_number for e in session.scalars(_listed(county, COVERING_ROSTERS, day))}
-        covered |= _with_aid(session, county, day)
+        on_rolls: dict[str, set[str]] = {}
+        for entry in session.scalars(_listed(county, COVERING_ROSTERS, day)):
+            on_rolls.setdefault(entry.id_number, set()).add(entry.roster)
+        with_aid = _with_aid(session, county, day)
+        decide = Decision(uow, DECISION, county, "每月比对：未纳入救助的监测人口")
         already = set(
             session.scalars(
                 select(CoverageEntry.id_number).where(
@@ -130,13 +136,17 @@ def compare(uow: UnitOfWork, county: str | None, month: str, by: str | None = No
         dibao_standard = parameters.in_force(session, county, now).get("dibao_standard_monthly")
         result = ComparisonResult(county, month, compared=len(monitored))
         for id_number in sorted(monitored):
-            if id_number in covered:
+            entries = monitored[id_number]
+            groups = [g for g in COMPARED_ROSTERS if any(e.roster == g for e in entries)]
+            found = decide(
+                groups=groups + sorted(on_rolls.get(id_number, ())),
+                temporary_assistance=id_number in with_aid,
+            )
+            if not found.get("uncovered"):
                 continue
             result.uncovered += 1
             if id_number in already:
                 continue
-            entries = monitored[id_number]
-            groups = [g for g in COMPARED_ROSTERS if any(e.roster == g for e in entries)]
             incomes = [e.income_per_capita for e in entries if e.income_per_capita is not None]
             session.add(
                 CoverageEntry(
@@ -176,7 +186,7 @@ def ledger(uow: UnitOfWork, username: str | None, county: str | None, month: str
     """The 台账 of one county and month, in the order of ID number."""
     month_bounds(month)
     with uow:
-        county = _county_of_clerk(uow.session, username, county)
+        county = county_of_clerk(uow.session, username, county)
         rows = uow.session.scalars(
             select(CoverageEntry)
             .where(CoverageEntry.county_code == county, CoverageEntry.month == month)
@@ -189,7 +199,7 @@ def ledger(uow: UnitOfWork, username: str | None, county: str | None, month: str
 def months(uow: UnitOfWork, username: str) -> list[str]:
     """The months the clerk's county has a 台账 for, newest first."""
     with uow:
-        county = _county_of_clerk(uow.session, username, None)
+        county = county_of_clerk(uow.session, username, None)
         return list(
             uow.session.scalars(
                 select(CoverageEntry.month)
@@ -214,7 +224,7 @@ def set_follow_up(uow: UnitOfWork, entry_id: int, follow_up: str, note: str | No
         raise ValidationFailed(errors)
     with uow:
         session = uow.session
-        county = _county_of_clerk(session, by, None)
+        county = county_of_clerk(session, by, None)
         entry = session.get(CoverageEntry, entry_id)
         if entry is None or entry.county_code != county:
             raise NotFound("台账中没有这一条")
@@ -258,7 +268,7 @@ def export_rows(uow: UnitOfWork, username: str, month: str, remote_addr: str | N
     month_bounds(month)
     with uow:
         session = uow.session
-        county = _county_of_clerk(session, username, None)
+        county = county_of_clerk(session, username, None)
         rows = [
             [
                 r.name,

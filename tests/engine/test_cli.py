@@ -153,6 +153,7 @@ def test_import_roster_reports_bad_records_and_names_the_county(sqlite_url, tmp_
 
 def test_compare_rosters_writes_the_months_ledger_once_and_audits_each_run(sqlite_url, tmp_path):
     assert run(sqlite_url, "init-db")[0] == 0
+    assert run(sqlite_url, "deploy")[0] == 0  # the comparison's rule is a deployed DMN table
     listed = tmp_path / "edge.csv"
     listed.write_text(
         "area_code,id_number,name,income_per_capita\n"
@@ -171,6 +172,10 @@ def test_compare_rosters_writes_the_months_ledger_once_and_audits_each_run(sqlit
     assert code == 0 and "台账新增 0 条" in out, out
     code, out = run(sqlite_url, "compare-rosters", "--county", "639001", "--month", "2026-13")
     assert code == 1 and "月份" in out
+    code, out = run(sqlite_url, "monitoring-register", "--county", "639001")
+    assert (
+        code == 0 and "630122198001011009\t李建国\t低保、特困对象" in out and "王红梅\t低保边缘家庭" in out
+    ), out
     eng = Engine.open(sqlite_url)
     try:
         assert [r.name for r in eng.coverage_ledger("2026-11", county="639001")] == ["王红梅"]
