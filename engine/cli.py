@@ -18,6 +18,7 @@ from engine.facade import Engine
 from engine.store import schema
 from engine.store.db import Database, default_url
 from engine.store.schema import SchemaBehind
+from engine.vocabulary import ROSTERS
 from engine.workflow.lint import lint as lint_files
 from engine.workflow.specs import SpecFiles
 
@@ -262,11 +263,44 @@ def import_warnings(ctx, path, fmt, by):
     sys.exit(1 if result.errors else 0)
 
 
+@main.command("compare-rosters")
+@click.option("--county", required=True, help="the county's 6-digit code")
+@click.option("--month", required=True, help="the month compared, YYYY-MM")
+@click.option("--by", default=None, help="the county clerk running it (default: the system)")
+@click.pass_context
+def compare_rosters(ctx, county, month, by):
+    """每月一比对: the 未脱贫 / 返贫风险 / 边缘 populations against the 低保, 特困 and 临时救助 rolls; who is
+    not covered goes into the county's 台账 for the month (running it again adds only the new ones)."""
+    try:
+        result = _engine(ctx).compare_rosters(month, county=county, by=by)
+    except DomainError as err:
+        _fail(err)
+    click.echo(
+        f"{result.county} {result.month}：比对监测人口 {result.compared} 人，未纳入救助 {result.uncovered} 人，"
+        f"台账新增 {result.added} 条"
+    )
+
+
+@main.command("monitoring-register")
+@click.option("--county", required=True, help="the county's 6-digit code")
+@click.pass_context
+def monitoring_register(ctx, county):
+    """The low-income monitoring register (001 ¶3) as bpmn/monitoring_register.dmn decides it: one
+    person a line, tab-separated (ID number, name, why)."""
+    try:
+        found = _engine(ctx).monitoring_register(county=county)
+    except DomainError as err:
+        _fail(err)
+    for entry in found:
+        click.echo(f"{entry.id_number}\t{entry.name}\t{entry.basis}")
+    click.echo(f"监测名册共 {len(found)} 人", err=True)
+
+
 @main.command("import-roster")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--roster",
-    type=click.Choice(["dibao", "tekun", "jiandang", "fanpin"]),
+    type=click.Choice(list(ROSTERS)),
     default=None,
     help="the roster of every record (default: each record's roster column)",
 )

@@ -217,6 +217,40 @@ class Engine:
 
         return rosters.entries(self.uow(readonly=True), county, roster, limit)
 
+    def compare_rosters(self, month: str, county: str | None = None, by: str | None = None):
+        """The monthly comparison of the monitored populations with the 低保 / 特困 / 临时救助 rolls,
+        written to the county's 台账; see engine/services/coverage.py."""
+        from engine.services import coverage
+
+        return coverage.compare(self.uow(), county, month, by)
+
+    def monitoring_register(self, county: str | None = None, on=None, username: str | None = None):
+        """The low-income monitoring register (001 ¶3), decided by bpmn/monitoring_register.dmn;
+        see engine/services/monitoring_register.py."""
+        from engine.services import monitoring_register
+
+        return monitoring_register.register(self.uow(readonly=True), county, on, username)
+
+    def coverage_ledger(self, month: str, username: str | None = None, county: str | None = None):
+        from engine.services import coverage
+
+        return coverage.ledger(self.uow(readonly=True), username, county, month)
+
+    def coverage_months(self, username: str) -> list[str]:
+        from engine.services import coverage
+
+        return coverage.months(self.uow(readonly=True), username)
+
+    def export_coverage(self, month: str, username: str, remote_addr: str | None = None) -> list[list]:
+        from engine.services import coverage
+
+        return coverage.export_rows(self.uow(), username, month, remote_addr)
+
+    def set_coverage_follow_up(self, entry_id: int, follow_up: str, note: str | None, by: str):
+        from engine.services import coverage
+
+        return coverage.set_follow_up(self.uow(), entry_id, follow_up, note, by)
+
     def top_up_reserve(self, by: str, township_code: str, amount: int, note: str = "") -> int:
         """The county tops up a township's 备用金; see engine/services/reserve.py."""
         from engine.services import reserve

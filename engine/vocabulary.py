@@ -79,8 +79,34 @@ CATEGORIES_WITH_UNCLASSIFIED = {**CATEGORIES, UNCLASSIFIED: "未分类"}
 
 # The rosters the county holds (000 §二(一), §二(三)): they confirm a household's status; the first
 # three are the statuses an application may declare (household_categories).
-ROSTERS = {"dibao": "低保", "tekun": "特困", "jiandang": "建档立卡", "fanpin": "返贫"}
+ROSTERS = {
+    "dibao": "低保",
+    "tekun": "特困",
+    "jiandang": "建档立卡",
+    "fanpin": "返贫",
+    # The monitored populations compared with the 低保 / 特困 rolls every month (003 §二(一)一是):
+    "weituopin": "未脱贫人口",
+    "fanpin_risk": "返贫风险监测人口",
+    "bianyuan": "边缘人口",
+    # 001 ¶3's further groups of the low-income monitoring: large rigid expenses or sharply reduced
+    # income, and the households whose per-capita income the county has on file.
+    "zhichu": "刚性支出较大或收入大幅缩减人口",
+    "shouru": "家庭收入申报核对",
+}
 PRIORITY_STATUSES = ("dibao", "tekun", "jiandang")
+# The populations the monthly comparison checks against the 低保 / 特困 / 临时救助 rolls (003 §二(一)).
+COMPARED_ROSTERS = ("weituopin", "fanpin_risk", "bianyuan")
+# The rolls that cover a person (a 临时救助 case covers too, see engine/services/coverage.py).
+COVERING_ROSTERS = ("dibao", "tekun")
+
+# Follow-up of a person the monthly comparison found not covered (the 台账's 跟进状态).
+FOLLOW_UP = {
+    "pending": "待跟进",
+    "referred": "已转介",
+    "applied": "已申请",
+    "enrolled": "已纳入救助",
+    "not_needed": "无需救助",
+}
 
 # How an application came in.
 CHANNELS = {

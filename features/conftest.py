@@ -31,6 +31,7 @@ from engine import (
     ValidationFailed,
     demo,
 )
+from engine.vocabulary import FOLLOW_UP, ROSTERS
 from engine.workflow.context import add_working_days
 
 # A Monday morning in the county (working days are counted Monday–Friday).
@@ -291,12 +292,56 @@ def warning_import(world, docstring):
     _start(world, record["area"], None, "warning", record["application"])
 
 
+@given(parsers.parse("县民政局导入{roster}名册（CSV）："))
 @when(parsers.parse("县民政局导入{roster}名册（CSV）："))
 def roster_csv_import(world, roster, docstring):
-    rosters = {"低保": "dibao", "特困": "tekun", "建档立卡": "jiandang", "返贫": "fanpin"}
+    rosters = {label: code for code, label in ROSTERS.items()}
     world.import_result = world.eng.import_roster(
         docstring.strip() + "\n", "csv", roster=rosters[roster], by="county_mz"
     )
+
+
+@when(parsers.parse("{user}开展{month}月度比对"))
+def compare_rosters(world, user, month):
+    world.comparison = world.attempt(lambda: world.eng.compare_rosters(month, by=s.USERS[user]))
+
+
+@when(
+    parsers.re(
+        r'(?P<user>\S+?)将(?P<month>\d{4}-\d{2})台账中(?P<name>\S+?)的跟进状态设为"(?P<status>[^"]+)"，说明"(?P<note>[^"]*)"'
+    )
+)
+def set_follow_up(world, user, month, name, status, note):
+    rows = [r for r in world.eng.coverage_ledger(month, username=s.USERS[user]) if r.name == name]
+    assert rows, f"{month}台账中没有{name}"
+    code = {label: key for key, label in FOLLOW_UP.items()}.get(status, status)
+    world.attempt(lambda: world.eng.set_coverage_follow_up(rows[0].id, code, note, s.USERS[user]))
+
+
+@then(parsers.parse("比对监测人口{compared:d}人，未纳入救助{uncovered:d}人，台账新增{added:d}条"))
+def comparison_counts(world, compared, uncovered, added):
+    assert world.error is None, world.error
+    found = world.comparison
+    assert (found.compared, found.uncovered, found.added) == (compared, uncovered, added), found
+
+
+@then(parsers.parse("{user}看到的{month}台账为："))
+def coverage_ledger_rows(world, user, month, datatable):
+    rows = world.eng.coverage_ledger(month, username=s.USERS[user])
+    actual = [
+        [r.name, r.id_number, "、".join(ROSTERS[g] for g in r.groups.split(",")), FOLLOW_UP[r.follow_up]]
+        for r in rows
+    ]
+    assert actual == [row[:4] for row in datatable[1:]], actual
+    for row, expected in zip(rows, datatable[1:], strict=True):
+        if len(expected) > 4:
+            assert expected[4] in row.risk, row.risk
+
+
+@then(parsers.parse("{user}看到的低收入人口动态监测名册为："))
+def monitoring_register_rows(world, user, datatable):
+    found = world.eng.monitoring_register(username=s.USERS[user])
+    assert [[r.name, r.basis] for r in found] == [row for row in datatable[1:]], found
 
 
 @then(parsers.parse("名册新增{added:d}条，更新{updated:d}条，错误{errors:d}条"))

@@ -40,6 +40,9 @@ ACTIONS = {
     "objection_received": "收到群众异议",
     "status_lookup_failed": "进度查询未成功（案件编号与身份证号不符）",
     "roster_imported": "导入名册",
+    "rosters_compared": "月度比对",
+    "coverage_follow_up": "台账跟进",
+    "coverage_exported": "导出比对台账",
 }
 NOTICES = {
     "refusal": "不予救助告知书",

@@ -3,12 +3,14 @@ township drawn with Chart.js. Read-only pages; engine/views/reports decides who 
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import date
 
 from flask import (
     Blueprint,
     Response,
+    flash,
     redirect,
     render_template,
     request,
@@ -19,8 +21,11 @@ from flask import (
 from flask_login import login_required
 
 from engine.errors import FieldError, ValidationFailed
+from engine.services.coverage import LEDGER_HEADERS as COVERAGE_HEADERS
 from engine.views.reports import LedgerFilter
+from engine.views.reports.exports import spreadsheet_safe
 from engine.vocabulary import CATEGORIES_WITH_UNCLASSIFIED as CATEGORIES
+from engine.vocabulary import FOLLOW_UP, LOCAL_TZ, ROSTERS
 from engine.vocabulary import PAYMENT_WAYS as WAYS
 from web import params
 from web.context import engine, me, remote
@@ -144,4 +149,64 @@ def ledger_xlsx():
         download_name="ledger.xlsx",
         max_age=0,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _month() -> str:
+    """The month asked for, or the county's latest 台账 (this month when there is none yet)."""
+    asked = (request.args.get("month") or "").strip()
+    if asked:
+        return asked
+    known = engine().coverage_months(me().username)
+    return known[0] if known else engine().clock().astimezone(LOCAL_TZ).strftime("%Y-%m")
+
+
+@bp.get("/coverage")
+@login_required
+def coverage():
+    """每月比对台账 (003 §二(一)一是): the monitored persons no roll covers, and their follow-up."""
+    month = _month()
+    rows = engine().coverage_ledger(month, username=me().username)
+    return render_template(
+        "reports/coverage.html",
+        month=month,
+        months=engine().coverage_months(me().username),
+        rows=rows,
+        rosters=ROSTERS,
+        follow_up=FOLLOW_UP,
+    )
+
+
+@bp.post("/coverage/<int:entry_id>")
+@login_required
+def coverage_follow_up(entry_id: int):
+    month = (request.form.get("month") or "").strip()
+    try:
+        engine().set_coverage_follow_up(
+            entry_id, request.form.get("follow_up") or "", request.form.get("note"), me().username
+        )
+        flash("跟进状态已保存", "success")
+    except ValidationFailed as failed:
+        flash("；".join(e.message for e in failed.errors) or failed.message, "error")
+    return redirect(url_for("reports.coverage", month=month or None))
+
+
+@bp.get("/coverage.csv")
+@login_required
+def coverage_csv():
+    month = _month()
+    rows = engine().export_coverage(month, me().username, remote())
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(COVERAGE_HEADERS)
+    for row in rows:
+        writer.writerow(spreadsheet_safe(row))
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="coverage-{month}.csv"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
     )

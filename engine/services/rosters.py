@@ -1,5 +1,7 @@
 """The county's rosters (名册): 低保, 特困 and 建档立卡 from the civil-affairs and rural-revitalisation
-systems, and the 返贫 list the poverty-alleviation department supplies (000 §二(一), §二(三)).
+systems, and the 返贫 list the poverty-alleviation department supplies (000 §二(一), §二(三)); the
+monitored populations (未脱贫, 返贫风险监测, 边缘) the monthly comparison checks (003 §二(一)) and the
+further low-income groups of 001 ¶3, whose lists may carry a household's per-capita income.
 
 A household's status counts only when a roster confirms it: the application's self-declared
 status does not waive the income and property check (000 §二(一); 002 §二(二)). The rosters come as
@@ -28,7 +30,16 @@ from engine.unit_of_work import UnitOfWork
 from engine.vocabulary import ROSTERS, Role
 
 # CSV columns: one person a row; `roster` may be left out when the whole file is one roster.
-CSV_COLUMNS = ("roster", "area_code", "id_number", "name", "listed_on", "valid_until", "source")
+CSV_COLUMNS = (
+    "roster",
+    "area_code",
+    "id_number",
+    "name",
+    "listed_on",
+    "valid_until",
+    "source",
+    "income_per_capita",  # 家庭人均月收入（元）, where the list carries it (001 ¶3)
+)
 REQUIRED_COLUMNS = ("area_code", "id_number", "name")
 MAX_RECORDS = 100_000
 
@@ -76,6 +87,17 @@ def _date(record: dict, key: str, title: str, errors: list[FieldError]) -> str |
         return None
 
 
+def _income(record: dict, errors: list[FieldError]) -> int | None:
+    value = record.get("income_per_capita")
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or int(text) > 10_000_000:
+        errors.append(FieldError("income_per_capita", "家庭人均月收入：应为不小于 0 的整数（元）"))
+        return None
+    return int(text)
+
+
 def _entry(record: dict, roster: str | None, county: str) -> tuple[dict, list[FieldError]]:
     """The fields of one roster entry, or the record's field errors."""
     errors: list[FieldError] = []
@@ -95,6 +117,7 @@ def _entry(record: dict, roster: str | None, county: str) -> tuple[dict, list[Fi
     listed_on = _date(record, "listed_on", "纳入日期", errors)
     valid_until = _date(record, "valid_until", "有效期至", errors)
     source = str(record.get("source") or "").strip()[:200]
+    income = _income(record, errors)
     fields = {
         "roster": which,
         "id_number": id_number,
@@ -102,6 +125,7 @@ def _entry(record: dict, roster: str | None, county: str) -> tuple[dict, list[Fi
         "listed_on": listed_on,
         "valid_until": valid_until,
         "source": source or f"{ROSTERS.get(which, which)}名册导入",
+        "income_per_capita": income,
     }
     return fields, errors
 

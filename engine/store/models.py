@@ -293,8 +293,32 @@ class RosterEntry(Base):
     listed_on: Mapped[str | None] = mapped_column(String(10))  # ISO date the person was listed
     valid_until: Mapped[str | None] = mapped_column(String(10))  # ISO date; None: until removed
     source: Mapped[str] = mapped_column(String(200))
+    # 家庭人均月收入（元） where the list carries it: what places a household below the county's
+    # low-income line in the monitoring register (001 ¶3).
+    income_per_capita: Mapped[int | None]
     imported_at: Mapped[datetime]
     imported_by: Mapped[str] = mapped_column(String(64))
+
+
+class CoverageEntry(Base):
+    """One line of the monthly comparison's 台账: a person of a monitored population (未脱贫, 返贫风险,
+    边缘) whom neither the 低保 / 特困 rolls nor a 临时救助 case covers that month, with the risk found
+    and the follow-up a clerk records (003 §二(一)一是, §三(一))."""
+
+    __tablename__ = "coverage_entries"
+    __table_args__ = (UniqueConstraint("county_code", "month", "id_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    id_number: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(100))
+    groups: Mapped[str] = mapped_column(String(100))  # the compared rosters listing the person
+    risk: Mapped[str] = mapped_column(Text)
+    follow_up: Mapped[str] = mapped_column(String(20))
+    follow_up_note: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class Notice(Base):

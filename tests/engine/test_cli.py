@@ -5,9 +5,11 @@ from __future__ import annotations
 import shutil
 
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from engine import Engine
 from engine.cli import main
+from engine.store.models import AuditEvent
 from tests.conftest import ROOT
 
 
@@ -147,3 +149,38 @@ def test_import_roster_reports_bad_records_and_names_the_county(sqlite_url, tmp_
     )
     code, out = run(sqlite_url, "import-roster", str(csv_file), "--roster", "dibao", "--by", "county_mz")
     assert "新增名册记录 0 条，更新 1 条" in out
+
+
+def test_compare_rosters_writes_the_months_ledger_once_and_audits_each_run(sqlite_url, tmp_path):
+    assert run(sqlite_url, "init-db")[0] == 0
+    assert run(sqlite_url, "deploy")[0] == 0  # the comparison's rule is a deployed DMN table
+    listed = tmp_path / "edge.csv"
+    listed.write_text(
+        "area_code,id_number,name,income_per_capita\n"
+        "639001001001,630122198505051004,王红梅,500\n"
+        "639001001001,630122198001011009,李建国,\n",
+        encoding="utf-8",
+    )
+    code, out = run(sqlite_url, "import-roster", str(listed), "--roster", "bianyuan", "--county", "639001")
+    assert code == 0, out
+    covered = tmp_path / "dibao.csv"
+    covered.write_text("area_code,id_number,name\n639001001001,630122198001011009,李建国\n", encoding="utf-8")
+    run(sqlite_url, "import-roster", str(covered), "--roster", "dibao", "--county", "639001")
+    code, out = run(sqlite_url, "compare-rosters", "--county", "639001", "--month", "2026-11")
+    assert code == 0 and "比对监测人口 2 人，未纳入救助 1 人，台账新增 1 条" in out, out
+    code, out = run(sqlite_url, "compare-rosters", "--county", "639001", "--month", "2026-11")
+    assert code == 0 and "台账新增 0 条" in out, out
+    code, out = run(sqlite_url, "compare-rosters", "--county", "639001", "--month", "2026-13")
+    assert code == 1 and "月份" in out
+    code, out = run(sqlite_url, "monitoring-register", "--county", "639001")
+    assert (
+        code == 0 and "630122198001011009\t李建国\t低保、特困对象" in out and "王红梅\t低保边缘家庭" in out
+    ), out
+    eng = Engine.open(sqlite_url)
+    try:
+        assert [r.name for r in eng.coverage_ledger("2026-11", county="639001")] == ["王红梅"]
+        with eng.db.read() as session:
+            runs = session.scalars(select(AuditEvent).where(AuditEvent.action == "rosters_compared")).all()
+        assert [r.data["added"] for r in runs] == [1, 0]
+    finally:
+        eng.close()

@@ -75,3 +75,18 @@ def test_a_status_is_confirmed_only_within_the_entry_dates_and_in_its_county(min
         assert statuses(session, COUNTY, [PERSON, OTHER], date(2025, 6, 1)) == ["dibao", "jiandang"]
         assert statuses(session, COUNTY, [PERSON], date(2026, 1, 1)) == ["jiandang"]
         assert statuses(session, "639002", [PERSON], date(2025, 6, 1)) == []
+
+
+def test_a_monitored_list_carries_per_capita_income_and_a_bad_figure_is_a_field_error(mini_engine):
+    records = [
+        {"area_code": f"{COUNTY}001001", "id_number": PERSON, "name": "张三", "income_per_capita": "650"},
+        {"area_code": f"{COUNTY}001001", "id_number": OTHER, "name": "李四", "income_per_capita": "-5"},
+    ]
+    result = mini_engine.import_roster(json.dumps(records), "json", roster="bianyuan", by="county")
+    assert result.added == 1
+    assert [(p["record"], [e["path"] for e in p["errors"]]) for p in result.errors] == [
+        (2, ["income_per_capita"])
+    ]
+    assert [(e.roster, e.income_per_capita) for e in mini_engine.roster_entries(COUNTY)] == [
+        ("bianyuan", 650)
+    ]

@@ -7,6 +7,7 @@ The test lists the app's routes itself: a new write route fails it until it is c
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -75,7 +76,11 @@ def world(eng):
     )
     old = eng.versions()[0]["id"]
     new = eng.deploy_files(SpecFiles(files), by="process_owner").version_id
+    edge = [{"area_code": "639001001001", "id_number": "630122198505051004", "name": "王红梅"}]
+    eng.import_roster(json.dumps(edge), "json", roster="bianyuan", by="county_mz")
+    eng.compare_rosters("2026-11", by="county_mz")
     return {
+        "coverage": eng.coverage_ledger("2026-11", county="639001")[0].id,
         "waiting": waiting,
         "task": task,
         "paid": paid,
@@ -100,6 +105,9 @@ def writes(w) -> dict[str, list[tuple[str, str, object]]]:
         "tasks.discard_draft": [("html", f"/tasks/{t}/draft/discard", {})],
         "handover.reassign": [("html", f"/tasks/{t}/reassign", {"to": "town_chengguan"})],
         "handover.remind": [("html", f"/tasks/{t}/remind", {"note": "请办理"})],
+        "reports.coverage_follow_up": [
+            ("html", f"/reports/coverage/{w['coverage']}", {"month": "2026-11", "follow_up": "applied"})
+        ],
         "handover.extend": [("html", f"/tasks/{t}/extend", {"until": "2999-01-01", "reason": "材料待补"})],
         "api.reassign": [("api", f"/api/v1/tasks/{t}/reassign", {"to": "town_chengguan"})],
         "api.remind": [("api", f"/api/v1/tasks/{t}/remind", {"note": "请办理"})],
