@@ -108,6 +108,7 @@ OUTCOMES = {
     "refused": "不予救助",
     "referred": "已转介",
     "withdrawn": "已终止",
+    "terminated": "已终止救助（其余各期不再发放）",
     "escalated": "已报上级",
 }
 
