@@ -287,6 +287,7 @@ def test_studio_speaks_chinese_labels_codes_and_warns_before_losing_edits(people
     assert owner.locator('#canvas td[data-label="重大生活困难"]').count() > 0
 
     owner.goto(f"/studio/drafts/{draft}/files/forms/payment.schema.json")
+    owner.get_by_role("button", name="高级：编辑 JSON").click()  # the form builder is the first view
     owner.locator("#source").press("End")
     owner.locator("#source").type(" ")
     asked = []
