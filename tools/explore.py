@@ -479,6 +479,10 @@ class Explorer:
                 seen.add("非本地户籍")
             if case.earlier:
                 seen.add("第二次申请")
+            for act in case.completions("discovery_verify"):
+                seen.add(f"预警分类处置（{act.data.get('warning_handling')}）")
+            if any(a.data.get("continuation") == "terminate" for a in case.completions("eligibility_check")):
+                seen.add("终止救助")
         for key in seen:
             self.reached[key] = self.reached.get(key, 0) + 1
 
