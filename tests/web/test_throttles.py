@@ -94,8 +94,9 @@ def test_objections_from_one_address_are_throttled(app, eng, monkeypatch):
     assert object_to(first, HOME).status_code == 201
     refused = object_to(second, HOME)
     assert refused.status_code == 429 and "异议提交过于频繁" in refused.json["detail"]
-    assert "受理公示异议" in (eng.case_view(second).current_step or "")  # nothing changed
+    assert eng.case_view(second).open_tasks == []  # nothing changed: still on notice, no objection to check
     assert object_to(second, CAFE).status_code == 201
+    assert [t.name for t in eng.case_view(second).open_tasks] == ["核实公示异议"]
 
 
 def test_guessing_a_password_slows_that_address_and_not_the_clerk(app):
