@@ -134,6 +134,8 @@ OUTCOMES = {
     "refused": "不予救助",
     "referred": "已转介",
     "withdrawn": "已终止",
+    "terminated": "已终止救助（其余各期不再发放）",
+    "still_eligible": "经核查仍符合救助条件",
     "escalated": "已报上级",
 }
 

@@ -52,6 +52,8 @@ OUTCOMES = {
     "批准救助": "approved",
     "不予救助": "refused",
     "线索不属实": "withdrawn",
+    "终止救助": "terminated",
+    "核查仍符合条件": "still_eligible",
     "转介": "referred",
 }
 WAYS = {"现金": "cash", "实物": "in_kind", "转介": "referral", "银行转账": "bank"}
@@ -143,6 +145,7 @@ TASK_DATA = {
         "hardship_confirmed": True,
         "household_agrees": True,
         "findings": "实地调查，困难情况属实",
+        "warning_handling": "apply_policy",
     },
     "入户调查并开具暂住说明": {
         "visit_date": "2027-03-02",
@@ -252,6 +255,16 @@ TASK_DATA = {
     "县人民政府研究同意": {"consent": True, "document_no": "示政办〔2027〕12号"},
     "发放": {"paid_on": "2027-03-02", "voucher_no": "FF-001", "handler": "李经办", "recipient_signed": True},
     "转介服务": {"referral_targets": ["medical"]},
+    "核查是否仍符合救助条件": {
+        "continuation": "continue",
+        "continuation_finding": "入户核查，家庭仍无收入来源，仍符合救助条件",
+        "checked_on": "2027-03-02",
+    },
+    "核实是否终止救助": {
+        "continuation": "continue",
+        "continuation_finding": "入户核查，家庭仍无收入来源，仍符合救助条件",
+        "checked_on": "2027-04-01",
+    },
     "跟进评估后转介服务": {"referral_targets": ["medical"]},
 }
 

@@ -554,14 +554,14 @@ def not_published(world, area):
 
 @then(parsers.parse('发出"{kind}"告知书，理由包含"{text}"'))
 def notice_with_reason(world, kind, text):
-    kinds = {"不予救助": "refusal", "批准": "approval", "发放": "payment"}
+    kinds = {"不予救助": "refusal", "批准": "approval", "发放": "payment", "终止救助": "termination"}
     notices = [n for n in world.view().notices if n["kind"] == kinds[kind]]
     assert any(text in str(n["fields"].get("reason", "")) for n in notices), notices
 
 
 @then(parsers.parse('发出"{kind}"告知书'))
 def notice_issued(world, kind):
-    kinds = {"不予救助": "refusal", "批准": "approval", "发放": "payment"}
+    kinds = {"不予救助": "refusal", "批准": "approval", "发放": "payment", "终止救助": "termination"}
     assert any(n["kind"] == kinds[kind] for n in world.view().notices), world.view().notices
 
 

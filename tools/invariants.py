@@ -52,6 +52,7 @@ FORM_KIND = {
     "follow-up.schema.json": "follow_up",
     "referral.schema.json": "referral",
     "refer-dibao.schema.json": "refer_dibao",
+    "terminate-aid.schema.json": "eligibility_check",
 }
 # Who the texts say does each kind of step (lanes → roles, docs/modelling.md).
 KIND_ROLES = {
@@ -74,6 +75,7 @@ KIND_ROLES = {
     "follow_up": {"township"},  # 001 跟进救助
     "referral": {"township", "county"},  # 000 §二(四) 转介
     "refer_dibao": {"township", "county"},  # 003 §二(四)
+    "eligibility_check": {"township"},  # 004 §二(四) 核查是否仍符合救助条件，符合终止条件的终止救助
 }
 # (role, area) of the people who work cases; the explorer sets it from the demo people.
 USERS: list[tuple[str, str]] = []
@@ -944,6 +946,22 @@ def into_dibao(h: CaseHistory):
     if (persisting or bridged) and not h.ever_opened("refer_dibao"):
         why = "跟进评估认定长期困难" if persisting else "正在申请低保/特困的先行给予了临时救助"
         yield f"{why}，案件办结前没有转入低保/特困审核审批"
+
+
+@invariant("INV-31", "记录终止救助决定及理由后，不再发放其余各期", "C-004-05")
+def nothing_paid_after_termination(h: CaseHistory):
+    terminations = [
+        a for a in h.completions("eligibility_check") if a.data.get("continuation") == "terminate"
+    ]
+    if not terminations:
+        return
+    first = terminations[0]
+    if not str(first.data.get("termination_reason") or "").strip():
+        yield f"“{first.task.name}”终止救助却没有记录理由"
+    for p in h.money:
+        if p.step > first.step:
+            yield f"终止救助后仍发放第 {p.stage} 期 {p.amount} 元"
+            return
 
 
 def by_id() -> dict[str, Invariant]:

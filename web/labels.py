@@ -49,6 +49,7 @@ NOTICES = {
     "approval": "临时救助审批决定书",
     "payment": "临时救助金发放通知书",
     "supplement": "补办手续通知书",
+    "termination": "终止临时救助告知书",
 }
 NOTICE_FIELDS = {
     "amount": "救助金额（元）",
@@ -57,6 +58,8 @@ NOTICE_FIELDS = {
     "way": "救助方式",
     "level": "审批层级",
     "reason": "理由",
+    "paid": "已发放金额（元）",
+    "stages_paid": "已发放期数",
     "code": "原因类别",
 }
 NOTICE_VALUES = {

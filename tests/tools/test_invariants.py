@@ -394,3 +394,17 @@ def test_a_decided_referral_must_be_given_and_a_bad_id_number_must_not_open_a_ca
         {"broken": "身份证号校验位", "broken_path": "id_number", "error_paths": [], "created": True}
     )
     assert problems("INV-28", story)
+
+
+def test_an_instalment_paid_after_a_recorded_termination_is_caught():
+    story = Story().done("intake-review.schema.json", "township", intake_decision="accept")
+    story.done("pay-first.schema.json", "township", amount=900, instalments=3).pay(300, stage=1)
+    story.done(
+        "terminate-aid.schema.json",
+        "township",
+        continuation="terminate",
+        termination_reason="家庭成员已稳定就业",
+    )
+    assert not problems("INV-31", story)
+    story.pay(300, stage=2)
+    assert any("终止救助后仍发放第 2 期" in p for p in problems("INV-31", story))
