@@ -95,6 +95,7 @@ FORM_DATA = {
         "hardship_confirmed": True,
         "household_agrees": True,
         "findings": "走访核实，住房失火损毁属实",
+        "warning_handling": "apply_policy",
     },
     "intake-review.schema.json": {
         "intake_decision": "accept",
