@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from engine import logs, parameters, paths
+from engine import logs, parameters, paths, textfiles
 from engine.errors import DomainError, FieldError, LintFailed, ValidationFailed
 from engine.facade import Engine
 from engine.store import schema
@@ -315,9 +315,8 @@ def import_roster(ctx, path, roster, county, fmt, by):
     only when a roster confirms it."""
     fmt = fmt or ("json" if path.endswith(".json") else "csv")
     try:
-        result = _engine(ctx).import_roster(
-            Path(path).read_text(encoding="utf-8"), fmt, roster=roster, by=by, county=county
-        )
+        text = textfiles.decode(Path(path).read_bytes())  # GB18030 as well as UTF-8, like the warnings
+        result = _engine(ctx).import_roster(text, fmt, roster=roster, by=by, county=county)
     except DomainError as err:
         _fail(err)
     click.echo(f"新增名册记录 {result.added} 条，更新 {result.updated} 条，错误 {len(result.errors)} 条")

@@ -8,9 +8,6 @@ Bad records are reported with their row and field errors; the good ones still st
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -50,37 +47,9 @@ class ImportResult:
 
 def parse(text: str, fmt: str) -> list[dict]:
     """Records as dicts; raises ValidationFailed when the file itself cannot be read."""
-    if fmt == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValidationFailed(
-                [FieldError("file", f"文件：不是有效的 JSON（第 {err.lineno} 行）")]
-            ) from None
-        except RecursionError:
-            raise ValidationFailed([FieldError("file", "文件：JSON 嵌套层数过深")]) from None
-        except ValueError:  # a number of thousands of digits
-            raise ValidationFailed([FieldError("file", "文件：JSON 中有位数过多的数字")]) from None
-        records = data.get("records") if isinstance(data, dict) else data
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise ValidationFailed([FieldError("file", "文件：应为预警记录的列表")])
-        return records
-    if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-        try:
-            missing = [
-                c
-                for c in ("warning_id", "area_code", "name", "id_number")
-                if c not in (reader.fieldnames or [])
-            ]
-            if missing:
-                raise ValidationFailed([FieldError("file", f"文件：缺少列 {', '.join(missing)}")])
-            return [_from_csv_row(row) for row in reader]
-        except csv.Error as err:
-            raise ValidationFailed(
-                [FieldError("file", f"文件：第 {reader.line_num} 行不是有效的 CSV")]
-            ) from err
-    raise ValidationFailed([FieldError("format", "格式：应为 csv 或 json")])
+    return textfiles.records(
+        text, fmt, ("warning_id", "area_code", "name", "id_number"), "预警记录", _from_csv_row
+    )
 
 
 def _from_csv_row(row: dict) -> dict:

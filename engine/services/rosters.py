@@ -13,14 +13,12 @@ One import is one unit of work, audited.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 
+from engine import textfiles
 from engine.areas import county_of
 from engine.errors import FieldError, NotPermitted, ValidationFailed
 from engine.forms import id_number_problem
@@ -53,27 +51,14 @@ class ImportResult:
 
 def parse(text: str, fmt: str) -> list[dict]:
     """Records as dicts; raises ValidationFailed when the file itself cannot be read."""
-    if fmt == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValidationFailed(
-                [FieldError("file", f"文件：不是有效的 JSON（第 {err.lineno} 行）")]
-            ) from None
-        records = data.get("records") if isinstance(data, dict) else data
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise ValidationFailed([FieldError("file", "文件：应为名册记录的列表")])
-    elif fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValidationFailed([FieldError("file", f"文件：缺少列 {', '.join(missing)}")])
-        records = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
-    else:
-        raise ValidationFailed([FieldError("format", "格式：应为 csv 或 json")])
+    records = textfiles.records(text, fmt, REQUIRED_COLUMNS, "名册记录", _from_csv_row)
     if len(records) > MAX_RECORDS:
         raise ValidationFailed([FieldError("file", f"文件：记录过多（不超过 {MAX_RECORDS} 条）")])
     return records
+
+
+def _from_csv_row(row: dict) -> dict:
+    return {k: (v or "").strip() for k, v in row.items() if k}
 
 
 def _date(record: dict, key: str, title: str, errors: list[FieldError]) -> str | None:

@@ -151,6 +151,26 @@ def test_import_roster_reports_bad_records_and_names_the_county(sqlite_url, tmp_
     assert "新增名册记录 0 条，更新 1 条" in out
 
 
+def test_import_roster_reads_gb18030_and_refuses_unreadable_files_in_chinese(sqlite_url, tmp_path):
+    run(sqlite_url, "init-db")
+    run(sqlite_url, "seed-demo", "--no-cases")
+    gbk = tmp_path / "tekun.csv"  # what county systems export as often as UTF-8
+    gbk.write_bytes(
+        "area_code,id_number,name,listed_on,valid_until,source\n"
+        "639001001001,11010519491231002X,欧阳娜,2020-01-01,,县特困系统\n".encode("gb18030")
+    )
+    code, out = run(sqlite_url, "import-roster", str(gbk), "--roster", "tekun", "--county", "639001")
+    assert code == 0 and "新增名册记录 1 条" in out, out
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    code, out = run(sqlite_url, "import-roster", str(deep), "--roster", "tekun", "--county", "639001")
+    assert code == 1 and "JSON 嵌套层数过深" in out, out
+    binary = tmp_path / "junk.csv"
+    binary.write_bytes(b"\x00\x01\x02PK\x03\x04")
+    code, out = run(sqlite_url, "import-roster", str(binary), "--roster", "tekun", "--county", "639001")
+    assert code == 1 and "不是文本文件" in out, out
+
+
 def test_compare_rosters_writes_the_months_ledger_once_and_audits_each_run(sqlite_url, tmp_path):
     assert run(sqlite_url, "init-db")[0] == 0
     assert run(sqlite_url, "deploy")[0] == 0  # the comparison's rule is a deployed DMN table
