@@ -110,6 +110,10 @@ INTAKE_REVIEW = {
     "complex_case": False,
     "documents_complete": True,
     "poverty_cause": "disaster",
+    # 001 ¶5: the expense has happened and the household cannot carry it (the usual emergency and
+    # 支出型 routes); the scenarios of 先期垫付 and 事后救助 say otherwise.
+    "expense_incurred": True,
+    "can_carry_expense": False,
 }
 # What an application for each 支出型 case records beyond the common fields (002 §二(二)3–6): facts
 # that meet the case; the scenarios of a rule override the one that matters.
@@ -255,6 +259,14 @@ TASK_DATA = {
     "县人民政府研究同意": {"consent": True, "document_no": "示政办〔2027〕12号"},
     "发放": {"paid_on": "2027-03-02", "voucher_no": "FF-001", "handler": "李经办", "recipient_signed": True},
     "转介服务": {"referral_targets": ["medical"]},
+    "医疗救助结算登记": {
+        "settlement_total_cost": 60000,
+        "settlement_insurance_paid": 40000,
+        "settlement_medical_aid_paid": 8000,
+        "settlement_self_pay": 12000,
+        "settlement_document_no": "YLJZ-2027-0001",
+        "settled_on": "2027-03-02",
+    },
     "核查是否仍符合救助条件": {
         "continuation": "continue",
         "continuation_finding": "入户核查，家庭仍无收入来源，仍符合救助条件",

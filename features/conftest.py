@@ -511,6 +511,12 @@ def not_reached(world, name):
     assert not elements & _reached_pairs(world), f"不应经过“{name}”"
 
 
+@then(parsers.parse('台账第{n:d}笔的说明包含"{text}"'))
+def ledger_note(world, n, text):
+    payments = world.view().payments
+    assert len(payments) >= n and text in (payments[n - 1]["note"] or ""), payments
+
+
 @then(parsers.parse("台账共{n:d}笔记录"))
 def ledger_count(world, n):
     assert len(world.view().payments) == n, world.view().payments

@@ -124,7 +124,17 @@ def pick(data, options: list, label: str, usual: int = 5):
 # ---------------------------------------------------------------------------------- form data
 # What a clerk usually answers (drawn three times as often as the other answer); other yes/no
 # questions (formalities, confirmations, consent) are usually yes.
-USUAL_BOOLEANS = {"complex_case": False, "referral_needed": False}
+USUAL_BOOLEANS = {
+    "complex_case": False,
+    "referral_needed": False,
+    # 001 ¶5: usually the expense has happened and the household cannot carry it (急难 paid first,
+    # 支出型 as usual); the other answers draw 先期垫付 and 事后救助.
+    "can_carry_expense": False,
+    "expense_incurred": True,
+}
+# The county's choice between 000 (摆渡: aid first, medical aid after) and 002 (aid after the
+# medical-aid settlement) for illness-driven 支出型 cases (C-000-14): each story draws one.
+ILLNESS_ORDER = "illness_aid_before_medical_aid"
 TEXT = "经办人员核实，情况属实，已登记在案"
 
 
@@ -217,6 +227,17 @@ class FormData:
             strategy = ctx.amount_strategy(name)
         elif name == "quantity":
             return 2
+        elif name == "incurred_expense":  # 事后救助: what the household carried, around the limits
+            strategy = st.sampled_from([500, 1000, 1001, 5000, 20000])
+        elif name == "settlement_self_pay":  # 医疗救助结算: remaining self-pay around the threshold
+            threshold = int(ctx.params["medical_self_pay_threshold"])
+            strategy = st.sampled_from([threshold + 1, 3 * threshold, threshold, 0])
+        elif name == "settlement_total_cost":
+            return 60000
+        elif name == "settlement_insurance_paid":
+            return 30000
+        elif name == "settlement_medical_aid_paid":
+            strategy = st.sampled_from([5000, 0])
         else:
             strategy = st.integers(max(low, 0), max(low, 0) + 30)
         # a value outside the form's bounds (a bound limit, a minimum) becomes the bound: the edge
@@ -418,6 +439,7 @@ class Explorer:
             for village in VILLAGES:
                 top_up("county_mz", village[:9], 10_000_000, note="探索：备用金")
         self.params = dict(self.eng.parameters(COUNTY).values)
+        self.illness_order = self.params[ILLNESS_ORDER]
         self.forms = FormData(FORMS_DIR)
         self.invariants = [i for i in inv.INVARIANTS if not only or i.id in only]
         self.expected = {} if strict else dict(inv.EXPECTED_FAILURES)
@@ -432,7 +454,15 @@ class Explorer:
     # -- one story -----------------------------------------------------------------------------
     def run(self, data, traveller) -> None:
         traveller.move_to(START)
-        story = Story(self.eng, traveller, self.forms, self.params)
+        choice = pick(
+            data, [self.params[ILLNESS_ORDER], 1 - self.params[ILLNESS_ORDER]], "county illness order"
+        )
+        if choice != self.illness_order:  # a new version of the county's parameters, in force from now
+            self.eng.set_parameters(
+                COUNTY, {ILLNESS_ORDER: choice}, by="explore", reason="探索：因病支出型先后"
+            )
+            self.illness_order = choice
+        story = Story(self.eng, traveller, self.forms, dict(self.params, **{ILLNESS_ORDER: choice}))
         first = self.start(story, data, earlier=None)
         if first is not None:
             self.drive(story, data, first)
@@ -480,6 +510,14 @@ class Explorer:
                 seen.add(f"预警分类处置（{act.data.get('warning_handling')}）")
             if any(a.data.get("continuation") == "terminate" for a in case.completions("eligibility_check")):
                 seen.add("终止救助")
+            if case.advance:
+                seen.add("先期垫付")
+            if case.after_the_fact:
+                seen.add("事后救助（急难事由）")
+            if case.completions("medical_settlement"):
+                seen.add("医疗救助结算登记")
+            if any(p.way == "referral" and p.note == "medical" for p in case.payments):
+                seen.add("转介医疗救助")
         for key in seen:
             self.reached[key] = self.reached.get(key, 0) + 1
 
@@ -585,7 +623,7 @@ class Explorer:
             story.step,
             self.eng.now(),
             household,
-            self.params,
+            story.params,
             earlier=list(story.cases),
         )
         case.channel = channel

@@ -173,11 +173,13 @@ def _lint_code(files: SpecFiles) -> list[LintProblem]:
     problems = []
     for name, owner, source, mode in code_fragments(files):
         if mode == "dmn-entry":
-            # Spiff turns "< 5" into "value < 5" and "'a', 'b'" into "value in ('a', 'b')".
+            # Spiff turns "< 5" into "value < 5" and "'a', 'b'" into "value in ('a', 'b')"; a "?"
+            # outside quotes stands for the value ("? in ('a', 'b')", "4 < ? < 6").
             candidates = [
                 f"dmninputexpr {source}",
                 f"dmninputexpr == ({source})",
                 f"dmninputexpr in ({source},)",
+                re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", source),
             ]
             if all(sandbox.check(c, "eval") for c in candidates):
                 problems.append(LintProblem(name, owner, f"表达式不被沙箱接受：{source}"))
