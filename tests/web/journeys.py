@@ -103,6 +103,8 @@ FORM_DATA = {
         "severity": "serious",
         "complex_case": False,
         "poverty_cause": "disaster",
+        "expense_incurred": True,
+        "can_carry_expense": False,
     },
     "pay-first.schema.json": {
         "amount": 800,

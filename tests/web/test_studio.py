@@ -123,6 +123,8 @@ def test_parameters_are_validated_versioned_and_shown_per_case(visitor, eng):
             "severity": "serious",
             "complex_case": False,
             "poverty_cause": "disaster",
+            "expense_incurred": True,
+            "can_carry_expense": False,
         },
     )
     used = visible_text(
@@ -197,6 +199,8 @@ def test_a_draft_is_tested_deployed_and_running_cases_migrated(tmp_path, templat
                 "severity": "serious",
                 "complex_case": False,
                 "poverty_cause": "disaster",
+                "expense_incurred": True,
+                "can_carry_expense": False,
             },
         )
         assert [t.name for t in eng.open_tasks(waiting)] == ["先行救助决定（新）"]
