@@ -64,6 +64,13 @@ NOTICE_FIELDS = {
 }
 NOTICE_VALUES = {
     "way": {"cash": "发放临时救助金", "in_kind": "发放实物", "bank": "银行转账", "referral": "转介服务"},
+    "referral_target": {
+        "medical": "医疗救助",
+        "education": "教育救助",
+        "housing": "住房救助",
+        "employment": "就业救助",
+        "charity": "慈善组织或社会工作服务机构",
+    },
     "level": {"township": "乡镇人民政府（街道办事处）", "county": "县级民政部门", "county_gov": "县人民政府"},
     "code": {
         "not_eligible": "不符合临时救助条件",
