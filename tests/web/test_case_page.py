@@ -7,7 +7,7 @@ import json
 import re
 
 from tests.web.conftest import visible_text
-from tests.web.journeys import advance, start
+from tests.web.journeys import advance, application, form_data, start
 
 
 def diagram_data(page: str) -> list[dict]:
@@ -74,3 +74,14 @@ def test_refused_attempt_shows_on_the_timeline(eng, visitor):
     visitor("village_nan").get(f"/cases/{case_no}")
     page = visitor("town_chengguan").get(f"/cases/{case_no}").get_data(as_text=True)
     assert "越权访问被拒绝" in page and "village_nan" in page
+
+
+def test_the_ledger_says_what_each_row_is_a_referral_to_medical_aid_and_the_voucher(eng, visitor):
+    """000 §二(四) 摆渡 (the county's default, C-000-14): the approved illness case is referred to
+    medical aid; the clerk reads the referral's target and the payment's voucher on the case page."""
+    case_no = start(eng, application("medical_expense", serial=77))
+    advance(eng, case_no, "发放")
+    task = next(t for t in eng.open_tasks(case_no) if t.name == "发放")
+    eng.complete("town_chengguan", task.task_id, form_data("payment.schema.json"))
+    text = visible_text(visitor("town_chengguan").get(f"/cases/{case_no}").get_data(as_text=True))
+    assert "说明" in text and "转介服务 医疗救助" in text and "银行转账 V-001" in text
