@@ -408,3 +408,71 @@ def test_an_instalment_paid_after_a_recorded_termination_is_caught():
     assert not problems("INV-31", story)
     story.pay(300, stage=2)
     assert any("终止救助后仍发放第 2 期" in p for p in problems("INV-31", story))
+
+
+def categorised(story: Story, category: str) -> Story:
+    story.h.snapshots[-1] = dataclasses.replace(story.h.snapshots[-1], category=category)
+    return story
+
+
+def illness_case(order: int) -> Story:
+    story = Story(reason="medical_expense")
+    story.h.params = dict(PARAMS, illness_aid_before_medical_aid=order, medical_self_pay_threshold=5000)
+    return story.done("intake-review.schema.json", "township", intake_decision="accept").done(
+        "township-review.schema.json", "township", township_opinion="approve", proposed_amount=2000
+    )
+
+
+def test_inv32_under_002_no_payment_before_the_settlement_and_none_above_the_remaining_self_pay():
+    unsettled = categorised(illness_case(0).pay(2000, way="bank"), "expenditure")
+    assert any("未登记医疗救助结算记录即发放" in p for p in problems("INV-32", unsettled))
+    settlement = {
+        "settlement_total_cost": 60000,
+        "settlement_insurance_paid": 40000,
+        "settlement_medical_aid_paid": 13000,
+        "settlement_self_pay": 7000,
+    }
+    over = (
+        illness_case(0).done("medical-settlement.schema.json", "township", **settlement).pay(7001, way="bank")
+    )
+    assert any("剩余个人自负费用 7000 元" in p for p in problems("INV-32", categorised(over, "expenditure")))
+    within = (
+        illness_case(0).done("medical-settlement.schema.json", "township", **settlement).pay(7000, way="bank")
+    )
+    assert problems("INV-32", categorised(within, "expenditure")) == []
+
+
+def test_inv32_under_000_the_paid_illness_case_is_referred_to_medical_aid():
+    unreferred = categorised(illness_case(1).pay(2000, way="bank"), "expenditure")
+    assert any("没有转介医疗救助" in p for p in problems("INV-32", unreferred))
+    referred = illness_case(1)
+    referred.h.payments.append(inv.Payment(0, "referral", 1, "medical", referred.at, referred.step))
+    assert problems("INV-32", categorised(referred.pay(2000, way="bank"), "expenditure")) == []
+
+
+def test_inv33_an_advance_stays_within_the_township_limit_and_is_labelled_in_the_ledger():
+    accepted = {"intake_decision": "accept", "can_carry_expense": False, "expense_incurred": False}
+    story = Story(reason="medical_expense").done("intake-review.schema.json", "township", **accepted)
+    story.done("pay-first.schema.json", "township", amount=1200).pay(1200, way="bank")
+    found = problems("INV-33", story)
+    assert any("超过乡镇先行救助额度" in p for p in found) and any("没有记为先期垫付" in p for p in found)
+    ok = Story(reason="medical_expense").done("intake-review.schema.json", "township", **accepted)
+    ok.done("pay-first.schema.json", "township", amount=1000).pay(1000, way="bank")
+    ok.h.payments[-1] = dataclasses.replace(ok.h.payments[-1], note="先期垫付（相关支出发生前）：V3")
+    assert problems("INV-33", ok) == [] and ok.h.emergency and not ok.h.expenditure
+
+
+def test_inv33_an_after_the_fact_amount_rests_on_a_recorded_income_assessment():
+    accepted = {"intake_decision": "accept", "can_carry_expense": True, "expense_incurred": True}
+
+    def story(**assessment) -> Story:
+        s = Story(reason="disaster_accident").done("intake-review.schema.json", "township", **accepted)
+        s.done("economic-check.schema.json", "township", household_annual_income=10000, **assessment)
+        s.done("township-review.schema.json", "township", township_opinion="approve", proposed_amount=1500)
+        return categorised(s, "expenditure")
+
+    missing = story()
+    assert missing.h.after_the_fact and missing.h.expenditure and not missing.h.emergency
+    assert any("没有记录家庭总体收入评估" in p for p in problems("INV-33", missing))
+    assessed = story(assessed_severity="serious", income_assessment="家庭年收入1万元，已承担修缮费用")
+    assert problems("INV-33", assessed) == []
