@@ -455,7 +455,10 @@ class Explorer:
     def run(self, data, traveller) -> None:
         traveller.move_to(START)
         choice = pick(
-            data, [self.params[ILLNESS_ORDER], 1 - self.params[ILLNESS_ORDER]], "county illness order"
+            data,
+            [self.params[ILLNESS_ORDER], 1 - self.params[ILLNESS_ORDER]],
+            "county illness order",
+            usual=1,
         )
         if choice != self.illness_order:  # a new version of the county's parameters, in force from now
             self.eng.set_parameters(
