@@ -201,7 +201,7 @@ class Engine:
         """Start cases from the monitoring platform's warnings (CSV or JSON); see engine/services/monitoring.py."""
         from engine.services import monitoring
 
-        return monitoring.import_warnings(self, text, fmt, by)
+        return monitoring.import_warnings(self.uow(), text, fmt, by)
 
     def import_roster(
         self, text: str, fmt: str, roster: str | None = None, by: str | None = None, county: str | None = None
@@ -301,19 +301,19 @@ class Engine:
 
     # -- for the web front: sign-in, access, forms, attachments, residents, diagrams, places -----
     def authenticate(self, username: str, password: str, remote_addr: str) -> signin.Account:
-        return signin.authenticate(self, username, password, remote_addr)
+        return signin.authenticate(self.uow(), username, password, remote_addr)
 
     def account(self, username: str) -> signin.Account | None:
-        return signin.account(self, username)
+        return signin.account(self.uow(readonly=True), username)
 
     def account_by_id(self, user_id: int) -> signin.Account | None:
-        return signin.account_by_id(self, user_id)
+        return signin.account_by_id(self.uow(readonly=True), user_id)
 
     def issue_api_token(self, username: str) -> str:
-        return signin.issue_api_token(self, username)
+        return signin.issue_api_token(self.uow(), username)
 
     def account_for_token(self, token: str) -> signin.Account:
-        return signin.account_for_token(self, token)
+        return signin.account_for_token(self.uow(readonly=True), token)
 
     def case_access(
         self, username: str, case_no: str, what: str, remote_addr: str | None = None, audit_view: bool = True
@@ -330,7 +330,7 @@ class Engine:
         return task_page.task_form(self.uow(readonly=True), username, task_id, remote_addr)
 
     def start_form(self, county_code: str | None = None) -> dict:
-        return intake.start_form(self, county_code)
+        return intake.start_form(self.uow(readonly=True), county_code)
 
     def start_application(
         self, username: str, application: dict, area_code: str, idempotency_key: str | None = None

@@ -69,7 +69,7 @@ def apply_online(
     try:
         errors += _receive(uploads, store, received)
         if errors:
-            raise ValidationFailed(errors + intake.application_errors(eng, application))
+            raise ValidationFailed(errors + intake.application_errors(eng.uow(readonly=True), application))
 
         @replay_after_race  # the same key sent twice at once: the loser replays the winner's case
         def store_application() -> CaseRef:
