@@ -356,13 +356,13 @@ class Engine:
     def public_status(
         self, case_no: str, id_number: str, remote_addr: str | None = None
     ) -> residents.PublicStatus:
-        return residents.status(self, case_no, id_number, remote_addr)
+        return residents.status(self.uow(), case_no, id_number, remote_addr)
 
     def objection_schema(self, case_no: str) -> dict:
-        return residents.objection_schema(self, case_no)
+        return residents.objection_schema(self.uow(readonly=True), case_no)
 
     def submit_objection(self, case_no: str, data: dict, remote_addr: str | None = None) -> int:
-        return residents.submit_objection(self, case_no, data, remote_addr)
+        return residents.submit_objection(self.uow(), case_no, data, remote_addr)
 
     def case_diagrams(self, case_no: str) -> list[diagrams.CaseDiagram]:
         return case_view.case_diagrams(self.uow(readonly=True), case_no)
