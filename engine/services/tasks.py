@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
@@ -131,7 +131,7 @@ def complete_task(
     try:
         with uow:
             asked = {"username": caller.username, "task_id": task_id, "key": key, "at": uow.now()}
-            found = uow.session.execute(_ACTOR_TASK_CASE, asked).first()
+            found: Any = uow.session.execute(_ACTOR_TASK_CASE, asked).first()
             opened = step_of(found) if found is not None else None
             if found is None:
                 found = uow.session.execute(_ACTOR_TASK_REPLAY, asked).first()
