@@ -251,7 +251,7 @@ def import_warnings(ctx, path, fmt, by):
 
     fmt = fmt or ("json" if path.endswith(".json") else "csv")
     try:
-        result = monitoring.import_warnings(_engine(ctx).uow(), Path(path).read_bytes(), fmt, by)
+        result = monitoring.import_warnings(_engine(ctx), Path(path).read_bytes(), fmt, by)
     except DomainError as err:
         _fail(err)
     click.echo(

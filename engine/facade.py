@@ -201,7 +201,7 @@ class Engine:
         """Start cases from the monitoring platform's warnings (CSV or JSON); see engine/services/monitoring.py."""
         from engine.services import monitoring
 
-        return monitoring.import_warnings(self.uow(), text, fmt, by)
+        return monitoring.import_warnings(self, text, fmt, by)
 
     def import_roster(
         self, text: str, fmt: str, roster: str | None = None, by: str | None = None, county: str | None = None

@@ -17,7 +17,7 @@ from engine.errors import DomainError, FieldError, ValidationFailed
 from engine.services import cases
 
 if TYPE_CHECKING:
-    from engine.unit_of_work import UnitOfWork
+    from engine.facade import Engine
 
 # CSV columns (the platform's export, one household per row). Lists are separated by ';'.
 CSV_COLUMNS = (
@@ -93,7 +93,7 @@ def to_application(record: dict) -> tuple[str, dict]:
     return str(record.get("area_code", "")), application
 
 
-def import_warnings(uow: UnitOfWork, text: str | bytes, fmt: str, by: str | None = None) -> ImportResult:
+def import_warnings(eng: Engine, text: str | bytes, fmt: str, by: str | None = None) -> ImportResult:
     """`text` may be the file's bytes: the encoding is detected (engine.textfiles)."""
     if isinstance(text, bytes):
         text = textfiles.decode(text)
@@ -113,7 +113,7 @@ def import_warnings(uow: UnitOfWork, text: str | bytes, fmt: str, by: str | None
             continue
         try:
             ref = cases.start_case(
-                uow, application, area_code, by, channel="warning", dedupe_key=f"warning:{warning_id}"
+                eng.uow(), application, area_code, by, channel="warning", dedupe_key=f"warning:{warning_id}"
             )
         except ValidationFailed as err:
             result.errors.append(
