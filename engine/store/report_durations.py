@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import (
     case,
+    cast,
     delete,
     func,
     insert,
@@ -33,7 +34,6 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
-    type_coerce,
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -160,7 +160,7 @@ def first_payment(case_id):
     return select(
         literal(PAYMENT).label("kind"),
         null().label("label"),
-        type_coerce(null(), AuditEvent.opened_at.type).label("since"),
+        cast(null(), AuditEvent.opened_at.type).label("since"),  # typed: PostgreSQL unions it with times
         func.min(LedgerEntry.recorded_at).label("until"),
     ).where(LedgerEntry.case_id == case_id, LedgerEntry.way.in_(PAID_WAYS))
 
