@@ -161,4 +161,4 @@ def case_diagrams(uow: UnitOfWork, case_no: str) -> list[diagrams.CaseDiagram]:
         state = session.get_one(CaseState, case.id)
         loaded = uow.specs.for_version(session, case.spec_version_id)
         open_rows = session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)).all()
-    return diagrams.case_diagrams(loaded, state.reached, list(open_rows))
+        return diagrams.case_diagrams(loaded, state.reached, list(open_rows))  # while the rows are loaded
