@@ -38,6 +38,7 @@ class CaseRecord:
     outcome: str | None
     outcome_reason: str | None
     amount: int | None
+    paid: int | None  # paid so far in money or goods; None: not known, sum the ledger
     current_step: str | None
     attention: dict | None
     started_at: datetime
@@ -53,6 +54,7 @@ MUTABLE = (
     "outcome",
     "outcome_reason",
     "amount",
+    "paid",
     "current_step",
     "attention",
     "updated_at",
@@ -153,6 +155,7 @@ def load_case_for_step(
 
 def insert_case(session: Session, **values) -> CaseRecord:
     values.setdefault("version", 1)
+    values.setdefault("paid", 0)
     case_id = session.execute(insert(CASES).values(**values).returning(CASES.c.id)).scalar_one()
     return load_case(session, case_id=case_id, lock=False)
 

@@ -170,6 +170,7 @@ def persist(
     open_rows = _sync_inbox(session, ctx, loaded, work, now, stored.tasks)
     _sync_timers(session, case, work, stored.timers)
     _apply_effects(session, ctx, case_data, actor, now)
+    _update_paid(case, ctx)
     facts.record(session, case, before, ctx.effects.payments, now)
     report_durations.record(
         session,
@@ -209,6 +210,16 @@ def persist(
             actor=actor,
         )
     return open_rows
+
+
+def _update_paid(case, ctx: CaseContext) -> None:
+    """What the case has paid so far, with this step's payments in money or goods (as paid_so_far
+    counts them); left unknown (None) when it was and no script asked the ledger."""
+    before = case.paid if case.paid is not None else ctx.recorded_paid
+    if before is not None:
+        case.paid = int(before) + sum(
+            int(p["amount"]) for p in ctx.effects.payments if p["way"] != "referral"
+        )
 
 
 def _set_status(case, workflow, incident: Incident | None, flags: list[str], now: datetime) -> None:
