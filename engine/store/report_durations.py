@@ -178,10 +178,9 @@ def counted_of(rows: Iterable[Any]) -> Counted:
 
 
 def read_counted(session: Session, case_id: int, with_steps: bool) -> Counted:
-    query = (
-        union_all(counted_steps(case_id), first_payment(case_id)) if with_steps else first_payment(case_id)
-    )
-    return counted_of(session.execute(query))
+    if with_steps:
+        return counted_of(session.execute(union_all(counted_steps(case_id), first_payment(case_id))))
+    return counted_of(session.execute(first_payment(case_id)))
 
 
 def _hours_counted(counted: Counted, started_at: datetime) -> Iterable[tuple[str, str, float]]:
