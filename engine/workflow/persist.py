@@ -23,6 +23,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -79,7 +80,8 @@ _OPEN_TASKS = select(
     exists().where(DRAFTS.c.task_id == INBOX.c.task_id).label("has_draft"),
     type_coerce(null(), TIMERS.c.id.type).label("timer_id"),  # the union's result types are these
     type_coerce(null(), _DATETIME).label("due_at"),
-    type_coerce(null(), _DATETIME).label("since"),
+    # typed in SQL too: PostgreSQL resolves a union pairwise, and NULL ∪ NULL would become text
+    sql_cast(null(), _DATETIME).label("since"),
 ).where(INBOX.c.case_id == bindparam("case_id"))
 _PENDING_TIMERS = select(
     literal("timer"),
