@@ -61,6 +61,11 @@ ENVIRONMENT = [
     ),
     Variable("JIUZHU_DB_POOL_SIZE", "5", "PostgreSQL connections kept per process (plus as many on demand)"),
     Variable(
+        "JIUZHU_DB_PING_AFTER",
+        "10",
+        "seconds a pooled PostgreSQL connection may sit idle before it is tested on its next use",
+    ),
+    Variable(
         "JIUZHU_TRUSTED_PROXIES",
         "0",
         "reverse proxies in front (1 behind nginx): X-Forwarded-For is believed",

@@ -179,6 +179,18 @@ def report(folder: Path) -> None:
                 print(f"  error: {row['Method']} {row['Name']} ×{row['Occurrences']}: {row['Error'][:160]}")
 
 
+def server_errors(log_path: Path, shown: int = 3) -> None:
+    """The server's error lines (a 500 is logged with its traceback and request id)."""
+    errors = []
+    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("{") and '"level": "error"' in line:
+            errors.append(json.loads(line))
+    print(f"\n  server errors logged: {len(errors)}")
+    for entry in errors[:shown]:
+        print(f"  {entry.get('request_id', '')} {entry.get('message', '')}")
+        print("    " + "\n    ".join((entry.get("traceback") or "").splitlines()[-12:]))
+
+
 def audit(url: str, acks_path: Path) -> int:
     """Prints each check; returns the number of problems."""
     eng = Engine.open(url, migrate=False)
@@ -207,7 +219,8 @@ def audit(url: str, acks_path: Path) -> int:
 
         conflicts = Counter(a["request"] for a in acks if a["kind"] == "conflict")
         print(
-            "  answered 409 because another clerk acted on the task first (as designed, not errors): "
+            "  answered 409 / 404 because someone acted first — another clerk on the task, the timer"
+            " on the notice (as designed, not errors): "
             + (", ".join(f"{name} {count}" for name, count in conflicts.items()) or "none")
         )
 
@@ -293,7 +306,7 @@ def main() -> int:
         with (
             serving(args.url, instance, workers=workers or (2 * (os.cpu_count() or 1) + 1), **settings) as (
                 base,
-                _log,
+                log_path,
             ),
             working(args.url, instance, **settings),
             working(args.url, instance, **settings),
@@ -307,6 +320,7 @@ def main() -> int:
             )
             time.sleep(5)  # timers due at the very end fire
         report(folder)
+        server_errors(log_path)
         print("\n  audit:")
         problems = audit(args.url, acks)
         print(f"\n  {problems} problems found")

@@ -34,4 +34,5 @@ def places(uow: UnitOfWork, within: str = "", level: str | None = None) -> list[
 
 def names(uow: UnitOfWork) -> dict[str, str]:
     """Area code -> name, e.g. for the area column of the inbox."""
-    return {p.code: p.name for p in places(uow)}
+    with uow:
+        return {code: name for code, name in uow.session.execute(select(Area.code, Area.name))}
