@@ -86,8 +86,7 @@ class Engine:
         return self.deploy_files(files, by=by, note=note)
 
     def deploy_files(self, files: SpecFiles, by: str = "system", note: str | None = None) -> Deployment:
-        with self.db.write() as session:
-            return deploy.deploy(session, self.specs, files, by, self.now(), note)
+        return deploy.deploy_files(self.uow(), files, by, note)
 
     def versions(self) -> list[dict]:
         with self.db.read() as session:
@@ -271,7 +270,7 @@ class Engine:
         """备案管理: households refused but possibly still in difficulty; see engine/views/watch_list.py."""
         from engine.views import watch_list
 
-        return watch_list.watch_list(self, username)
+        return watch_list.watch_list(self.uow(readonly=True), username)
 
     # -- timers ---------------------------------------------------------------------------------
     def fire_due(self, now: datetime | None = None) -> int:
@@ -282,7 +281,7 @@ class Engine:
 
     # -- reading --------------------------------------------------------------------------------
     def inbox(self, username: str, **filters) -> inbox.InboxPage:
-        return inbox.inbox(self, username, **filters)
+        return inbox.inbox(self.uow(readonly=True), username, **filters)
 
     def search_cases(
         self, username: str, query: case_search.CaseQuery, limit: int = 50, offset: int = 0
@@ -291,52 +290,52 @@ class Engine:
         return case_search.search_cases(self.uow(readonly=True), username, query, limit, offset)
 
     def open_tasks(self, case_no: str) -> list[InboxRow]:
-        return inbox.open_tasks(self, case_no)
+        return inbox.open_tasks(self.uow(readonly=True), case_no)
 
     def case_view(self, case_no: str, username: str | None = None) -> case_view.CaseView:
-        return case_view.case_view(self, case_no, username)
+        return case_view.case_view(self.uow(readonly=True), case_no, username)
 
     def public_notices(self, township_code: str) -> list[dict]:
-        return public.public_notices(self, township_code)
+        return public.public_notices(self.uow(readonly=True), township_code)
 
     def public_results(self, township_code: str) -> list[dict]:
-        return public.public_results(self, township_code)
+        return public.public_results(self.uow(readonly=True), township_code)
 
     def prior_cases(self, id_number: str) -> list[dict]:
-        return case_view.prior_cases(self, id_number)
+        return case_view.prior_cases(self.uow(readonly=True), id_number)
 
     # -- for the web front: sign-in, access, forms, attachments, residents, diagrams, places -----
     def authenticate(self, username: str, password: str, remote_addr: str) -> signin.Account:
-        return signin.authenticate(self, username, password, remote_addr)
+        return signin.authenticate(self.uow(), username, password, remote_addr)
 
     def account(self, username: str) -> signin.Account | None:
-        return signin.account(self, username)
+        return signin.account(self.uow(readonly=True), username)
 
     def account_by_id(self, user_id: int) -> signin.Account | None:
-        return signin.account_by_id(self, user_id)
+        return signin.account_by_id(self.uow(readonly=True), user_id)
 
     def issue_api_token(self, username: str) -> str:
-        return signin.issue_api_token(self, username)
+        return signin.issue_api_token(self.uow(), username)
 
     def account_for_token(self, token: str) -> signin.Account:
-        return signin.account_for_token(self, token)
+        return signin.account_for_token(self.uow(readonly=True), token)
 
     def case_access(
         self, username: str, case_no: str, what: str, remote_addr: str | None = None, audit_view: bool = True
     ) -> None:
-        access.case_access(self, username, case_no, what, remote_addr, audit_view)
+        access.case_access(self.uow(readonly=True), username, case_no, what, remote_addr, audit_view)
 
     def task_access(self, username: str, task_id: str, what: str, remote_addr: str | None = None) -> InboxRow:
-        return access.task_access(self, username, task_id, what, remote_addr)
+        return access.task_access(self.uow(readonly=True), username, task_id, what, remote_addr)
 
     def task_page(self, username: str, task_id: str, remote_addr: str | None = None) -> task_page.TaskPage:
-        return task_page.task_page(self, username, task_id, remote_addr)
+        return task_page.task_page(self.uow(readonly=True), username, task_id, remote_addr)
 
     def task_form(self, username: str, task_id: str, remote_addr: str | None = None) -> tuple[InboxRow, dict]:
-        return task_page.task_form(self, username, task_id, remote_addr)
+        return task_page.task_form(self.uow(readonly=True), username, task_id, remote_addr)
 
     def start_form(self, county_code: str | None = None) -> dict:
-        return intake.start_form(self, county_code)
+        return intake.start_form(self.uow(readonly=True), county_code)
 
     def start_application(
         self, username: str, application: dict, area_code: str, idempotency_key: str | None = None
@@ -362,19 +361,19 @@ class Engine:
     def public_status(
         self, case_no: str, id_number: str, remote_addr: str | None = None
     ) -> residents.PublicStatus:
-        return residents.status(self, case_no, id_number, remote_addr)
+        return residents.status(self.uow(), case_no, id_number, remote_addr)
 
     def objection_schema(self, case_no: str) -> dict:
-        return residents.objection_schema(self, case_no)
+        return residents.objection_schema(self.uow(readonly=True), case_no)
 
     def submit_objection(self, case_no: str, data: dict, remote_addr: str | None = None) -> int:
-        return residents.submit_objection(self, case_no, data, remote_addr)
+        return residents.submit_objection(self.uow(), case_no, data, remote_addr)
 
     def case_diagrams(self, case_no: str) -> list[diagrams.CaseDiagram]:
-        return case_view.case_diagrams(self, case_no)
+        return case_view.case_diagrams(self.uow(readonly=True), case_no)
 
     def places(self, within: str = "", level: str | None = None) -> list[places.Place]:
-        return places.places(self, within, level)
+        return places.places(self.uow(readonly=True), within, level)
 
     def area_names(self) -> dict[str, str]:
         """Area code → name of every area, kept for a minute: nearly every page shows area names, and
@@ -382,7 +381,7 @@ class Engine:
         rarely; one added through this engine is seen at once, through another process within a minute."""
         cached, now = self._area_names, time.monotonic()
         if cached is None or now - cached[0] > AREA_NAMES_SECONDS:
-            cached = self._area_names = (now, places.names(self))
+            cached = self._area_names = (now, places.names(self.uow(readonly=True)))
         return cached[1]
 
     # -- the process owner's studio, operations and reports (engine/studio/, engine/views/reports/) ---

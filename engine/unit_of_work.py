@@ -64,6 +64,11 @@ class UnitOfWork:
         before firing each in its own transaction)."""
         return UnitOfWork(self.db, self.clock, self.specs, readonly=True)
 
+    def writing(self) -> UnitOfWork:
+        """A unit of work that may write, on the same database, clock and specs (e.g. to audit a view
+        from a reading service)."""
+        return UnitOfWork(self.db, self.clock, self.specs)
+
     @property
     def sqlite(self) -> bool:
         return self.db.sqlite

@@ -57,6 +57,13 @@ ROLE_LABELS: dict[str, str] = {
 # Roles that work cases (hold lanes); the others only read or administer.
 CASE_WORKER_ROLES = frozenset(LANE_ROLES.values())
 
+# Who may use the process owner's studio: read it (versions, drafts, plans), edit it (drafts, deploy,
+# migration, parameters), operate cases (retry, cancel), watch the cases that need attention.
+STUDIO_READERS = (Role.PROCESS_OWNER, Role.AUDITOR)
+STUDIO_EDITORS = (Role.PROCESS_OWNER,)
+STUDIO_OPERATORS = (Role.PROCESS_OWNER, Role.COUNTY)
+STUDIO_WATCHERS = (Role.PROCESS_OWNER, Role.COUNTY, Role.AUDITOR)
+
 
 def role_for_lane(lane: str | None) -> Role | None:
     if lane is None:

@@ -15,6 +15,8 @@ from flask_login import login_required
 from engine import forms as form_checks
 from engine.errors import Conflict, FieldError, ValidationFailed
 from engine.parameters import catalogue, parse_entry
+from engine.services import deploy as deploy_service
+from engine.services import migration as migrations
 from engine.vocabulary import CATEGORIES, LOCAL_TZ
 from engine.workflow.diff import KIND_TITLES
 from web import jobs, params, schemaform
@@ -241,7 +243,8 @@ def run(run_id: int):
 @login_required
 def deploy(draft_id: int):
     try:
-        deployment = studio().deploy_draft(
+        deployment = deploy_service.deploy_draft(
+            engine().uow(),
             me().username,
             draft_id,
             note=request.form.get("note") or None,
@@ -285,7 +288,11 @@ def migrate_plan():
     versions = studio().versions(me().username)
     new = _int_arg("to") or (versions[0]["id"] if versions else None)
     old = _int_arg("from") or next((v["id"] for v in versions if v["id"] != new and v["running"]), None)
-    plans = studio().migration_plan(me().username, old, new) if old and new and old != new else None
+    plans = (
+        migrations.plan(engine().uow(readonly=True), me().username, old, new)
+        if old and new and old != new
+        else None
+    )
     return render_template(
         "studio/migrate.html",
         versions=versions,
@@ -306,7 +313,7 @@ def migrate():
     if not chosen:  # never "all" by default: only the cases the user ticked move
         flash("请勾选要迁移的案件", "error")
         return redirect(url_for("studio.migrate_plan", **{"from": old, "to": new}))
-    job_id = studio().start_migration(me().username, old, new, request.form.get("reason", ""), chosen)
+    job_id = migrations.start(engine().uow(), me().username, old, new, request.form.get("reason", ""), chosen)
     if not jobs.inline():  # the worker moves the cases; the job page shows how far it is
         return redirect(url_for("jobs.show", job_id=job_id))
     result = engine().run_job_now(job_id).result

@@ -5,7 +5,6 @@ its existence is not disclosed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -13,10 +12,8 @@ from engine.errors import Conflict, NotFound, NotPermitted
 from engine.permissions import may_act_on, may_read_case
 from engine.services import people
 from engine.store.models import AuditEvent, Case, OpenTask
-from engine.views.inbox import InboxRow
-
-if TYPE_CHECKING:
-    from engine.facade import Engine
+from engine.unit_of_work import UnitOfWork
+from engine.views.inbox import InboxRow, row_of, with_holders
 
 VIEWED = "personal_data_viewed"
 DENIED = "access_denied"
@@ -37,22 +34,30 @@ class _Verdict:
 
 
 def record(
-    eng: Engine, username: str, action: str, case_id: int | None, what: str, remote_addr: str | None, **extra
+    uow: UnitOfWork,
+    username: str,
+    action: str,
+    case_id: int | None,
+    what: str,
+    remote_addr: str | None,
+    **extra,
 ) -> None:
-    with eng.db.write() as session:
-        session.add(
+    """Audit a view or a refused attempt in its own small transaction."""
+    with uow.writing() as writing:
+        writing.session.add(
             AuditEvent(
-                at=eng.now(),
+                at=writing.now(),
                 actor=username,
                 action=action,
                 case_id=case_id,
                 data={"what": what, "from": remote_addr, **extra},
             )
         )
+        writing.commit()
 
 
 def case_access(
-    eng: Engine,
+    uow: UnitOfWork,
     username: str,
     case_no: str,
     what: str,
@@ -60,28 +65,32 @@ def case_access(
     audit_view: bool = True,
 ) -> None:
     """Raise NotFound unless the user may read the case; audit the view, or the refused attempt."""
-    with eng.db.read() as session:
+    with uow.reading() as reading:
+        session = reading.session
         user = people.get_user(session, username)
         case = session.scalar(select(Case).where(Case.case_no == case_no))
         verdict = _Verdict(case.id if case else None, case is not None and may_read_case(user, case))
     if not verdict.allowed:
-        record(eng, username, DENIED, verdict.case_id, what, remote_addr, case_no=case_no)
+        record(uow, username, DENIED, verdict.case_id, what, remote_addr, case_no=case_no)
         raise NotFound(f"案件 {case_no} 不存在")
     if audit_view:
-        record(eng, username, VIEWED, verdict.case_id, what, remote_addr)
+        record(uow, username, VIEWED, verdict.case_id, what, remote_addr)
 
 
 def task_access(
-    eng: Engine,
+    uow: UnitOfWork,
     username: str,
     task_id: str,
     what: str,
     remote_addr: str | None = None,
     audit_view: bool = False,
 ) -> InboxRow:
-    """The open task if the user may act on it. Outside the user's area: NotFound (audited); inside
-    it but another role's lane: NotPermitted (audited); completed already: TaskDone."""
-    with eng.db.read() as session:
+    """The open task if the user may act on it, as the inbox shows it. Outside the user's area:
+    NotFound (audited); inside it but another role's lane: NotPermitted (audited); completed already:
+    TaskDone."""
+    found: InboxRow | None = None
+    with uow.reading() as reading:
+        session = reading.session
         user = people.get_user(session, username)
         row = session.get(OpenTask, task_id)
         if row is None:
@@ -99,15 +108,13 @@ def task_access(
                 refused = NotPermitted("无权办理该待办：不属于您的岗位")
             else:
                 refused = None
+                found = with_holders(session, [row_of(row, reading.now())])[0]
     if refused is not None:
-        record(eng, username, DENIED, case_id, what, remote_addr, task_id=task_id)
+        record(uow, username, DENIED, case_id, what, remote_addr, task_id=task_id)
         raise refused
-    assert row is not None  # a missing task was refused above
+    assert found is not None  # a missing task was refused above
     if audit_view:
-        record(eng, username, VIEWED, case_id, what, remote_addr, task_id=task_id)
-    found = next((r for r in eng.open_tasks(row.case_no) if r.task_id == task_id), None)
-    if found is None:  # completed between the check and now
-        raise TaskDone(row.case_no)
+        record(uow, username, VIEWED, case_id, what, remote_addr, task_id=task_id)
     return found
 
 

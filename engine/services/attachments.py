@@ -98,7 +98,7 @@ class AttachmentStore:
         remote_addr: str | None = None,
     ) -> AttachmentInfo:
         """Store a file uploaded with an open task the user may act on."""
-        task = access.task_access(self.eng, username, task_id, "上传附件", remote_addr)
+        task = access.task_access(self.eng.uow(readonly=True), username, task_id, "上传附件", remote_addr)
         if kind not in KINDS:
             raise ValidationFailed([FieldError("kind", "附件类别：取值不在可选范围内")])
         received = self.receive(kind, filename, stream)
@@ -241,12 +241,18 @@ class AttachmentStore:
         what = f"附件 {attachment_id}"
         if not allowed or found is None:
             access.record(
-                self.eng, username, access.DENIED, found[1].id if found else None, what, remote_addr
+                self.eng.uow(), username, access.DENIED, found[1].id if found else None, what, remote_addr
             )
             raise NotFound("附件不存在")
         row, case = found
         access.record(
-            self.eng, username, "attachment_downloaded", case.id, what, remote_addr, filename=row.filename
+            self.eng.uow(),
+            username,
+            "attachment_downloaded",
+            case.id,
+            what,
+            remote_addr,
+            filename=row.filename,
         )
         path = self.path_of(row.sha256)
         if not path.is_file():

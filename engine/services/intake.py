@@ -12,7 +12,6 @@ from engine.services.cases import CaseRef, start_in
 from engine.vocabulary import Role
 
 if TYPE_CHECKING:
-    from engine.facade import Engine
     from engine.unit_of_work import UnitOfWork
 
 # How the application came in (engine.vocabulary.CHANNELS), from the form's 申请方式 and the clerk's role.
@@ -25,10 +24,10 @@ SUBMITTER_CHANNELS = {
 }
 
 
-def start_form(eng: Engine, county_code: str | None = None) -> dict:
+def start_form(uow: UnitOfWork, county_code: str | None = None) -> dict:
     """The application form (JSON Schema) of the version new cases start on, with the county's lists
-    (`x-enum-param`) in force now; without a county, the shipped defaults."""
-    with eng.uow(readonly=True) as uow:
+    (`x-enum-param`) in force now; without a county, the shipped defaults. `uow` may be read-only."""
+    with uow:
         return _start_form(uow, county_code)
 
 
@@ -47,9 +46,10 @@ def _start_form(uow: UnitOfWork, county_code: str | None = None) -> dict:
     return forms.bind_parameters(schema, values)
 
 
-def application_errors(eng: Engine, application: dict) -> list[FieldError]:
-    """Every field error of an application, so a refusal for another reason can list them all at once."""
-    with eng.uow(readonly=True) as uow:
+def application_errors(uow: UnitOfWork, application: dict) -> list[FieldError]:
+    """Every field error of an application, so a refusal for another reason can list them all at once
+    (`uow` may be read-only)."""
+    with uow:
         return _application_errors(uow, application)
 
 

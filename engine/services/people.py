@@ -78,6 +78,16 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+def in_roles(session: Session, username: str, roles: tuple[Role, ...]) -> User:
+    """The active user if their role is one of `roles`; else NotPermitted."""
+    user = get_user(session, username)
+    if Role(user.role) not in roles:
+        raise NotPermitted(
+            "无权进行此操作：" + ("仅流程管理员" if roles == (Role.PROCESS_OWNER,) else "岗位不符")
+        )
+    return user
+
+
 _USERS = User.__table__
 _ACTOR = select(_USERS.c.username, _USERS.c.role, _USERS.c.area_code, _USERS.c.active).where(
     _USERS.c.username == bindparam("username")

@@ -23,6 +23,7 @@ from engine.vocabulary import LOCAL_TZ, OUTCOMES, PUBLIC_STATUSES, ROLE_LABELS
 
 if TYPE_CHECKING:
     from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 # Who may apply online: the applicant, or someone the applicant authorised (002 §三 申请受理).
 ONLINE_SUBMITTERS = ("self", "agent")
@@ -69,7 +70,7 @@ def apply_online(
     try:
         errors += _receive(uploads, store, received)
         if errors:
-            raise ValidationFailed(errors + intake.application_errors(eng, application))
+            raise ValidationFailed(errors + intake.application_errors(eng.uow(readonly=True), application))
 
         @replay_after_race  # the same key sent twice at once: the loser replays the winner's case
         def store_application() -> CaseRef:
@@ -133,12 +134,13 @@ class PublicStatus:
     next_steps: list[dict] = field(default_factory=list)  # [{"step", "who", "due_at"}]: what happens now
 
 
-def status(eng: Engine, case_no: str, id_number: str, remote_addr: str | None = None) -> PublicStatus:
+def status(uow: UnitOfWork, case_no: str, id_number: str, remote_addr: str | None = None) -> PublicStatus:
     """The progress of a case for whoever knows its number and the applicant's ID number. Wrong
     guesses count like failed sign-ins, so the ID number cannot be found by trying."""
-    case_no, now = (case_no or "").strip()[:64], eng.now()
+    case_no, now = (case_no or "").strip()[:64], uow.now()
     keys = {"address": remote_addr or "unknown", "case_no": case_no}
-    with eng.db.write() as session:
+    with uow:
+        session = uow.session
         throttle.check(session, "status", keys, now)
         case = session.scalar(select(Case).where(Case.case_no == case_no))
         if case is None or case.applicant_id_number != id_numbers.compact(id_number or ""):
@@ -165,6 +167,7 @@ def status(eng: Engine, case_no: str, id_number: str, remote_addr: str | None = 
                 _done_steps(session, case.id),
                 _next_steps(session, case.id),
             )
+        uow.commit()
     if found is None:
         raise NotFound("未查到：请核对案件编号和身份证号")
     return found
@@ -184,25 +187,25 @@ def _next_steps(session, case_id: int) -> list[dict]:
     return [{"step": t.name, "who": ROLE_LABELS.get(t.role, t.role), "due_at": t.due_at} for t in rows]
 
 
-def objection_schema(eng: Engine, case_no: str) -> dict:
-    """The form a resident fills to object to a case under public notice."""
-    with eng.db.read() as session:
-        case = _under_notice(eng, session, case_no)
-        return eng.specs.for_version(session, case.spec_version_id).form(OBJECTION_FORM)
+def objection_schema(uow: UnitOfWork, case_no: str) -> dict:
+    """The form a resident fills to object to a case under public notice (`uow` may be read-only)."""
+    with uow:
+        case = _under_notice(uow.session, case_no, uow.now())
+        return uow.specs.for_version(uow.session, case.spec_version_id).form(OBJECTION_FORM)
 
 
-def submit_objection(eng: Engine, case_no: str, data: dict, remote_addr: str | None = None) -> int:
+def submit_objection(uow: UnitOfWork, case_no: str, data: dict, remote_addr: str | None = None) -> int:
     """A resident's objection to a case under public notice (002 §三 信息公示) is recorded, audited and
     sent to the case as the message its 信息公示 waits for: the township then has a 核实公示异议 task,
     and the case stays on the notice until a clerk registers or dismisses the objection. An
     objection arriving while an earlier one is being checked is added to that task. One transaction."""
-    now = eng.now()
+    now = uow.now()
     data = dict(data, received_on=now.astimezone(LOCAL_TZ).date().isoformat())
     keys = {"address": remote_addr or "unknown"}
-    with eng.uow() as uow:
+    with uow:
         session = uow.session
         throttle.check(session, "objection", keys, now)
-        case = _under_notice(eng, session, case_no)
+        case = _under_notice(session, case_no, now)
         loaded = uow.specs.for_version(session, case.spec_version_id)
         forms.validate(loaded.form(OBJECTION_FORM), data)
         row = PublicObjection(
@@ -240,11 +243,11 @@ def _add_to_review(task_data: dict, objection: dict) -> bool:
     return True
 
 
-def _under_notice(eng: Engine, session, case_no: str) -> Case:
+def _under_notice(session, case_no: str, now: datetime) -> Case:
     # Locked before the objection row is written: that row's foreign key takes a share lock on the
     # case, and two objections each holding one while asking for the step's lock deadlocked.
     case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
     notice = session.get(PublicNotice, case.id) if case is not None else None
-    if notice is None or notice.status != "open" or (notice.until is not None and notice.until < eng.now()):
+    if notice is None or notice.status != "open" or (notice.until is not None and notice.until < now):
         raise NotFound("该案件不在公示期内")
     return case

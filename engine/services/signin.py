@@ -19,7 +19,7 @@ from engine.store.web_models import LoginFailure
 from engine.vocabulary import ROLE_TITLES, Role
 
 if TYPE_CHECKING:
-    from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 # Failures count per account *and* address: guessing from one address slows that address down on
 # that account (1, 2, 4 … minutes between tries, at most the window), while the clerk signs in from
@@ -69,8 +69,9 @@ def _account(session: Session, user: User) -> Account:
     )
 
 
-def account(eng: Engine, username: str) -> Account | None:
-    with eng.db.read() as session:
+def account(uow: UnitOfWork, username: str) -> Account | None:
+    with uow:
+        session = uow.session
         user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
         return _account(session, user) if user is not None else None
 
@@ -95,18 +96,19 @@ def active_account(session: Session, username: str) -> Account | None:
     return _row_account(row) if row is not None else None
 
 
-def account_by_id(eng: Engine, user_id: int) -> Account | None:
-    with eng.db.read() as session:
-        row = session.execute(_ACCOUNT_BY_ID, {"user_id": user_id}).first()
+def account_by_id(uow: UnitOfWork, user_id: int) -> Account | None:
+    with uow:
+        row = uow.session.execute(_ACCOUNT_BY_ID, {"user_id": user_id}).first()
     return _row_account(row) if row is not None else None
 
 
-def authenticate(eng: Engine, username: str, password: str, remote_addr: str) -> Account:
+def authenticate(uow: UnitOfWork, username: str, password: str, remote_addr: str) -> Account:
     """The account for a correct password; every failure is recorded and repeated ones refused."""
-    now = eng.now()
+    now = uow.now()
     remote_addr = (remote_addr or "unknown")[:64]
     username = (username or "").strip()[:64]
-    with eng.db.write() as session:
+    with uow:
+        session = uow.session
         check_throttle(session, username, remote_addr, now)
         user = session.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
@@ -128,6 +130,7 @@ def authenticate(eng: Engine, username: str, password: str, remote_addr: str) ->
                 AuditEvent(at=now, actor=username or "?", action="sign_in_failed", data={"from": remote_addr})
             )
             result = None
+        uow.commit()
     if result is None:
         raise NotPermitted("用户名或密码不正确")
     return result
@@ -179,20 +182,21 @@ def record_failure(session: Session, username: str, remote_addr: str, now: datet
     session.add(LoginFailure(username=username[:64], remote_addr=(remote_addr or "unknown")[:64], at=now))
 
 
-def issue_api_token(eng: Engine, username: str) -> str:
+def issue_api_token(uow: UnitOfWork, username: str) -> str:
     """A new API token for the user (the previous one stops working); shown once, only its hash kept."""
-    with eng.db.write() as session:
-        user = people.get_user(session, username)
+    with uow:
+        user = people.get_user(uow.session, username)
         token = people.issue_api_token(user)
-        session.add(AuditEvent(at=eng.now(), actor=username, action="api_token_issued", data={}))
+        uow.session.add(AuditEvent(at=uow.now(), actor=username, action="api_token_issued", data={}))
+        uow.commit()
         return token
 
 
-def account_for_token(eng: Engine, token: str) -> Account:
+def account_for_token(uow: UnitOfWork, token: str) -> Account:
     if not token:
         raise NotFound("令牌无效")
-    with eng.db.read() as session:
-        row = session.execute(_ACCOUNT_BY_TOKEN, {"token_hash": people.token_hash(token)}).first()
+    with uow:
+        row = uow.session.execute(_ACCOUNT_BY_TOKEN, {"token_hash": people.token_hash(token)}).first()
     if row is None:
         raise NotFound("令牌无效")
     return _row_account(row)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
@@ -19,12 +19,14 @@ from engine.areas import county_of
 from engine.errors import Conflict, NotFound, NotPermitted
 from engine.permissions import may_act_on, may_read_case
 from engine.services.access import DENIED, TaskDone
-from engine.store.models import AuditEvent, Case, IdempotencyKey, User
+from engine.store.models import AuditEvent, Case, CaseState, IdempotencyKey, User
+from engine.store.rows import CASES, STEP_COLUMNS, StepRows, step_of
 from engine.unit_of_work import UnitOfWork
 from engine.workflow.persist import INBOX
 from engine.workflow.step import CaseStep
 
 _USERS, _KEYS, _EVENTS = User.__table__, IdempotencyKey.__table__, AuditEvent.__table__
+_STATES = CaseState.__table__
 # Built once: the acting user, the open task (None when gone) and an earlier result under the same
 # idempotency key, in one round trip.
 _REPLAY = select(_KEYS.c.result).where(_KEYS.c.key == bindparam("key")).scalar_subquery()
@@ -38,6 +40,27 @@ _ACTOR_TASK_REPLAY = (
     )
     .select_from(_USERS.outerjoin(INBOX, INBOX.c.task_id == bindparam("task_id")))
     .where(_USERS.c.username == bindparam("username"))
+)
+# The same with the case locked for the step (engine/store/rows.py STEP_COLUMNS): one round trip before
+# the step runs when the task is open. No row (the task is gone, the user unknown): ask _ACTOR_TASK_REPLAY.
+# The open task row is read as before, before any lock is waited for; the case row and its workflow are
+# locked, so a step that waited runs on what the other committed.
+_ACTOR_TASK_CASE = (
+    select(
+        _USERS.c.role.label("user_role"),
+        _USERS.c.area_code.label("user_area"),
+        _USERS.c.active,
+        _REPLAY.label("replay"),
+        *INBOX.c,
+        *STEP_COLUMNS,
+    )
+    .select_from(
+        _USERS.join(INBOX, INBOX.c.task_id == bindparam("task_id"))
+        .join(CASES, CASES.c.id == INBOX.c.case_id)
+        .join(_STATES, _STATES.c.case_id == CASES.c.id)
+    )
+    .where(_USERS.c.username == bindparam("username"))
+    .with_for_update(of=[CASES, _STATES])
 )
 _STORED = select(_KEYS.c.result).where(_KEYS.c.key == bindparam("key"))
 _CASE_OF_EVENT = select(_EVENTS.c.case_id).where(_EVENTS.c.task_id == bindparam("task_id")).limit(1)
@@ -107,13 +130,15 @@ def complete_task(
     key = f"{caller.username}:{idempotency_key}" if idempotency_key else None
     try:
         with uow:
-            found = uow.session.execute(
-                _ACTOR_TASK_REPLAY, {"username": caller.username, "task_id": task_id, "key": key}
-            ).first()
+            asked = {"username": caller.username, "task_id": task_id, "key": key, "at": uow.now()}
+            found: Any = uow.session.execute(_ACTOR_TASK_CASE, asked).first()
+            opened = step_of(found) if found is not None else None
+            if found is None:
+                found = uow.session.execute(_ACTOR_TASK_REPLAY, asked).first()
             if found is not None and found.replay is not None:
                 return Completion.from_stored(dict(found.replay))
             row = _permitted_task(uow, caller, task_id, found)
-            completion = complete_open_task(uow, row, data, actor=caller.username)
+            completion = complete_open_task(uow, row, data, actor=caller.username, opened=opened)
             if key:
                 uow.session.execute(
                     insert(_KEYS),
@@ -189,10 +214,13 @@ def _refuse(uow: UnitOfWork, caller: Caller, task_id: str, case_id: int | None, 
     raise error
 
 
-def complete_open_task(uow: UnitOfWork, row, submission: Submission, actor: str) -> Completion:
+def complete_open_task(
+    uow: UnitOfWork, row, submission: Submission, actor: str, opened: StepRows | None = None
+) -> Completion:
     """Complete an open task whose permission the caller has settled (a clerk's own task, or the
-    system on behalf of a resident), in the caller's unit of work."""
-    step = CaseStep.open(uow, row.case_id)
+    system on behalf of a resident), in the caller's unit of work. `opened`: the case as already read
+    for the step (locked), else it is read here."""
+    step = CaseStep(uow, *opened) if opened is not None else CaseStep.open(uow, row.case_id)
     task = step.workflow.get_task_from_id(_uuid(row.task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict("该待办已被办理，不能重复提交")

@@ -139,6 +139,10 @@ class Case(Base):
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_reason: Mapped[str | None] = mapped_column(Text)
     amount: Mapped[int | None]
+    # Paid so far in money or goods (the 台账 without referrals), kept by every step (engine/workflow/
+    # persist.py) so `paid_so_far()` reads it with the locked case; NULL: not known (a row loaded in
+    # bulk), the ledger is summed instead.
+    paid: Mapped[int | None]
     current_step: Mapped[str | None] = mapped_column(String(200))
     attention: Mapped[dict | None]
     started_at: Mapped[datetime]

@@ -21,10 +21,22 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, literal, literal_column, null, select, union_all
+from sqlalchemy import (
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -56,6 +68,21 @@ def month_of(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m")
 
 
+@dataclass
+class Counted:
+    """What a case has counted so far, read before the step's own rows are written: its completed
+    tasks (label, ready at, completed at; only when the step moves them to a new category) and the
+    time of its first payment (None: not paid yet)."""
+
+    steps: list[tuple[str | None, datetime, datetime]] = field(default_factory=list)
+    first_paid_at: datetime | None = None
+
+
+def moves(before_category: str | None, after_category: str | None, is_new: bool) -> bool:
+    """Whether a step moves what the case counted to a new category (its tasks must then be read)."""
+    return not is_new and (before_category or "") != (after_category or "")
+
+
 def record(
     session: Session,
     case_row,
@@ -63,14 +90,21 @@ def record(
     is_new: bool,
     completed: tuple[str | None, datetime | None, datetime] | None,
     paid_at: datetime | None,
+    counted: Counted | None = None,
 ) -> None:
     """Apply one step: move the case's counts when its category changed, count the completed task
     (name, ready at, completed at), and count the case's first payment when this step, saved at
-    `paid_at`, paid money (cash, in kind, bank) and no earlier step did."""
+    `paid_at`, paid money (cash, in kind, bank) and no earlier step did. `counted` is what the case
+    counted before this step (engine/workflow/persist.py reads it with the case's open rows, in the
+    same round trip); without it, it is read here."""
     changes: dict[tuple[str, str, str, int], list[float]] = defaultdict(lambda: [0, 0.0])
     category = case_row.category or ""
-    if not is_new and (before_category or "") != category:
-        for measure, label, hours in _counted_for(session, case_row.id, case_row.started_at):
+    moving = moves(before_category, category, is_new)
+    if counted is None and (moving or paid_at is not None):
+        counted = read_counted(session, case_row.id, with_steps=moving)
+    if moving:
+        assert counted is not None
+        for measure, label, hours in _hours_counted(counted, case_row.started_at):
             _count(changes[(before_category or "", measure, label, bucket_of(hours))], hours, -1)
             _count(changes[(category, measure, label, bucket_of(hours))], hours, +1)
     if completed is not None:
@@ -79,13 +113,8 @@ def record(
             hours = (at - opened_at).total_seconds() / 3600
             _count(changes[(category, STEP, name or UNNAMED, bucket_of(hours))], hours, +1)
     if paid_at is not None:
-        earlier = session.scalar(
-            select(func.count()).where(
-                LedgerEntry.case_id == case_row.id,
-                LedgerEntry.way.in_(PAID_WAYS),
-                LedgerEntry.recorded_at < paid_at,
-            )
-        )
+        assert counted is not None
+        earlier = counted.first_paid_at is not None and counted.first_paid_at < paid_at
         if not earlier:
             hours = (paid_at - case_row.started_at).total_seconds() / 3600
             _count(changes[(category, PAYMENT, "", bucket_of(hours))], hours, +1)
@@ -113,11 +142,10 @@ def _count(change: list[float], hours: float, sign: int) -> None:
     change[1] += sign * hours
 
 
-def _counted_for(session: Session, case_id: int, started_at: datetime) -> Iterable[tuple[str, str, float]]:
-    """(measure, label, hours) of everything already counted for one case: its completed tasks and
-    its first payment, in one round trip."""
-    steps = select(
-        literal(STEP).label("measure"),
+def counted_steps(case_id):
+    """The case's completed tasks already counted: (kind, label, ready at, completed at)."""
+    return select(
+        literal(STEP).label("kind"),
         AuditEvent.element_name.label("label"),
         AuditEvent.opened_at.label("since"),
         AuditEvent.at.label("until"),
@@ -126,15 +154,42 @@ def _counted_for(session: Session, case_id: int, started_at: datetime) -> Iterab
         AuditEvent.action == "task_completed",
         AuditEvent.opened_at.is_not(None),
     )
-    first_payment = select(literal(PAYMENT), literal(""), null(), func.min(LedgerEntry.recorded_at)).where(
-        LedgerEntry.case_id == case_id, LedgerEntry.way.in_(PAID_WAYS)
-    )
-    rows: Iterable[Any] = session.execute(union_all(steps, first_payment))
-    for measure, label, since, until in rows:
-        if measure == STEP:
-            yield STEP, label or UNNAMED, (until - since).total_seconds() / 3600
-        elif until is not None:
-            yield PAYMENT, "", (until - started_at).total_seconds() / 3600
+
+
+def first_payment(case_id):
+    """The case's first payment in money or goods as recorded: one row (kind, NULL, NULL, at or NULL)."""
+    return select(
+        literal(PAYMENT).label("kind"),
+        null().label("label"),
+        cast(null(), AuditEvent.opened_at.type).label("since"),  # typed: PostgreSQL unions it with times
+        func.min(LedgerEntry.recorded_at).label("until"),
+    ).where(LedgerEntry.case_id == case_id, LedgerEntry.way.in_(PAID_WAYS))
+
+
+def counted_of(rows: Iterable[Any]) -> Counted:
+    """A Counted from rows of `counted_steps` and `first_payment` as (kind, label, since, until)."""
+    counted = Counted()
+    for kind, label, since, until in rows:
+        if kind == STEP:
+            counted.steps.append((label, since, until))
+        elif kind == PAYMENT and until is not None:
+            counted.first_paid_at = until
+    return counted
+
+
+def read_counted(session: Session, case_id: int, with_steps: bool) -> Counted:
+    if with_steps:
+        return counted_of(session.execute(union_all(counted_steps(case_id), first_payment(case_id))))
+    return counted_of(session.execute(first_payment(case_id)))
+
+
+def _hours_counted(counted: Counted, started_at: datetime) -> Iterable[tuple[str, str, float]]:
+    """(measure, label, hours) of everything already counted for one case: its completed tasks and
+    its first payment."""
+    for label, since, until in counted.steps:
+        yield STEP, label or UNNAMED, (until - since).total_seconds() / 3600
+    if counted.first_paid_at is not None:
+        yield PAYMENT, "", (counted.first_paid_at - started_at).total_seconds() / 3600
 
 
 def _add(session: Session, rows: list[dict]) -> None:

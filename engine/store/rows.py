@@ -38,6 +38,7 @@ class CaseRecord:
     outcome: str | None
     outcome_reason: str | None
     amount: int | None
+    paid: int | None  # paid so far in money or goods; None: not known, sum the ledger
     current_step: str | None
     attention: dict | None
     started_at: datetime
@@ -53,6 +54,7 @@ MUTABLE = (
     "outcome",
     "outcome_reason",
     "amount",
+    "paid",
     "current_step",
     "attention",
     "updated_at",
@@ -106,18 +108,32 @@ def load_case_with_state(session: Session, case_id: int) -> tuple[CaseRecord, st
     return CaseRecord(**values), workflow, reached
 
 
-_FOR_STEP = _WITH_STATE.add_columns(*parameters.in_force_columns(CASES.c.county_code, bindparam("at")))
+# What a step reads of its case, in one round trip: the case row, its serialized workflow and the county
+# parameters in force at `at`, labelled so they can join other tables' columns (engine/services/tasks.py
+# reads them with the acting user and the open task).
+_P = "case__"
+STEP_COLUMNS = (
+    *(column.label(_P + column.name) for column in _COLUMNS),
+    _STATES.c.workflow.label(_P + "workflow"),
+    _STATES.c.reached.label(_P + "reached"),
+    *(
+        c.element.label(_P + c.name)
+        for c in parameters.in_force_columns(CASES.c.county_code, bindparam("at"))
+    ),
+)
+_STEP_TABLES = CASES.join(_STATES, _STATES.c.case_id == CASES.c.id)  # both locked: see _WITH_STATE
+_STEP = select(*STEP_COLUMNS).select_from(_STEP_TABLES).with_for_update()
+_FOR_STEP = {
+    False: _STEP.where(CASES.c.id == bindparam("key")),
+    True: _STEP.where(CASES.c.case_no == bindparam("key")),
+}
+
+StepRows = tuple[CaseRecord, str, dict | None, parameters.ParametersInForce]
 
 
-def load_case_for_step(
-    session: Session, case_id: int, at: datetime
-) -> tuple[CaseRecord, str, dict | None, parameters.ParametersInForce]:
-    """The locked case row with its serialized workflow and the county parameters in force at `at`,
-    in one round trip."""
-    row = session.execute(_FOR_STEP, {"key": case_id, "at": at}).first()
-    if row is None:
-        raise NotFound(f"案件 {case_id} 不存在")
-    values = dict(row._mapping)
+def step_of(row) -> StepRows:
+    """The case record, workflow, reached elements and parameters in force from a row with STEP_COLUMNS."""
+    values = {key[len(_P) :]: value for key, value in row._mapping.items() if key.startswith(_P)}
     workflow, reached = values.pop("workflow"), values.pop("reached")
     in_force = parameters.of_version(
         values["county_code"], values.pop("parameter_version"), values.pop("parameter_values")
@@ -125,8 +141,21 @@ def load_case_for_step(
     return CaseRecord(**values), workflow, reached, in_force
 
 
+def load_case_for_step(
+    session: Session, case_id: int | None, at: datetime, case_no: str | None = None
+) -> StepRows:
+    """The locked case row (by id, or by number) with its serialized workflow and the county
+    parameters in force at `at`, in one round trip."""
+    by_no = case_id is None
+    row = session.execute(_FOR_STEP[by_no], {"key": case_no if by_no else case_id, "at": at}).first()
+    if row is None:
+        raise NotFound(f"案件 {case_no if by_no else case_id} 不存在")
+    return step_of(row)
+
+
 def insert_case(session: Session, **values) -> CaseRecord:
     values.setdefault("version", 1)
+    values.setdefault("paid", 0)
     case_id = session.execute(insert(CASES).values(**values).returning(CASES.c.id)).scalar_one()
     return load_case(session, case_id=case_id, lock=False)
 

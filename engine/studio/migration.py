@@ -1,10 +1,10 @@
 """Moving running cases from one deployed version to another, where it is safe (the checks are in
 engine/workflow/migration.py): the plan of what moving each case would do, and the move itself, each
-case in its own unit of work with a `case_migrated` audit event on the target version."""
+case a step of its own (engine/workflow/step.py) in its own unit of work, with a `case_migrated`
+audit event on the target version. The user actions are in engine/services/migration.py."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from SpiffWorkflow.util.task import TaskState
@@ -13,76 +13,72 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
 from engine.store.models import Case, CaseState
-from engine.store.rows import CASES, load_case
-from engine.workflow.context import CaseContext
+from engine.store.rows import CASES
 from engine.workflow.migration import CasePlan, Target, plan_case
-from engine.workflow.persist import INBOX, persist
-from engine.workflow.runtime import Trace, script_engine
+from engine.workflow.persist import INBOX
+from engine.workflow.registry import SpecRegistry
 from engine.workflow.specs import LoadedSpecs
+from engine.workflow.step import CaseStep
 
 if TYPE_CHECKING:
-    from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 
-def plan(eng: Engine, from_version: int, to_version: int) -> list[CasePlan]:
+def plan_cases(
+    session: Session, specs: SpecRegistry, clock, from_version: int, to_version: int
+) -> list[CasePlan]:
     """What moving each open case of `from_version` to `to_version` would do (nothing is changed)."""
-    with eng.db.read() as session:
-        source = eng.specs.for_version(session, from_version)
-        target = Target.of(eng.specs.for_version(session, to_version))
-        rows = session.execute(
-            select(Case, CaseState.workflow)
-            .join(CaseState, CaseState.case_id == Case.id)
-            .where(Case.spec_version_id == from_version, Case.status.in_(("running", "needs_attention")))
-            .order_by(Case.id)
-        ).all()
-        return [plan_case(session, eng.now, case, text, source, target)[0] for case, text in rows]
+    source = specs.for_version(session, from_version)
+    target = Target.of(specs.for_version(session, to_version))
+    rows = session.execute(
+        select(Case, CaseState.workflow)
+        .join(CaseState, CaseState.case_id == Case.id)
+        .where(Case.spec_version_id == from_version, Case.status.in_(("running", "needs_attention")))
+        .order_by(Case.id)
+    ).all()
+    return [plan_case(session, clock, case, text, source, target)[0] for case, text in rows]
 
 
 def migrate_one(
-    eng: Engine,
+    uow: UnitOfWork,
     case_no: str,
     from_version: int,
     to_version: int,
     by: str,
     reason: str,
-    target_loaded_cache: dict,
+    targets: dict[int, Target],
 ) -> CasePlan:
-    """Move one case in its own unit of work; raises Conflict with the reasons when it may not move."""
-    with eng.db.write() as session:
-        case = load_case(session, case_no=case_no)
-        if case.spec_version_id != from_version:
+    """Move one case in its own unit of work (a step of the case: opened locked, saved with its open
+    rows and a `case_migrated` audit event); raises Conflict with the reasons when it may not move.
+    `targets` keeps the parsed target between the cases of one migration."""
+    with uow:
+        step = CaseStep.open(uow, case_no=case_no)
+        if step.case.spec_version_id != from_version:
             raise Conflict(f"案件 {case_no} 不在版本 {from_version} 上")
-        source = eng.specs.for_version(session, from_version)
-        if to_version not in target_loaded_cache:
-            target_loaded_cache[to_version] = Target.of(eng.specs.for_version(session, to_version))
-        target = target_loaded_cache[to_version]
-        state = session.get_one(CaseState, case.id)
-        result, _moved, text = plan_case(session, eng.now, case, state.workflow, source, target)
-        if not result.safe:
+        if to_version not in targets:
+            targets[to_version] = Target.of(uow.specs.for_version(uow.session, to_version))
+        target = targets[to_version]
+        result, _moved, text = plan_case(
+            uow.session, uow.clock, step.case, None, step.loaded, target, workflow=step.workflow
+        )
+        if not result.safe or not isinstance(text, str):
             raise Conflict("；".join(result.reasons))
-        session.execute(update(CASES).where(CASES.c.id == case.id).values(spec_version_id=to_version))
-        case.spec_version_id = to_version
-        ctx = CaseContext(session, case, eng.now)
-        moved = target.loaded.load_workflow(text, script_engine(ctx))
-        now: datetime = eng.now()
-        persist(
-            session,
-            ctx,
-            target.loaded,
-            moved,
+        uow.session.execute(
+            update(CASES).where(CASES.c.id == step.case.id).values(spec_version_id=to_version)
+        )
+        step.move_to(to_version, target.loaded, text)
+        step.save(
             actor=by,
             action="case_migrated",
-            now=now,
-            trace=Trace(),
             data={
                 "from_version": from_version,
                 "to_version": to_version,
                 "reason": reason,
                 "notes": result.notes,
             },
-            previous_reached=state.reached,
         )
-        _refresh_open_rows(session, target.loaded, moved)
+        _refresh_open_rows(uow.session, target.loaded, step.workflow)
+        uow.commit()
         return result
 
 

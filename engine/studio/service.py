@@ -11,14 +11,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import parameters
-from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
+from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
 from engine.permissions import may_read_case
 from engine.services import cases, deploy, jobs, people
+from engine.services import migration as migrations
 from engine.store.models import AuditEvent, Case, Job, SpecVersion, User
 from engine.store.studio_models import ScenarioRun, StudioDraft
-from engine.studio import drafts, migration, operations, scenarios, versions
+from engine.studio import drafts, operations, scenarios, versions
 from engine.studio import parameters as params
-from engine.vocabulary import Role
+from engine.vocabulary import STUDIO_EDITORS, STUDIO_OPERATORS, STUDIO_READERS, STUDIO_WATCHERS, Role
 from engine.workflow import diff as spec_diff
 from engine.workflow import migration as case_migration
 from engine.workflow.specs import SpecFiles
@@ -26,10 +27,7 @@ from engine.workflow.specs import SpecFiles
 if TYPE_CHECKING:
     from engine.facade import Engine
 
-READERS = (Role.PROCESS_OWNER, Role.AUDITOR)
-EDITORS = (Role.PROCESS_OWNER,)
-OPERATORS = (Role.PROCESS_OWNER, Role.COUNTY)
-WATCHERS = (Role.PROCESS_OWNER, Role.COUNTY, Role.AUDITOR)
+READERS, EDITORS, OPERATORS, WATCHERS = STUDIO_READERS, STUDIO_EDITORS, STUDIO_OPERATORS, STUDIO_WATCHERS
 
 
 @dataclass(frozen=True)
@@ -68,10 +66,7 @@ class Studio:
 
     # -- who may ---------------------------------------------------------------------------------
     def _user(self, session: Session, username: str, roles) -> User:
-        user = people.get_user(session, username)
-        if Role(user.role) not in roles:
-            raise NotPermitted("无权进行此操作：" + ("仅流程管理员" if roles == EDITORS else "岗位不符"))
-        return user
+        return people.in_roles(session, username, roles)
 
     def may_edit(self, username: str) -> bool:
         with self.eng.db.read() as session:
@@ -287,54 +282,14 @@ class Studio:
     def deploy_draft(
         self, username: str, draft_id: int, note: str | None = None, accept_failures: bool = False
     ) -> deploy.Deployment:
-        """Deploy a draft as the version new cases use. Its policy scenarios must have been run on
-        exactly these files; failures are deployed only when the process owner accepts them."""
-        with self.eng.db.write() as session:
-            self._user(session, username, EDITORS)
-            draft = drafts.editable(session, draft_id)
-            files = SpecFiles(dict(draft.files))
-            run = session.scalars(
-                select(ScenarioRun)
-                .where(ScenarioRun.draft_id == draft_id, ScenarioRun.content_hash == files.content_hash)
-                .order_by(ScenarioRun.id.desc())
-                .limit(1)
-            ).first()
-            if run is None or run.status == "running":
-                raise Conflict("请先对当前草稿运行政策场景测试，运行结束后再部署")
-            if run.status == "error":
-                raise Conflict("政策场景测试未能运行完成，请查看输出后重新运行")
-            failed = [r["name"] for r in run.results if r["outcome"] != "passed"]
-            if failed and not accept_failures:
-                raise Conflict(
-                    f"有 {len(failed)} 个政策场景未通过；确认政策已变更后可勾选“接受未通过的场景”再部署"
-                )
-            deployment = deploy.deploy(session, self.eng.specs, files, username, self.eng.now(), note)
-            draft.status, draft.deployed_version_id = "deployed", deployment.version_id
-            draft.updated_at, draft.updated_by = self.eng.now(), username
-            self._audit(
-                session,
-                username,
-                "draft_deployed",
-                {
-                    "draft_id": draft_id,
-                    "run_id": run.id,
-                    "created": deployment.created,
-                    "failed_scenarios": failed,
-                    "note": note,
-                },
-                spec_version_id=deployment.version_id,
-            )
-            return deployment
+        """Deploy a draft as the version new cases use (engine/services/deploy.py)."""
+        return deploy.deploy_draft(self.eng.uow(), username, draft_id, note, accept_failures)
 
     # -- migration -------------------------------------------------------------------------------
     def migration_plan(
         self, username: str, from_version: int, to_version: int
     ) -> list[case_migration.CasePlan]:
-        with self.eng.db.read() as session:
-            self._user(session, username, READERS)
-        if from_version == to_version:
-            raise ValidationFailed([], "起止版本相同")
-        return migration.plan(self.eng, from_version, to_version)
+        return migrations.plan(self.eng.uow(readonly=True), username, from_version, to_version)
 
     def start_migration(
         self,
@@ -344,26 +299,8 @@ class Studio:
         reason: str,
         case_nos: list[str] | None = None,
     ) -> int:
-        """Queue the migration of the named cases (default: every safe one) as a job of `jiuzhu worker`,
-        which moves them one by one with progress; returns the job id."""
-        if not (reason or "").strip():
-            raise ValidationFailed([FieldError("reason", "迁移原因：必填")], "迁移原因：必填")
-        with self.eng.db.write() as session:
-            self._user(session, username, EDITORS)
-            return jobs.enqueue(
-                session,
-                "case_migration",
-                {
-                    "username": username,
-                    "from": from_version,
-                    "to": to_version,
-                    "reason": reason,
-                    "case_nos": case_nos,
-                },
-                username,
-                self.eng.now(),
-                total=len(case_nos) if case_nos else None,
-            )
+        """Queue the migration of the named cases (engine/services/migration.py); returns the job id."""
+        return migrations.start(self.eng.uow(), username, from_version, to_version, reason, case_nos)
 
     def migrate(
         self,
@@ -375,38 +312,9 @@ class Studio:
         on_progress=None,
     ) -> dict:
         """Move the named cases (default: every safe one) and audit each; refusals come with reasons."""
-        if not (reason or "").strip():
-            raise ValidationFailed([FieldError("reason", "迁移原因：必填")], "迁移原因：必填")
-        with self.eng.db.read() as session:
-            self._user(session, username, EDITORS)
-        if case_nos is None:
-            case_nos = [p.case_no for p in migration.plan(self.eng, from_version, to_version) if p.safe]
-        moved: list = []
-        refused: dict = {}
-        cache: dict = {}
-        for number, case_no in enumerate(case_nos):
-            if on_progress is not None:
-                on_progress(number, len(case_nos))
-            try:
-                migration.migrate_one(self.eng, case_no, from_version, to_version, username, reason, cache)
-                moved.append(case_no)
-            except (Conflict, NotFound) as err:
-                refused[case_no] = err.message
-        with self.eng.db.write() as session:
-            self._audit(
-                session,
-                username,
-                "cases_migrated",
-                {
-                    "from_version": from_version,
-                    "to_version": to_version,
-                    "reason": reason,
-                    "moved": moved,
-                    "refused": refused,
-                },
-                spec_version_id=to_version,
-            )
-        return {"moved": moved, "refused": refused}
+        return migrations.migrate(
+            self.eng.uow(), username, from_version, to_version, reason, case_nos, on_progress
+        )
 
     # -- parameters ------------------------------------------------------------------------------
     def parameters(self, username: str) -> dict:
@@ -516,7 +424,8 @@ def _run_dict(row: ScenarioRun, now: datetime, session: Session) -> dict:
 @jobs.handler("case_migration")
 def _migration_job(eng, job) -> dict:
     p = job.params
-    return Studio(eng).migrate(
+    return migrations.migrate(
+        eng.uow(),
         p["username"],
         p["from"],
         p["to"],

@@ -20,7 +20,7 @@ from engine.workflow.context import CaseContext
 from engine.workflow.runtime import latest_data, script_engine
 
 if TYPE_CHECKING:
-    from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -41,10 +41,11 @@ class CaseView(CaseRecord):
         return [element for _process, element in self.reached.get("nodes", [])]
 
 
-def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseView:
+def case_view(uow: UnitOfWork, case_no: str, username: str | None = None) -> CaseView:
     """A case with its history; `username` None is the system view (tests, CLI)."""
-    now = eng.now()
-    with eng.db.read() as session:
+    now = uow.now()
+    with uow:
+        session = uow.session
         case = session.scalars(select(Case).where(Case.case_no == case_no)).first()
         if case is None:
             raise NotFound(f"案件 {case_no} 不存在")
@@ -62,7 +63,7 @@ def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseVie
         )
         return CaseView(
             **{f.name: getattr(case, f.name) for f in fields(CaseRecord)},
-            data=_case_data(session, eng, case, state),
+            data=_case_data(session, uow, case, state),
             open_tasks=with_holders(
                 session,
                 [
@@ -90,16 +91,16 @@ def case_view(eng: Engine, case_no: str, username: str | None = None) -> CaseVie
         )
 
 
-def _case_data(session: Session, eng: Engine, case: Case, state: CaseState) -> dict:
+def _case_data(session: Session, uow: UnitOfWork, case: Case, state: CaseState) -> dict:
     if state.data is not None:
         return dict(state.data)
-    return _restored_data(session, eng, case, state)
+    return _restored_data(session, uow, case, state)
 
 
-def _restored_data(session: Session, eng: Engine, case: Case, state: CaseState) -> dict:
+def _restored_data(session: Session, uow: UnitOfWork, case: Case, state: CaseState) -> dict:
     """Cases from before the data snapshot existed: read the data from the workflow itself."""
-    loaded = eng.specs.for_version(session, case.spec_version_id)
-    workflow = loaded.load_workflow(state.workflow, script_engine(CaseContext(session, case, eng.now)))
+    loaded = uow.specs.for_version(session, case.spec_version_id)
+    workflow = loaded.load_workflow(state.workflow, script_engine(CaseContext(session, case, uow.clock)))
     return latest_data(workflow)
 
 
@@ -130,9 +131,10 @@ def _payment(p: LedgerEntry) -> dict:
     }
 
 
-def prior_cases(eng: Engine, id_number: str) -> list[dict]:
+def prior_cases(uow: UnitOfWork, id_number: str) -> list[dict]:
     """Applicant index: every case of an ID number with its reason and outcome."""
-    with eng.db.read() as session:
+    with uow:
+        session = uow.session
         rows = session.scalars(
             select(Case).where(Case.applicant_id_number == id_number.upper()).order_by(Case.started_at)
         )
@@ -149,13 +151,14 @@ def prior_cases(eng: Engine, id_number: str) -> list[dict]:
         ]
 
 
-def case_diagrams(eng: Engine, case_no: str) -> list[diagrams.CaseDiagram]:
+def case_diagrams(uow: UnitOfWork, case_no: str) -> list[diagrams.CaseDiagram]:
     """The case's diagrams with what it reached; call after the reader's access was checked."""
-    with eng.db.read() as session:
+    with uow:
+        session = uow.session
         case = session.scalar(select(Case).where(Case.case_no == case_no))
         if case is None:
             raise NotFound(f"案件 {case_no} 不存在")
         state = session.get_one(CaseState, case.id)
-        loaded = eng.specs.for_version(session, case.spec_version_id)
+        loaded = uow.specs.for_version(session, case.spec_version_id)
         open_rows = session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)).all()
-    return diagrams.case_diagrams(loaded, state.reached, list(open_rows))
+        return diagrams.case_diagrams(loaded, state.reached, list(open_rows))  # while the rows are loaded

@@ -13,7 +13,7 @@ from engine.services import people
 from engine.store.models import AuditEvent, OpenTask, User
 
 if TYPE_CHECKING:
-    from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 DUE_SOON = timedelta(days=1)
 
@@ -69,7 +69,7 @@ def row_of(r: OpenTask, now: datetime) -> InboxRow:
 
 
 def inbox(
-    eng: Engine,
+    uow: UnitOfWork,
     username: str,
     *,
     category: str | None = None,
@@ -81,8 +81,9 @@ def inbox(
     offset: int = 0,
 ) -> InboxPage:
     """The READY user tasks a user may act on: their role's lane, cases within their area."""
-    now = eng.now()
-    with eng.db.read() as session:
+    now = uow.now()
+    with uow:
+        session = uow.session
         user = people.get_user(session, username)
         base = select(OpenTask).where(OpenTask.role == user.role, *within(OpenTask.area_code, user.area_code))
         filtered = base
@@ -144,10 +145,11 @@ def with_holders(session, rows: list[InboxRow]) -> list[InboxRow]:
     ]
 
 
-def open_tasks(eng: Engine, case_no: str) -> list[InboxRow]:
+def open_tasks(uow: UnitOfWork, case_no: str) -> list[InboxRow]:
     """System view of a case's open tasks (no permission check: for tests, CLI and the engine)."""
-    now = eng.now()
-    with eng.db.read() as session:
+    now = uow.now()
+    with uow:
+        session = uow.session
         rows = session.scalars(
             select(OpenTask).where(OpenTask.case_no == case_no).order_by(OpenTask.created_at)
         )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from engine.store.models import Area
 
 if TYPE_CHECKING:
-    from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -22,16 +22,17 @@ class Place:
     parent_code: str | None
 
 
-def places(eng: Engine, within: str = "", level: str | None = None) -> list[Place]:
+def places(uow: UnitOfWork, within: str = "", level: str | None = None) -> list[Place]:
     """Areas whose code starts with `within` (all when empty), optionally of one level, by code."""
-    with eng.db.read() as session:
+    with uow:
+        session = uow.session
         stmt = select(Area).where(Area.code >= within, Area.code < within + ":").order_by(Area.code)
         if level:
             stmt = stmt.where(Area.level == level)
         return [Place(a.code, a.name, a.level, a.parent_code) for a in session.scalars(stmt)]
 
 
-def names(eng: Engine) -> dict[str, str]:
+def names(uow: UnitOfWork) -> dict[str, str]:
     """Area code -> name, e.g. for the area column of the inbox."""
-    with eng.db.read() as session:
-        return {code: name for code, name in session.execute(select(Area.code, Area.name))}
+    with uow:
+        return {code: name for code, name in uow.session.execute(select(Area.code, Area.name))}

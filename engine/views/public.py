@@ -9,13 +9,14 @@ from sqlalchemy import select
 from engine.store.models import PublicNotice, PublicResult
 
 if TYPE_CHECKING:
-    from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 
-def public_notices(eng: Engine, township_code: str) -> list[dict]:
+def public_notices(uow: UnitOfWork, township_code: str) -> list[dict]:
     """信息公示 of a township: masked name and ID number, household size, category, amount."""
-    now = eng.now()
-    with eng.db.read() as session:
+    now = uow.now()
+    with uow:
+        session = uow.session
         rows = session.scalars(
             select(PublicNotice)
             .where(PublicNotice.township_code == township_code, PublicNotice.status == "open")
@@ -37,10 +38,11 @@ def public_notices(eng: Engine, township_code: str) -> list[dict]:
         ]
 
 
-def public_results(eng: Engine, township_code: str, limit: int = 200) -> list[dict]:
+def public_results(uow: UnitOfWork, township_code: str, limit: int = 200) -> list[dict]:
     """救助结果公开 of a township, the latest `limit` first: every payment in money, goods or to a bank account,
     with the name and ID number partly masked (002 §五)."""
-    with eng.db.read() as session:
+    with uow:
+        session = uow.session
         rows = session.scalars(
             select(PublicResult)
             .where(PublicResult.township_code == township_code)

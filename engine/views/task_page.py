@@ -16,7 +16,7 @@ from engine.views.case_view import CaseView, case_view
 from engine.views.inbox import InboxRow
 
 if TYPE_CHECKING:
-    from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -41,12 +41,13 @@ class TaskPage:
     steps: list[Step]
 
 
-def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None = None) -> TaskPage:
+def task_page(uow: UnitOfWork, username: str, task_id: str, remote_addr: str | None = None) -> TaskPage:
     """The task form page; opening it is an audited view of the case's personal data."""
-    task = access.task_access(eng, username, task_id, "办理待办", remote_addr, audit_view=True)
-    case = case_view(eng, task.case_no, username)
-    with eng.db.read() as session:
-        loaded = eng.specs.for_version(session, case.spec_version_id)
+    task = access.task_access(uow, username, task_id, "办理待办", remote_addr, audit_view=True)
+    case = case_view(uow, task.case_no, username)
+    with uow:
+        session = uow.session
+        loaded = uow.specs.for_version(session, case.spec_version_id)
         open_row = session.get(OpenTask, task_id)
         ui_form = open_row.ui_form if open_row is not None else None
         schema = (
@@ -68,7 +69,7 @@ def task_page(eng: Engine, username: str, task_id: str, remote_addr: str | None 
         started = next((e for e in case.events if e["action"] == "case_started"), None)
         application = ((started or {}).get("data") or {}).get("application") or {}
         application_schema = loaded.form(loaded.start_form) if loaded.start_form else None
-        schema = _with_county_numbers(session, schema, case.county_code, eng.now())
+        schema = _with_county_numbers(session, schema, case.county_code, uow.now())
     return TaskPage(task, schema, ui_schema, case, application, application_schema, steps)
 
 
@@ -83,18 +84,19 @@ def _with_county_numbers(session, schema: dict, county_code: str, now: datetime)
 
 
 def task_form(
-    eng: Engine, username: str, task_id: str, remote_addr: str | None = None
+    uow: UnitOfWork, username: str, task_id: str, remote_addr: str | None = None
 ) -> tuple[InboxRow, dict]:
     """The open task and its form's schema, for reading a submission (no view is audited)."""
-    task = access.task_access(eng, username, task_id, "提交待办", remote_addr)
-    with eng.db.read() as session:
+    task = access.task_access(uow, username, task_id, "提交待办", remote_addr)
+    with uow:
+        session = uow.session
         case_version = session.execute(
             select(Case.spec_version_id).where(Case.case_no == task.case_no)
         ).scalar_one()
-        loaded = eng.specs.for_version(session, case_version)
+        loaded = uow.specs.for_version(session, case_version)
         if not task.form:
             return task, {"type": "object", "properties": {}}
         schema = loaded.form(task.form)
     if form_checks.binds(schema):
-        schema = loaded.bound_form(task.form, case_view(eng, task.case_no).data)
+        schema = loaded.bound_form(task.form, case_view(uow, task.case_no).data)
     return task, schema

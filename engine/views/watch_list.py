@@ -14,14 +14,15 @@ from engine.store.models import WatchEntry
 from engine.vocabulary import Role
 
 if TYPE_CHECKING:
-    from engine.facade import Engine
+    from engine.unit_of_work import UnitOfWork
 
 READERS = (Role.TOWNSHIP, Role.COUNTY, Role.AUDITOR)
 
 
-def watch_list(eng: Engine, username: str, limit: int = 500) -> list[dict]:
+def watch_list(uow: UnitOfWork, username: str, limit: int = 500) -> list[dict]:
     """The entries within the user's area (a township its own, the county and its auditor all)."""
-    with eng.db.read() as session:
+    with uow:
+        session = uow.session
         user = people.get_user(session, username)
         if Role(user.role) not in READERS:
             raise NotPermitted("您的岗位不查看备案名单")

@@ -194,10 +194,15 @@ class CaseContext:
     def paid_so_far(self) -> int:
         """What the case has paid so far in money or goods (the 台账, and this step's entries): the
         cap is counted per case, pay-first and follow-up aid together (000 §二(二))."""
-        if self.recorded_paid is None:  # read once a step: the ledger changes only when the step is saved
-            self.recorded_paid = self.session.scalar(
-                select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-                    LedgerEntry.case_id == self.case.id, LedgerEntry.way != "referral"
+        if self.recorded_paid is None:  # once a step: the ledger changes only when the step is saved
+            known = getattr(self.case, "paid", None)  # kept on the case row (read with it)
+            self.recorded_paid = (
+                known
+                if known is not None
+                else self.session.scalar(
+                    select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                        LedgerEntry.case_id == self.case.id, LedgerEntry.way != "referral"
+                    )
                 )
             )
         recorded = self.recorded_paid

@@ -149,15 +149,25 @@ def apply(diffs, target: Target) -> None:
 
 
 def plan_case(
-    session: Session, clock, case, workflow_text: str, source: LoadedSpecs, target: Target
+    session: Session,
+    clock,
+    case,
+    workflow_text: str | None,
+    source: LoadedSpecs,
+    target: Target,
+    workflow=None,
 ) -> tuple[CasePlan, object, object]:
+    """What moving the case would do; `workflow`: the case's workflow already loaded on `source` (it
+    is then changed in place), else it is loaded from `workflow_text`."""
     plan = CasePlan(case.case_no, case.status, case.current_step)
     if case.status != "running":
         plan.reasons.append(
             "案件需关注，请先重试或撤销" if case.status == "needs_attention" else "案件已结束"
         )
         return plan, None, None
-    workflow = source.load_workflow(workflow_text, script_engine(CaseContext(session, case, clock)))
+    if workflow is None:
+        assert workflow_text is not None
+        workflow = source.load_workflow(workflow_text, script_engine(CaseContext(session, case, clock)))
     reasons, notes, diffs = prepare(workflow, source, target)
     plan.reasons += reasons
     plan.notes += notes

@@ -11,6 +11,7 @@ from typing import cast
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import (
+    Select,
     bindparam,
     delete,
     exists,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -63,32 +65,69 @@ _SAVE_STATE = (
     .values(workflow=bindparam("b_workflow"), reached=bindparam("b_reached"), data=bindparam("b_data"))
 )
 DRAFTS = FormDraft.__table__
+_DATETIME = TIMERS.c.due_at.type
 # What the case has open as stored — its inbox rows (each saying whether a clerk keeps a draft of it: a
-# draft dies with its task) and its pending timers — in one round trip.
-_OPEN_OF_CASE = union_all(
-    select(
-        literal("task").label("kind"),
-        INBOX.c.task_id,
-        INBOX.c.name,
-        INBOX.c.element_id,
-        INBOX.c.role,
-        INBOX.c.category,
-        exists().where(DRAFTS.c.task_id == INBOX.c.task_id).label("has_draft"),
-        type_coerce(null(), TIMERS.c.id.type).label("timer_id"),  # the union's result types are these
-        type_coerce(null(), TIMERS.c.due_at.type).label("due_at"),
-    ).where(INBOX.c.case_id == bindparam("case_id")),
-    select(
-        literal("timer"),
-        TIMERS.c.task_id,
+# draft dies with its task) and its pending timers — in one round trip; with, when the step needs them,
+# what the duration histograms counted for the case before (its completed tasks when its category
+# changes, its first payment when the step pays), so report_durations.record reads nothing itself.
+_OPEN_TASKS = select(
+    literal("task").label("kind"),
+    INBOX.c.task_id,
+    INBOX.c.name,
+    INBOX.c.element_id,
+    INBOX.c.role,
+    INBOX.c.category,
+    exists().where(DRAFTS.c.task_id == INBOX.c.task_id).label("has_draft"),
+    type_coerce(null(), TIMERS.c.id.type).label("timer_id"),  # the union's result types are these
+    type_coerce(null(), _DATETIME).label("due_at"),
+    # typed in SQL too: PostgreSQL resolves a union pairwise, and NULL ∪ NULL would become text
+    sql_cast(null(), _DATETIME).label("since"),
+).where(INBOX.c.case_id == bindparam("case_id"))
+_PENDING_TIMERS = select(
+    literal("timer"),
+    TIMERS.c.task_id,
+    null(),
+    null(),
+    null(),
+    null(),
+    literal(False),
+    TIMERS.c.id,
+    TIMERS.c.due_at,
+    null(),
+).where(TIMERS.c.case_id == bindparam("case_id"), TIMERS.c.status == "pending")
+
+
+def _counted(query) -> Select:
+    """A report_durations (kind, label, since, until) query as rows of the union: label → name,
+    until → due_at."""
+    sub = query.subquery()
+    return select(
+        sub.c.kind,
         null(),
+        sub.c.label,
         null(),
         null(),
         null(),
         literal(False),
-        TIMERS.c.id,
-        TIMERS.c.due_at,
-    ).where(TIMERS.c.case_id == bindparam("case_id"), TIMERS.c.status == "pending"),
-)
+        null(),
+        sub.c.until,
+        sub.c.since,
+    )
+
+
+_COUNTED_STEPS = _counted(report_durations.counted_steps(bindparam("case_id")))
+_FIRST_PAYMENT = _counted(report_durations.first_payment(bindparam("case_id")))
+# Built once, one per (histogram steps needed, first payment needed).
+_OPEN_OF_CASE = {
+    (steps, paid): union_all(
+        _OPEN_TASKS,
+        _PENDING_TIMERS,
+        *([_COUNTED_STEPS] if steps else []),
+        *([_FIRST_PAYMENT] if steps or paid else []),
+    )
+    for steps in (False, True)
+    for paid in (False, True)
+}
 _INSERT_AUDIT, _INSERT_INBOX, _INSERT_TIMER = insert(AUDIT), insert(INBOX), insert(TIMERS)
 _DELETE_INBOX = delete(INBOX).where(INBOX.c.task_id.in_(bindparam("ids", expanding=True)))
 _DELETE_DRAFTS = delete(DRAFTS).where(DRAFTS.c.task_id.in_(bindparam("ids", expanding=True)))
@@ -127,10 +166,13 @@ def persist(
             "b_data": _jsonable(case_data),
         },
     )
-    stored = _StoredOpenWork.of(session, case.id)
+    moving = before is not None and report_durations.moves(before[0], case.category, False)
+    paid_at = now if any(p["way"] in PAID_WAYS for p in ctx.effects.payments) else None
+    stored = _StoredOpenWork.of(session, case.id, moving, paid_at is not None)
     open_rows = _sync_inbox(session, ctx, loaded, work, now, stored.tasks)
     _sync_timers(session, case, work, stored.timers)
     _apply_effects(session, ctx, case_data, actor, now)
+    _update_paid(case, ctx)
     facts.record(session, case, before, ctx.effects.payments, now)
     report_durations.record(
         session,
@@ -140,7 +182,8 @@ def persist(
         (getattr(getattr(task, "task_spec", None), "bpmn_name", None), opened_at, now)
         if action == "task_completed"
         else None,
-        now if any(p["way"] in PAID_WAYS for p in ctx.effects.payments) else None,
+        paid_at,
+        stored.counted,
     )
     case.current_step = "、".join(sorted({row["name"] for row in open_rows})) or None
     _set_status(case, workflow, incident, ctx.effects.flags, now)
@@ -169,6 +212,16 @@ def persist(
             actor=actor,
         )
     return open_rows
+
+
+def _update_paid(case, ctx: CaseContext) -> None:
+    """What the case has paid so far, with this step's payments in money or goods (as paid_so_far
+    counts them); left unknown (None) when it was and no script asked the ledger."""
+    before = case.paid if case.paid is not None else ctx.recorded_paid
+    if before is not None:
+        case.paid = int(before) + sum(
+            int(p["amount"]) for p in ctx.effects.payments if p["way"] != "referral"
+        )
 
 
 def _set_status(case, workflow, incident: Incident | None, flags: list[str], now: datetime) -> None:
@@ -263,12 +316,17 @@ class _PendingTimer:
 class _StoredOpenWork:
     tasks: dict[str, dict]  # task id → the inbox row's task_id, name, element_id, role, category, has_draft
     timers: dict[str, _PendingTimer]  # task id → the pending timer row
+    counted: report_durations.Counted  # what the histograms counted for the case before this step
 
     @classmethod
-    def of(cls, session: Session, case_id: int) -> _StoredOpenWork:
+    def of(cls, session: Session, case_id: int, steps: bool, paid: bool) -> _StoredOpenWork:
+        """The stored rows; `steps`, `paid`: the histograms' counts are needed (else left empty)."""
         tasks, timers = {}, {}
-        for row in session.execute(_OPEN_OF_CASE, {"case_id": case_id}):
-            if row.kind == "task":
+        counted = []
+        for row in session.execute(_OPEN_OF_CASE[(steps, paid)], {"case_id": case_id}):
+            if row.kind not in ("task", "timer"):
+                counted.append((row.kind, row.name, row.since, row.due_at))
+            elif row.kind == "task":
                 tasks[row.task_id] = {
                     "task_id": row.task_id,
                     "name": row.name,
@@ -279,7 +337,7 @@ class _StoredOpenWork:
                 }
             else:
                 timers[row.task_id] = _PendingTimer(row.timer_id, row.due_at)
-        return cls(tasks, timers)
+        return cls(tasks, timers, report_durations.counted_of(counted))
 
 
 def _sync_inbox(

@@ -40,9 +40,18 @@ class CaseStep:
         self.incident: Incident | None = None
 
     @classmethod
-    def open(cls, uow: UnitOfWork, case_id: int) -> CaseStep:
-        case, serialized, reached, in_force = load_case_for_step(uow.session, case_id, uow.now())
+    def open(cls, uow: UnitOfWork, case_id: int | None = None, *, case_no: str | None = None) -> CaseStep:
+        """The case (by id, or by number) locked for a step; NotFound when there is none."""
+        case, serialized, reached, in_force = load_case_for_step(uow.session, case_id, uow.now(), case_no)
         return cls(uow, case, serialized, reached, in_force)
+
+    def move_to(self, version_id: int, loaded: LoadedSpecs, serialized: str) -> None:
+        """Carry on on another deployed version (a migration): the case's workflow as moved there,
+        loaded under that version's specs. The caller writes the case row's version."""
+        self.case.spec_version_id = version_id
+        self.loaded = loaded
+        self.ctx = CaseContext(self.uow.session, self.case, self.uow.clock, prefetched=self.ctx.prefetched)
+        self.workflow = loaded.load_workflow(serialized, script_engine(self.ctx))
 
     def run_engine(self) -> None:
         """Run the automatic steps until the case waits for a person or a timer."""

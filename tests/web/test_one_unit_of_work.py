@@ -13,10 +13,11 @@ from sqlalchemy import event
 from tests.web.forms_data import as_form
 from tests.web.journeys import form_data, start, task_named
 
-# Issue 9 asks for 12 statements at most; a step takes 14 today (from 29): the sign-in's account, the
-# actor with the task and any earlier replay, the case locked with its workflow and parameters, what
-# the case has open, and the writes of the step. This ceiling only ever goes down.
-MAX_WRITES, MAX_TRANSACTIONS, MAX_STATEMENTS = 1, 2, 14
+# Issue 9 asks for 12 statements at most, and a step takes 12 (from 29, then 14): the sign-in's account,
+# the actor with the task, any earlier replay and the case locked with its workflow, parameters and what
+# it paid so far, what the case has open (with what the duration histograms counted for it), and the
+# writes of the step. This ceiling only ever goes down.
+MAX_WRITES, MAX_TRANSACTIONS, MAX_STATEMENTS = 1, 2, 12
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
 
 
