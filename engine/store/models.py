@@ -193,7 +193,10 @@ class Timer(Base):
     """A pending timer event with its due time; workers fire what is due, each exactly once."""
 
     __tablename__ = "timers"
-    __table_args__ = (Index("ix_timers_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_timers_status_due", "status", "due_at"),
+        Index("ix_timers_case_status", "case_id", "status"),  # a step's own pending timers
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     task_id: Mapped[str] = mapped_column(String(36))
@@ -266,7 +269,10 @@ class LedgerEntry(Base):
     """台账: every payment in cash or in kind, and every referral (002 §五 注重阳光操作)."""
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_county_at", "county_code", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_ledger_county_at", "county_code", "recorded_at"),
+        Index("ix_ledger_case", "case_id", "id"),  # a case's payments (case page, first payment)
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     case_no: Mapped[str] = mapped_column(String(32))
@@ -393,7 +399,10 @@ class PublicResult(Base):
     """救助结果公开: one published payment (cash, goods or bank), masked like the 公示 (002 §五)."""
 
     __tablename__ = "public_results"
-    __table_args__ = (Index("ix_public_results_township", "township_code", "published_at"),)
+    __table_args__ = (
+        Index("ix_public_results_township", "township_code", "published_at"),
+        Index("ix_public_results_case", "case_id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     case_no: Mapped[str] = mapped_column(String(32))

@@ -83,3 +83,21 @@ def test_area_names_are_kept_a_minute_and_an_area_added_here_is_seen_at_once(min
     monkeypatch.setattr(facade, "AREA_NAMES_SECONDS", 0.0)
     assert mini_engine.area_names()[TOWN_A[:6] + "099"] == "更名街道"
     assert set(names) < set(mini_engine.area_names())
+
+
+def test_the_migrations_build_the_schema_the_models_declare(db_url):
+    """What `jiuzhu init-db` builds is what the code expects: a model index, column or table without
+    its migration (or the reverse) is a difference here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import engine.store.studio_models
+    import engine.store.web_models  # noqa: F401 - their tables belong to the same metadata
+    from engine import Engine
+    from engine.store.models import Base
+
+    eng = Engine.open(db_url)
+    with eng.db.writer.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        assert compare_metadata(context, Base.metadata) == []
+    eng.close()
