@@ -125,6 +125,11 @@ def pick(data, options: list, label: str, usual: int = 5):
 # What a clerk usually answers (drawn three times as often as the other answer); other yes/no
 # questions (formalities, confirmations, consent) are usually yes.
 USUAL_BOOLEANS = {"complex_case": False, "referral_needed": False}
+# Optional fields a clerk fills in now and then: the facts 分类审核认定 tests (004 §二(一)).
+OPTIONAL_FIELDS = {
+    "economic_check": ("rigid_expense_total",),
+    "home_visit": ("no_labour_capacity", "no_able_obligor"),
+}
 TEXT = "经办人员核实，情况属实，已登记在案"
 
 
@@ -366,8 +371,12 @@ class Ctx:
 
     def income_strategy(self):
         line = int(self.params["prior_year_income_per_capita"]) * self.household.size
+        # the category lines of 分类审核认定 (004 §二(一)): the 低保 standard and the low-income line, a year
+        dibao = int(self.params["dibao_standard_monthly"]) * 12 * self.household.size
+        edge = dibao * int(self.params["low_income_line_multiplier"])
         return st.one_of(
             st.sampled_from([line // 2, line // 2, line // 2, line - 1, line, line + 1, 0]),
+            st.sampled_from([dibao - 1, dibao, edge - 1, edge]),
             st.integers(0, 2 * line),
         )
 
@@ -376,6 +385,11 @@ class Ctx:
             return data.draw(
                 st.sampled_from(["", "住房再次失火，属新发生的急难"]), label=f"{label}.new_circumstance"
             )
+        if name == "rigid_expense_total":  # 支出型困难家庭's test (004 §二(一)); absent: the medical self-pay
+            line = int(self.params["prior_year_income_per_capita"]) * self.household.size
+            return data.draw(st.one_of(st.none(), st.integers(0, 2 * line)), label=f"{label}.{name}")
+        if name in ("no_labour_capacity", "no_able_obligor"):  # 特困人员's test; absent: able, supported
+            return data.draw(st.sampled_from([None, False, True]), label=f"{label}.{name}")
         return None
 
 
@@ -781,7 +795,8 @@ class Explorer:
             self.eng.now(),
             case.last.data.get("suggested_amount"),
             case_data=case.last.data,
-            optional_fields=("new_circumstance",) if case.earlier and task.kind == "intake" else (),
+            optional_fields=OPTIONAL_FIELDS.get(task.kind or "", ())
+            + (("new_circumstance",) if case.earlier and task.kind == "intake" else ()),
         )
         values = self.forms.draw(data, task.form, ctx, task.name) if task.form else {}
         story.step += 1

@@ -53,6 +53,7 @@ FORM_KIND = {
     "referral.schema.json": "referral",
     "refer-dibao.schema.json": "refer_dibao",
     "terminate-aid.schema.json": "eligibility_check",
+    "category-decision.schema.json": "category_decision",
 }
 # Who the texts say does each kind of step (lanes → roles, docs/modelling.md).
 KIND_ROLES = {
@@ -75,7 +76,10 @@ KIND_ROLES = {
     "follow_up": {"township"},  # 001 跟进救助
     "referral": {"township", "county"},  # 000 §二(四) 转介
     "refer_dibao": {"township", "county"},  # 003 §二(四)
-    "eligibility_check": {"township"},  # 004 §二(四) 核查是否仍符合救助条件，符合终止条件的终止救助
+    "eligibility_check": {"township"},
+    "category_decision": {
+        "county"
+    },  # 004 §二(一) 分类审核认定（县市民政局）  # 004 §二(四) 核查是否仍符合救助条件，符合终止条件的终止救助
 }
 # (role, area) of the people who work cases; the explorer sets it from the demo people.
 USERS: list[tuple[str, str]] = []
@@ -962,6 +966,26 @@ def nothing_paid_after_termination(h: CaseHistory):
         if p.step > first.step:
             yield f"终止救助后仍发放第 {p.stage} 期 {p.amount} 元"
             return
+
+
+@invariant(
+    "INV-32",
+    "一次申请、分类审核认定：核对了收入的支出型案件办结前按各类标准测算，认定特困、低保的有转办记录",
+    "C-004-06",
+)
+def one_application_all_categories(h: CaseHistory):
+    if h.last.status != "completed":
+        return
+    data = h.last.data
+    checked = h.completions("economic_check") and data.get("category") == "expenditure"
+    if checked and not data.get("category_assessment"):
+        yield "核对了家庭经济状况的支出型案件办结，但没有按各类认定标准测算"
+    transfers = {"tekun": "转入特困人员救助供养审核审批", "dibao": "转入最低生活保障审核审批"}
+    for a in h.completions("category_decision"):
+        for code, note in transfers.items():
+            recorded = [p for p in h.payments if p.step == a.step and p.way == "referral" and p.note == note]
+            if a.data.get(f"{code}_decision") == "recognize" and not recorded:
+                yield f"“{a.task.name}”认定后台账没有“{note}”的记录"
 
 
 def by_id() -> dict[str, Invariant]:
