@@ -7,7 +7,7 @@ import json
 import re
 
 from tests.web.conftest import visible_text
-from tests.web.journeys import advance, start
+from tests.web.journeys import advance, application, form_data, start, task_named
 
 
 def diagram_data(page: str) -> list[dict]:
@@ -74,3 +74,28 @@ def test_refused_attempt_shows_on_the_timeline(eng, visitor):
     visitor("village_nan").get(f"/cases/{case_no}")
     page = visitor("town_chengguan").get(f"/cases/{case_no}").get_data(as_text=True)
     assert "越权访问被拒绝" in page and "village_nan" in page
+
+
+def test_case_page_shows_each_category_of_one_application(eng, visitor):
+    """一次申请、分类审核认定 (004 §二(一)): the same application assessed against every category, the
+    county's decision per category beside the 临时救助 decision."""
+    case_no = start(eng, application("medical_expense", members=2))
+    advance(eng, case_no, "分类审核认定", {"economic-check.schema.json": {"household_annual_income": 18000}})
+    county = visitor("county_mz")
+    text = visible_text(county.get(f"/cases/{case_no}").get_data(as_text=True))
+    assert "分类审核认定（一次申请）" in text and "家庭人均月收入 500 元，低于低保标准 700 元" in text
+    decision = form_data("category-decision.schema.json") | {
+        "dibao_decision": "recognize",
+        "dibao_reason": "家庭人均月收入低于低保标准",
+    }
+    eng.complete("county_mz", task_named(eng, case_no, "分类审核认定").task_id, decision)
+    view = eng.case_view(case_no)
+    assert [(r["title"], r["decision"]) for r in view.category_results] == [
+        ("特困人员", "不认定"),
+        ("最低生活保障", "认定"),
+        ("低保边缘家庭", "不认定"),
+        ("支出型困难家庭", "不认定"),
+    ]
+    assert ("referral", "转入最低生活保障审核审批") in [(p["way"], p["note"]) for p in view.payments]
+    text = visible_text(county.get(f"/cases/{case_no}").get_data(as_text=True))
+    assert "家庭人均月收入低于低保标准" in text
