@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from tests.web.conftest import visible_text
 from tests.web.journeys import advance, application, form_data, start, task_named
@@ -88,7 +91,9 @@ def test_case_page_shows_each_category_of_one_application(eng, visitor):
         "dibao_decision": "recognize",
         "dibao_reason": "家庭人均月收入低于低保标准",
     }
-    eng.complete("county_mz", task_named(eng, case_no, "分类审核认定").task_id, decision)
+    # after the publicity period ran out (advance travels 8 days ahead): decide later than that
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=9), tick=True):
+        eng.complete("county_mz", task_named(eng, case_no, "分类审核认定").task_id, decision)
     view = eng.case_view(case_no)
     assert [(r["title"], r["decision"]) for r in view.category_results] == [
         ("特困人员", "不认定"),
