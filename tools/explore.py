@@ -125,6 +125,7 @@ def pick(data, options: list, label: str, usual: int = 5):
 # What a clerk usually answers (drawn three times as often as the other answer); other yes/no
 # questions (formalities, confirmations, consent) are usually yes.
 USUAL_BOOLEANS = {"complex_case": False, "referral_needed": False}
+CATEGORY_CODES = {"tekun": "特困", "dibao": "低保", "dibao_edge": "低保边缘", "zhichu": "支出型困难家庭"}
 # Optional fields a clerk fills in now and then: the facts 分类审核认定 tests (004 §二(一)).
 OPTIONAL_FIELDS = {
     "economic_check": ("rigid_expense_total",),
@@ -494,6 +495,9 @@ class Explorer:
                 seen.add(f"预警分类处置（{act.data.get('warning_handling')}）")
             if any(a.data.get("continuation") == "terminate" for a in case.completions("eligibility_check")):
                 seen.add("终止救助")
+            for act in case.completions("category_decision"):  # 一次申请、分类审核认定 (004 §二(一))
+                recognized = [c for c in CATEGORY_CODES if act.data.get(f"{c}_decision") == "recognize"]
+                seen.add(f"分类审核认定（{'、'.join(CATEGORY_CODES[c] for c in recognized) or '都不认定'}）")
         for key in seen:
             self.reached[key] = self.reached.get(key, 0) + 1
 
