@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,8 @@ from engine.workflow import diagrams
 from engine.workflow.registry import SpecRegistry
 from engine.workflow.specs import SpecFiles
 
+AREA_NAMES_SECONDS = 60.0  # how long a process may show an area's old name
+
 PROJECT_ROOT = paths.CHECKOUT
 
 
@@ -49,6 +52,7 @@ class Engine:
         self.db = db
         self.clock = clock or system_clock
         self.specs = SpecRegistry()
+        self._area_names: tuple[float, dict[str, str]] | None = None
 
     @classmethod
     def open(
@@ -96,6 +100,7 @@ class Engine:
             session.add(
                 AuditEvent(at=self.now(), actor=by, action="area_saved", data={"code": code, "name": name})
             )
+        self._area_names = None
 
     def add_user(
         self,
@@ -372,7 +377,13 @@ class Engine:
         return places.places(self, within, level)
 
     def area_names(self) -> dict[str, str]:
-        return places.names(self)
+        """Area code → name of every area, kept for a minute: nearly every page shows area names, and
+        at a province's 2 000 areas reading them all took longer than the page itself. Areas change
+        rarely; one added through this engine is seen at once, through another process within a minute."""
+        cached, now = self._area_names, time.monotonic()
+        if cached is None or now - cached[0] > AREA_NAMES_SECONDS:
+            cached = self._area_names = (now, places.names(self))
+        return cached[1]
 
     # -- the process owner's studio, operations and reports (engine/studio/, engine/views/reports/) ---
     def studio(self):

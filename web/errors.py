@@ -6,6 +6,8 @@ import logging
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from psycopg import errors as pg_errors
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import InternalServerError
 
 from engine import logs, metrics
@@ -14,6 +16,8 @@ from web import observability
 from web.api.problems import problem, problem_response, status_of
 
 log = logging.getLogger("jiuzhu.access")
+# PostgreSQL's answers that mean "try again": nothing of the transaction was applied.
+RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_errors.LockNotAvailable)
 HTTP_ERRORS = {
     400: ("请求有误", "请求的格式不正确，请返回检查后重试。"),
     404: ("未找到", "没有这个页面。"),
@@ -70,6 +74,26 @@ def init_app(app: Flask) -> None:
 
     for code in HTTP_ERRORS:
         app.register_error_handler(code, http_error)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        """A deadlock or a lock wait given up (PostgreSQL): the unit of work rolled back, nothing was
+        applied; the user may simply send it again. Anything else about the database is a 500."""
+        if not isinstance(getattr(error, "orig", None), RETRYABLE):
+            raise error
+        logs.event(
+            log,
+            "database_retry",
+            logging.WARNING,
+            type(error.orig).__name__,
+            method=request.method,
+            route=request.url_rule.rule if request.url_rule is not None else request.path,
+            user=observability.username(),
+        )
+        title, message = "系统繁忙", "同一案件正被同时处理，本次操作未保存，请稍后重新提交。"
+        if _for_api():
+            return problem_response(409, title, message.rstrip("。"), code="retry")
+        return page(409, title, message)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

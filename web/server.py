@@ -37,7 +37,9 @@ def options(bind: str | None = None, workers: int | None = None, threads: int | 
         "max_requests_jitter": int(env.get("JIUZHU_MAX_REQUESTS") or 2000) // 10,
         "timeout": 60,
         "graceful_timeout": 30,
-        "keepalive": 5,
+        # Longer than nginx's upstream keepalive_timeout (60 s) and a person's pause between clicks:
+        # a client must never reuse a connection the server is closing at that moment (a reset).
+        "keepalive": int(env.get("JIUZHU_KEEPALIVE") or 75),
         "preload_app": False,  # each worker opens its own database pool after the fork
         "proc_name": "jiuzhu-web",
         "control_socket_disable": True,  # one shared socket path would collide between instances

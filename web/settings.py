@@ -54,7 +54,17 @@ ENVIRONMENT = [
     Variable("JIUZHU_WEB_WORKERS", "2 × cores + 1 (at most 9)", "web worker processes of `jiuzhu serve`"),
     Variable("JIUZHU_WEB_THREADS", "4", "threads per web worker"),
     Variable("JIUZHU_MAX_REQUESTS", "2000", "a web worker is replaced after this many requests (0: never)"),
+    Variable(
+        "JIUZHU_KEEPALIVE",
+        "75",
+        "seconds an idle keep-alive connection stays open (above the proxy's upstream keepalive_timeout)",
+    ),
     Variable("JIUZHU_DB_POOL_SIZE", "5", "PostgreSQL connections kept per process (plus as many on demand)"),
+    Variable(
+        "JIUZHU_DB_PING_AFTER",
+        "10",
+        "seconds a pooled PostgreSQL connection may sit idle before it is tested on its next use",
+    ),
     Variable(
         "JIUZHU_TRUSTED_PROXIES",
         "0",

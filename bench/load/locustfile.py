@@ -2,8 +2,9 @@
 starts everything and audits the database afterwards).
 
 Township clerks read their inbox, open a task and complete it with a valid form (受理审查, 先行救助决定,
-家庭经济状况核对, 发放); village clerks read their inbox and case pages; county, government,
-coordination, auditor, city and province readers read the dashboard, the ledger and case pages;
+家庭经济状况核对, 发放) and search cases; village clerks read their inbox and case pages; county, government,
+coordination, auditor, city and province readers read the dashboard, the ledger and case pages
+and search cases;
 residents apply online, read the publicity notices and object to a case in publicity. Everyone
 thinks 2–8 s between actions. Each user sends its own X-Forwarded-For (the server trusts one proxy,
 as behind nginx), so per-address throttles of the public doors see many residents, as in life.
@@ -42,6 +43,14 @@ FORMS = {
     "家庭经济状况核对": "economic-check.schema.json",
     "发放": "payment.schema.json",
 }
+# Searches a clerk makes: by category and status, by step, by a name, by a period.
+SEARCHES = (
+    "category=expenditure&status=running",
+    "step=受理审查",
+    "q=申请人",
+    "status=completed&from=2026-01-01&to=2026-12-31",
+    "category=emergency",
+)
 PEOPLE = json.loads(os.environ.get("LOAD_PEOPLE", "{}"))  # role -> [usernames], written by run.py
 ACKS: list[dict] = []
 LOCK = threading.Lock()
@@ -87,10 +96,14 @@ class Person(HttpUser):
             self.page("/login", name="login page")
             self.send("/login", {"username": self.username, "password": "jiuzhu-demo"}, name="sign in")
 
-    def page(self, path: str, name: str):
+    def page(self, path: str, name: str, ok=(200,)):
         with self.client.get(path, name=name, catch_response=True) as answer:
-            if answer.status_code != 200:
+            if answer.status_code not in ok:
                 answer.failure(f"{answer.status_code}")
+            else:
+                answer.success()
+                if answer.status_code in (404, 409):
+                    acknowledged(kind="conflict", request=name)
             found = TOKEN.search(answer.text or "")
             if found:
                 self.token = found.group(1)
@@ -105,6 +118,10 @@ class Person(HttpUser):
         ) as answer:
             if answer.status_code not in ok:
                 answer.failure(f"{answer.status_code}: {(answer.text or '')[:200]}")
+            else:
+                answer.success()
+                if answer.status_code in (404, 409):
+                    acknowledged(kind="conflict", request=name)
             return answer
 
 
@@ -122,7 +139,8 @@ class TownshipClerk(Person):
         if not rows:
             return
         task_id, name = random.choice(rows[:20])
-        opened = self.page(f"/tasks/{task_id}", name="open task")
+        # 409: another clerk of the township took or finished the task first; the page says so.
+        opened = self.page(f"/tasks/{task_id}", name="open task", ok=(200, 409))
         if opened.status_code != 200:
             return
         key = re.search(r'name="_submission" value="([^"]+)"', opened.text or "")
@@ -137,6 +155,10 @@ class TownshipClerk(Person):
         cases = CASE_LINK.findall(self.page("/", name="inbox").text or "")
         if cases:
             self.page(f"/cases/{random.choice(cases)}", name="case page")
+
+    @task(1)
+    def search(self) -> None:
+        self.page(f"/cases?{random.choice(SEARCHES)}", name="case search")
 
 
 class VillageClerk(Person):
@@ -177,6 +199,11 @@ class CountyReader(Person):
     def ledger(self) -> None:
         self.page("/reports/ledger", name="ledger")
 
+    @task(1)
+    def search(self) -> None:
+        if self.role not in ("city", "province"):  # they read reports only, by design
+            self.page(f"/cases?{random.choice(SEARCHES)}", name="case search")
+
     @task(2)
     def home(self) -> None:
         answer = self.page("/", name="inbox") if self.role not in ("city", "province") else None
@@ -213,9 +240,10 @@ class Resident(Person):
         if not notices:
             return
         path = random.choice(notices)
-        self.page(path, name="objection form")
+        self.page(path, name="objection form", ok=(200, 404))  # 404: the period just ended
         marker = uuid.uuid4().hex[:12]
         data = as_form({"objector_name": "匿名", "objection_content": f"情况不实，请核查 {marker}"})
-        answer = self.send(path, data, name="object", ok=(200,))
+        # 404: the publicity period ended (its timer fired) between the form and the submit.
+        answer = self.send(path, data, name="object", ok=(200, 404))
         if answer.status_code == 200:
             acknowledged(kind="objection", marker=marker)

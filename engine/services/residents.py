@@ -241,7 +241,9 @@ def _add_to_review(task_data: dict, objection: dict) -> bool:
 
 
 def _under_notice(eng: Engine, session, case_no: str) -> Case:
-    case = session.scalar(select(Case).where(Case.case_no == case_no))
+    # Locked before the objection row is written: that row's foreign key takes a share lock on the
+    # case, and two objections each holding one while asking for the step's lock deadlocked.
+    case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
     notice = session.get(PublicNotice, case.id) if case is not None else None
     if notice is None or notice.status != "open" or (notice.until is not None and notice.until < eng.now()):
         raise NotFound("该案件不在公示期内")

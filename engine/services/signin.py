@@ -172,6 +172,10 @@ def _minutes(wait: timedelta) -> int:
 
 
 def record_failure(session: Session, username: str, remote_addr: str, now: datetime) -> None:
+    """Record a failed sign-in; failures older than the longest window count for nothing any more
+    and are removed on the way, so a guessing campaign does not grow the table for ever."""
+    longest = max(PER_ACCOUNT_AND_ADDRESS.current()[1], PER_ADDRESS.current()[1])
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(minutes=longest)))
     session.add(LoginFailure(username=username[:64], remote_addr=(remote_addr or "unknown")[:64], at=now))
 
 

@@ -2,7 +2,7 @@
 
 The timers table holds each waiting timer's due time (SpiffWorkflow's `details(task).value`), so
 what is due is decided by one indexed query. Each timer fires in its own transaction: the timer row
-is claimed (PostgreSQL: FOR UPDATE SKIP LOCKED, SQLite: the writer lock), the case row locked, the
+and its case are locked (the case first, as every step locks them; SQLite: the writer lock), the
 workflow advanced, and the row marked fired in the same commit. A crash before that commit rolls
 everything back, and the timer is still pending for the next poll.
 """
@@ -66,14 +66,16 @@ def fire_one(
 
 def _fire_one(eng: Engine, timer_id: int, now: datetime, before_commit: Callable[[], None] | None) -> bool:
     with eng.uow() as uow:
-        stmt = select(Timer).where(Timer.id == timer_id, Timer.status == "pending")
-        if uow.sqlite:
-            timer = uow.session.scalars(stmt).first()
-        else:
-            timer = uow.session.scalars(stmt.with_for_update(skip_locked=True)).first()
+        pending = select(Timer).where(Timer.id == timer_id, Timer.status == "pending")
+        case_id = uow.session.scalar(pending.with_only_columns(Timer.case_id))
+        if case_id is None:
+            return False  # fired by another worker, or cancelled
+        # The case first, then its timer: the order of every step, which locks its case and then
+        # updates the case's timers (holding the timer while waiting for the case deadlocked).
+        step = CaseStep.open(uow, case_id)
+        timer = uow.session.scalars(pending.with_for_update()).first()
         if timer is None or timer.due_at > now:
-            return False  # fired by another worker, cancelled, or not due
-        step = CaseStep.open(uow, timer.case_id)
+            return False  # fired by another worker while this one waited for the case, or not due
         task = step.workflow.get_task_from_id(_uuid(timer.task_id))
         if task is None or task.state != TaskState.WAITING:
             timer.status = "cancelled"  # the case moved on without it; nothing to fire

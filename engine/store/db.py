@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SAEngine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.paths import instance_dir
@@ -59,7 +61,9 @@ class Database:
             size = int(
                 os.environ.get("JIUZHU_DB_POOL_SIZE") or 5
             )  # per process: workers × size ≤ max_connections
-            return create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=size, max_overflow=size)
+            engine = create_engine(self.url, echo=echo, pool_size=size, max_overflow=size)
+            _ping_when_idle(engine, float(os.environ.get("JIUZHU_DB_PING_AFTER") or 10))
+            return engine
         engine = create_engine(self.url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine, immediate)
         return engine
@@ -84,6 +88,30 @@ class Database:
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
+
+
+def _ping_when_idle(engine: SAEngine, after_seconds: float) -> None:
+    """Test a pooled connection before use only when it sat idle longer than `after_seconds` (a
+    restarted server or a firewall dropped it meanwhile); a dead one is replaced. SQLAlchemy's
+    pool_pre_ping pings on every checkout: a round trip for each of the several transactions of a
+    page, about a tenth of a web worker's time under the load test. A connection that dies while
+    in use invalidates the pool anyway (SQLAlchemy's disconnect handling)."""
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= after_seconds:
+            return
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as err:  # any failure means: use another connection
+            raise DisconnectionError(str(err)) from err
 
 
 def _configure_sqlite(engine: SAEngine, immediate: bool) -> None:

@@ -18,6 +18,7 @@ value, and exact where a bucket holds one value or equal values.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -138,9 +139,16 @@ def _counted_for(session: Session, case_id: int, started_at: datetime) -> Iterab
 
 def _add(session: Session, rows: list[dict]) -> None:
     """Add `rows` (count and hours per bucket, in key order) in one statement."""
-    make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = make(DURATIONS).values(rows)
-    stmt = stmt.on_conflict_do_update(
+    session.execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """The upsert with bound values, built once: a multi-row VALUES differs with every row count and
+    was compiled afresh on every step (a millisecond each on SQLite); this one is compiled once."""
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = make(DURATIONS)
+    return stmt.on_conflict_do_update(
         index_elements=[
             DURATIONS.c.county_code,
             DURATIONS.c.month,
@@ -154,7 +162,6 @@ def _add(session: Session, rows: list[dict]) -> None:
             "hours": DURATIONS.c.hours + stmt.excluded.hours,
         },
     )
-    session.execute(stmt)
 
 
 def _hours_sql(start, end, dialect: str):

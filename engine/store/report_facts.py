@@ -13,8 +13,10 @@ cases and the ledger: after a bulk load, and in the migration that adds the tabl
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,14 +74,18 @@ def _count(row: dict, outcome: str | None, sign: int) -> None:
 
 def _add(session: Session, rows: list[dict]) -> None:
     """Add the counts of `rows` (in key order) in one statement."""
-    dialect = session.get_bind().dialect.name
+    session.execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """Built once with bound values (a multi-row VALUES was compiled afresh on every step)."""
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = make(FACTS).values(rows)
-    stmt = stmt.on_conflict_do_update(
+    stmt = make(FACTS)
+    return stmt.on_conflict_do_update(
         index_elements=[FACTS.c.township_code, FACTS.c.day, FACTS.c.category],
         set_={name: FACTS.c[name] + stmt.excluded[name] for name in COUNTS},
     )
-    session.execute(stmt)
 
 
 def day_sql(column, dialect: str):

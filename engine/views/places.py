@@ -33,4 +33,5 @@ def places(eng: Engine, within: str = "", level: str | None = None) -> list[Plac
 
 def names(eng: Engine) -> dict[str, str]:
     """Area code -> name, e.g. for the area column of the inbox."""
-    return {p.code: p.name for p in places(eng)}
+    with eng.db.read() as session:
+        return {code: name for code, name in session.execute(select(Area.code, Area.name))}

@@ -3,6 +3,7 @@ open tasks, for the bpmn-js viewer on the case page."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from lxml import etree
@@ -31,7 +32,7 @@ def case_diagrams(loaded: LoadedSpecs, reached: dict | None, open_tasks: list) -
     for row in open_tasks:
         if row.process_id not in order:
             order.append(row.process_id)
-    files = _process_files(loaded.files.bpmn())
+    files = _process_files(tuple(loaded.files.bpmn().values()))
     diagrams = []
     for process_id in order:
         if process_id not in files:
@@ -50,15 +51,19 @@ def case_diagrams(loaded: LoadedSpecs, reached: dict | None, open_tasks: list) -
     return diagrams
 
 
+# A version's files never change: parse each once per process, not on every case page (a few
+# milliseconds each). Keyed by the texts themselves, whose hashes Python keeps.
+@functools.lru_cache(maxsize=64)
 def _element_names(text: str) -> dict[str, str]:
     root = etree.fromstring(text.encode("utf-8"))
     return {node.get("id"): node.get("name") for node in root.iter() if node.get("id") and node.get("name")}
 
 
-def _process_files(bpmn_files: dict[str, str]) -> dict[str, tuple[str, str]]:
+@functools.lru_cache(maxsize=16)
+def _process_files(bpmn_texts: tuple[str, ...]) -> dict[str, tuple[str, str]]:
     """process id -> (process name, the text of the file that defines it)."""
     found = {}
-    for text in bpmn_files.values():
+    for text in bpmn_texts:
         root = etree.fromstring(text.encode("utf-8"))
         for process in root.iter(f"{{{BPMN_NS}}}process"):
             found[process.get("id")] = (process.get("name") or process.get("id"), text)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import VILLAGE_A1
+from tests.conftest import TOWN_A, VILLAGE_A1
 
 
 def test_audit_events_refuse_update_and_delete(mini_engine, applicant):
@@ -44,3 +45,41 @@ def test_inbox_query_reads_only_its_own_table(mini_engine, applicant, monkeypatc
 
     monkeypatch.setattr(specs.LoadedSpecs, "load_workflow", refuse)
     assert mini_engine.inbox("town_a").total == 1
+
+
+@pytest.mark.postgres
+def test_a_connection_the_server_dropped_while_idle_is_replaced_not_failed(pg_url, monkeypatch):
+    """A database restart or a firewall drops idle pooled connections: the next request gets a
+    live one. A connection used a moment ago is not tested again (a round trip per transaction)."""
+    import psycopg
+    from sqlalchemy import text
+
+    from engine.store.db import Database
+
+    monkeypatch.setenv("JIUZHU_DB_PING_AFTER", "0.2")
+    db = Database(pg_url)
+    with db.read() as session:
+        backend = session.execute(text("SELECT pg_backend_pid()")).scalar()
+    with db.read() as session:  # at once: the same connection, not pinged
+        assert session.execute(text("SELECT pg_backend_pid()")).scalar() == backend
+    with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+    time.sleep(0.3)
+    with db.read() as session:  # idle past the limit and dead: tested, replaced, the query runs
+        assert session.execute(text("SELECT pg_backend_pid()")).scalar() != backend
+    db.dispose()
+
+
+def test_area_names_are_kept_a_minute_and_an_area_added_here_is_seen_at_once(mini_engine, monkeypatch):
+    from engine import facade
+    from engine.store.models import Area
+
+    names = mini_engine.area_names()
+    mini_engine.add_area(TOWN_A[:6] + "099", "新设街道", TOWN_A[:6])
+    assert mini_engine.area_names()[TOWN_A[:6] + "099"] == "新设街道"  # through this engine: at once
+    with mini_engine.db.write() as session:  # another process (an import, the CLI) renames it
+        session.get(Area, TOWN_A[:6] + "099").name = "更名街道"
+    assert mini_engine.area_names()[TOWN_A[:6] + "099"] == "新设街道"  # this process: within the minute
+    monkeypatch.setattr(facade, "AREA_NAMES_SECONDS", 0.0)
+    assert mini_engine.area_names()[TOWN_A[:6] + "099"] == "更名街道"
+    assert set(names) < set(mini_engine.area_names())

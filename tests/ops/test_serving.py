@@ -3,10 +3,12 @@ step, the configuration rules, JSON request logs with request ids, health, readi
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import multiprocessing
 import re
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -126,6 +128,22 @@ def test_served_by_several_workers_with_request_logs_health_and_metrics(tmp_path
     assert {"method": "GET", "route": "/login", "status": 200, "user": None}.items() <= traced[0].items()
     assert traced[0]["duration_ms"] > 0
     assert len(lines) >= 33  # one line per request
+
+
+def test_a_client_pausing_between_clicks_keeps_its_connection(tmp_path, seeded):
+    """A person thinks a few seconds between clicks; a server closing idle connections sooner races
+    the next request on the same connection and the client sees a reset (the load test saw 31)."""
+    with serving(seeded, tmp_path / "instance", workers=1) as (base, _log):
+        host, port = base.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().read() and connection.sock is not None
+        first = connection.sock
+        time.sleep(6)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().status == 200
+        assert connection.sock is first  # the same connection, not a new one after a reset
+        connection.close()
 
 
 def test_metrics_are_refused_to_addresses_not_allowed(tmp_path, seeded):

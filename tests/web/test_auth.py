@@ -81,3 +81,24 @@ def test_api_token_is_shown_once_and_works(visitor, app):
         == "town_chengguan"
     )
     assert token not in clerk.get("/account").get_data(as_text=True)
+
+
+def test_failures_older_than_the_throttle_windows_are_not_kept(app, eng):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from engine.services import signin
+    from engine.store.web_models import LoginFailure
+
+    long_ago = eng.now() - timedelta(days=2)
+    with eng.db.write() as session:
+        for n in range(30):
+            session.add(LoginFailure(username=f"guess{n}", remote_addr="10.9.9.9", at=long_ago))
+    response = Visitor(app).post("/login", {"username": "village_dong", "password": "guess"})
+    assert response.status_code == 401  # the old failures neither throttle nor stay
+    with eng.db.read() as session:
+        kept = session.scalars(select(LoginFailure.username)).all()
+        assert kept == ["village_dong"]
+        assert session.scalar(select(func.count()).select_from(LoginFailure)) == 1
+    assert signin.PER_ADDRESS.current()[1] < 2 * 24 * 60

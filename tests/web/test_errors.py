@@ -8,6 +8,8 @@ import logging
 import zipfile
 
 import pytest
+from psycopg import errors as pg_errors
+from sqlalchemy.exc import OperationalError
 
 from engine import id_numbers
 from tests.web.conftest import Visitor, app_on_copy
@@ -117,8 +119,17 @@ def failing_app(tmp_path, template_db):
     def broken():
         raise RuntimeError("a bug of ours")
 
+    def deadlocked():  # what SQLAlchemy raises when PostgreSQL picks this transaction to abort
+        raise OperationalError("UPDATE cases …", {}, pg_errors.DeadlockDetected("deadlock detected"))
+
+    def database_gone():
+        raise OperationalError("SELECT 1", {}, pg_errors.AdminShutdown("terminating connection"))
+
     app.add_url_rule("/broken", "broken", broken)
     app.add_url_rule("/api/v1/broken", "api_broken", broken)
+    app.add_url_rule("/deadlocked", "deadlocked", deadlocked)
+    app.add_url_rule("/api/v1/deadlocked", "api_deadlocked", deadlocked)
+    app.add_url_rule("/database_gone", "database_gone", database_gone)
     yield app
     app.extensions["jiuzhu"].engine.close()
 
@@ -137,6 +148,17 @@ def test_a_bug_under_the_api_is_problem_json(failing_app):
     response = failing_app.test_client().get("/api/v1/broken", headers={"X-Request-ID": "req-87654321"})
     assert response.status_code == 500 and response.mimetype == "application/problem+json"
     assert response.json["title"] == "服务器内部错误" and "req-87654321" in response.json["detail"]
+
+
+def test_a_deadlock_is_a_conflict_to_send_again_not_a_server_error(failing_app):
+    # The unit of work rolled back: nothing was applied, so the clerk may simply submit again.
+    page = failing_app.test_client().get("/deadlocked")
+    assert page.status_code == 409 and "本次操作未保存，请稍后重新提交" in page.get_data(as_text=True)
+    api = failing_app.test_client().get("/api/v1/deadlocked")
+    assert api.status_code == 409 and api.mimetype == "application/problem+json"
+    assert api.json["type"].endswith("retry")
+    # a database that is gone is still our problem: a 500 with the request id
+    assert failing_app.test_client().get("/database_gone").status_code == 500
 
 
 @pytest.mark.parametrize(
