@@ -126,6 +126,7 @@ def pick(data, options: list, label: str, usual: int = 5):
 # questions (formalities, confirmations, consent) are usually yes.
 USUAL_BOOLEANS = {"complex_case": False, "referral_needed": False}
 CATEGORY_CODES = {"tekun": "特困", "dibao": "低保", "dibao_edge": "低保边缘", "zhichu": "支出型困难家庭"}
+CATEGORY_DECISIONS = [f"{code}_decision" for code in CATEGORY_CODES]
 # Optional fields a clerk fills in now and then: the facts 分类审核认定 tests (004 §二(一)).
 OPTIONAL_FIELDS = {
     "economic_check": ("rigid_expense_total",),
@@ -291,6 +292,10 @@ class FormData:
                 error.validator, 0
             )
             target[list(error.path)[-1]] = int(bound)
+        elif error.validator == "not" and not error.path and set(CATEGORY_DECISIONS) <= set(obj):
+            # 分类审核认定 recognises one category at most (the tiers exclude each other): keep the first
+            recognized = [f for f in CATEGORY_DECISIONS if obj[f] == "recognize"]
+            obj.update(dict.fromkeys(recognized[1:], "not_recognize"))
         elif error.validator == "minItems" and isinstance(error.instance, list):
             while len(error.instance) < error.validator_value:
                 error.instance.append(copy.deepcopy(error.instance[-1]))

@@ -970,7 +970,7 @@ def nothing_paid_after_termination(h: CaseHistory):
 
 @invariant(
     "INV-32",
-    "一次申请、分类审核认定：核对了收入的支出型案件办结前按各类标准测算，认定特困、低保的有转办记录",
+    "一次申请、分类审核认定：核对了收入的支出型案件办结前按各类标准测算，至多认定一类，认定特困、低保的有转办记录",
     "C-004-06",
 )
 def one_application_all_categories(h: CaseHistory):
@@ -982,6 +982,9 @@ def one_application_all_categories(h: CaseHistory):
         yield "核对了家庭经济状况的支出型案件办结，但没有按各类认定标准测算"
     transfers = {"tekun": "转入特困人员救助供养审核审批", "dibao": "转入最低生活保障审核审批"}
     for a in h.completions("category_decision"):
+        recognized = [k for k, v in a.data.items() if k.endswith("_decision") and v == "recognize"]
+        if len(recognized) > 1:
+            yield f"“{a.task.name}”一户认定了 {len(recognized)} 个类别（各类逐级认定，只能认定一个）"
         for code, note in transfers.items():
             recorded = [p for p in h.payments if p.step == a.step and p.way == "referral" and p.note == note]
             if a.data.get(f"{code}_decision") == "recognize" and not recorded:
