@@ -293,9 +293,10 @@ class FormData:
             )
             target[list(error.path)[-1]] = int(bound)
         elif error.validator == "not" and not error.path and set(CATEGORY_DECISIONS) <= set(obj):
-            # 分类审核认定 recognises one category at most (the tiers exclude each other): keep the first
+            # 分类审核认定 recognises one category at most (the tiers exclude each other): keep one
             recognized = [f for f in CATEGORY_DECISIONS if obj[f] == "recognize"]
-            obj.update(dict.fromkeys(recognized[1:], "not_recognize"))
+            kept = data.draw(st.sampled_from(recognized), label=f"{label}.recognized")
+            obj.update({f: "not_recognize" for f in recognized if f != kept})
         elif error.validator == "minItems" and isinstance(error.instance, list):
             while len(error.instance) < error.validator_value:
                 error.instance.append(copy.deepcopy(error.instance[-1]))
