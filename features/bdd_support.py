@@ -187,10 +187,22 @@ TASK_DATA = {
     },
     "家庭经济状况核对": {
         "authorization_signed_by_all_adults": True,
-        "household_annual_income": 10000,
+        "household_annual_income": 20000,
         "property_within_rules": True,
         "checked_on": "2027-03-03",
         "check_sources": ["civil_affairs", "tax"],
+    },
+    # 004 §二(一): the county decides each category; a scenario states the ones it recognises.
+    "分类审核认定": {
+        "tekun_decision": "not_recognize",
+        "tekun_reason": "经审核不符合特困人员认定标准",
+        "dibao_decision": "not_recognize",
+        "dibao_reason": "经审核不符合最低生活保障认定标准",
+        "dibao_edge_decision": "not_recognize",
+        "dibao_edge_reason": "经审核不符合低保边缘家庭认定标准",
+        "zhichu_decision": "not_recognize",
+        "zhichu_reason": "经审核不符合支出型困难家庭认定标准",
+        "categories_decided_on": "2027-03-20",
     },
     "入户调查": {
         "visit_date": "2027-03-04",

@@ -532,6 +532,25 @@ def ledger_rows(world, datatable):
     assert actual == expected, actual
 
 
+@then("案件页的分类审核认定为：")
+def category_results(world, datatable):
+    """一次申请、分类审核认定 (004 §二(一)): per category, what the standard gave and what was decided."""
+    rows = world.view().category_results
+    assert [[r["title"], r["meets"], r["decision"]] for r in rows] == [r[:3] for r in datatable[1:]], rows
+    for row, expected in zip(rows, datatable[1:], strict=True):
+        if len(expected) > 3:
+            assert expected[3] in row["finding"], row["finding"]
+
+
+@then(parsers.parse('{user}看到的台账中有该案件申请人"{name}"的转介记录"{note}"'))
+def referral_in_county_ledger(world, user, name, note):
+    from engine.views.reports import LedgerFilter
+
+    rows = world.eng.reports().ledger(s.USERS[user], LedgerFilter(), limit=500).rows
+    found = [(r.applicant_name, r.way, r.note) for r in rows if r.case_no == world.case_no]
+    assert (name, "referral", note) in found, found
+
+
 @then(parsers.parse('{user}的备案名单中有该案件，原因为"{code}"'))
 def on_watch_list(world, user, code):
     entries = [e for e in world.eng.watch_list(s.USERS[user]) if e["case_no"] == world.case_no]

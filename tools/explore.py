@@ -135,6 +135,13 @@ USUAL_BOOLEANS = {
 # The county's choice between 000 (摆渡: aid first, medical aid after) and 002 (aid after the
 # medical-aid settlement) for illness-driven 支出型 cases (C-000-14): each story draws one.
 ILLNESS_ORDER = "illness_aid_before_medical_aid"
+CATEGORY_CODES = {"tekun": "特困", "dibao": "低保", "dibao_edge": "低保边缘", "zhichu": "支出型困难家庭"}
+CATEGORY_DECISIONS = [f"{code}_decision" for code in CATEGORY_CODES]
+# Optional fields a clerk fills in now and then: the facts 分类审核认定 tests (004 §二(一)).
+OPTIONAL_FIELDS = {
+    "economic_check": ("rigid_expense_total",),
+    "home_visit": ("no_labour_capacity", "no_able_obligor"),
+}
 TEXT = "经办人员核实，情况属实，已登记在案"
 
 
@@ -306,6 +313,11 @@ class FormData:
                 error.validator, 0
             )
             target[list(error.path)[-1]] = int(bound)
+        elif error.validator == "not" and not error.path and set(CATEGORY_DECISIONS) <= set(obj):
+            # 分类审核认定 recognises one category at most (the tiers exclude each other): keep one
+            recognized = [f for f in CATEGORY_DECISIONS if obj[f] == "recognize"]
+            kept = data.draw(st.sampled_from(recognized), label=f"{label}.recognized")
+            obj.update({f: "not_recognize" for f in recognized if f != kept})
         elif error.validator == "minItems" and isinstance(error.instance, list):
             while len(error.instance) < error.validator_value:
                 error.instance.append(copy.deepcopy(error.instance[-1]))
@@ -387,8 +399,12 @@ class Ctx:
 
     def income_strategy(self):
         line = int(self.params["prior_year_income_per_capita"]) * self.household.size
+        # the category lines of 分类审核认定 (004 §二(一)): the 低保 standard and the low-income line, a year
+        dibao = int(self.params["dibao_standard_monthly"]) * 12 * self.household.size
+        edge = dibao * int(self.params["low_income_line_multiplier"])
         return st.one_of(
             st.sampled_from([line // 2, line // 2, line // 2, line - 1, line, line + 1, 0]),
+            st.sampled_from([dibao - 1, dibao, edge - 1, edge]),
             st.integers(0, 2 * line),
         )
 
@@ -397,6 +413,11 @@ class Ctx:
             return data.draw(
                 st.sampled_from(["", "住房再次失火，属新发生的急难"]), label=f"{label}.new_circumstance"
             )
+        if name == "rigid_expense_total":  # 支出型困难家庭's test (004 §二(一)); absent: the medical self-pay
+            line = int(self.params["prior_year_income_per_capita"]) * self.household.size
+            return data.draw(st.one_of(st.none(), st.integers(0, 2 * line)), label=f"{label}.{name}")
+        if name in ("no_labour_capacity", "no_able_obligor"):  # 特困人员's test; absent: able, supported
+            return data.draw(st.sampled_from([None, False, True]), label=f"{label}.{name}")
         return None
 
 
@@ -521,6 +542,9 @@ class Explorer:
                 seen.add("医疗救助结算登记")
             if any(p.way == "referral" and p.note == "medical" for p in case.payments):
                 seen.add("转介医疗救助")
+            for act in case.completions("category_decision"):  # 一次申请、分类审核认定 (004 §二(一))
+                recognized = [c for c in CATEGORY_CODES if act.data.get(f"{c}_decision") == "recognize"]
+                seen.add(f"分类审核认定（{'、'.join(CATEGORY_CODES[c] for c in recognized) or '都不认定'}）")
         for key in seen:
             self.reached[key] = self.reached.get(key, 0) + 1
 
@@ -822,7 +846,8 @@ class Explorer:
             self.eng.now(),
             case.last.data.get("suggested_amount"),
             case_data=case.last.data,
-            optional_fields=("new_circumstance",) if case.earlier and task.kind == "intake" else (),
+            optional_fields=OPTIONAL_FIELDS.get(task.kind or "", ())
+            + (("new_circumstance",) if case.earlier and task.kind == "intake" else ()),
         )
         values = self.forms.draw(data, task.form, ctx, task.name) if task.form else {}
         story.step += 1

@@ -40,6 +40,37 @@ class CaseView(CaseRecord):
     def reached_elements(self) -> list[str]:
         return [element for _process, element in self.reached.get("nodes", [])]
 
+    @property
+    def category_results(self) -> list[dict]:
+        """一次申请、分类审核认定 (004 §二(一)): each category the application was assessed against,
+        what the standard gave and what the county decided (empty when the case was not assessed)."""
+        return category_results(self.data)
+
+
+DECISIONS = {"recognize": "认定", "not_recognize": "不认定"}
+
+
+def category_results(data: dict) -> list[dict]:
+    assessed = data.get("category_assessment")
+    if not isinstance(assessed, list):
+        return []
+    decided = {d.get("category"): d for d in data.get("category_decisions") or [] if isinstance(d, dict)}
+    rows = []
+    for a in assessed:
+        if not isinstance(a, dict):
+            continue
+        d = decided.get(a.get("category")) or {}
+        rows.append(
+            {
+                "title": str(a.get("title") or a.get("category") or ""),
+                "meets": "符合" if a.get("meets") else "不符合",
+                "finding": str(a.get("finding") or ""),
+                "decision": DECISIONS.get(str(d.get("decision")), "不另行认定"),
+                "reason": str(d.get("reason") or ""),
+            }
+        )
+    return rows
+
 
 def case_view(uow: UnitOfWork, case_no: str, username: str | None = None) -> CaseView:
     """A case with its history; `username` None is the system view (tests, CLI)."""

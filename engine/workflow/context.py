@@ -27,6 +27,8 @@ MAX_STAGE = 1_000
 MAX_DAYS, MAX_HOURS, MAX_WORKING_DAYS = 3_660, 87_840, 2_610  # about ten years
 MAX_TEXT = 2_000
 MAX_NOTICE_ITEMS = 1_000
+# The rosters a case may enter a household on: the 低收入人口 a county recognises itself (004 §二(一)).
+LOW_INCOME_ROSTERS = ("bianyuan", "zhichu")
 
 
 class HelperError(ValueError):
@@ -43,6 +45,8 @@ class Effects:
     withdraw: bool = False
     results: list[dict] = field(default_factory=list)  # payments to publish (救助结果公开)
     watch: dict | None = None  # the household goes on the county's 备案 watch list
+    # households the county recognised as 低保边缘 / 支出型困难家庭 (004 §二(一)): roster entries
+    low_income: list[dict] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
 
@@ -131,8 +135,8 @@ class CaseContext:
         except NotFound as err:
             raise HelperError(f"param: {err.message}") from None
 
-    def household_id_numbers(self) -> set[str]:
-        """The applicant's and the household members' ID numbers, as the application gave them."""
+    def started_application(self) -> dict:
+        """The application as the case was started with it (the start event's audit record)."""
         application = self.application
         if application is None:
             application = self.session.scalar(
@@ -142,12 +146,20 @@ class CaseContext:
                 .limit(1)
             )
             application = (application or {}).get("application") or {}
-        found = {self.case.applicant_id_number.upper()}
-        members = application.get("household_members") if isinstance(application, dict) else None
+        return application if isinstance(application, dict) else {}
+
+    def household(self) -> list[tuple[str, str]]:
+        """(ID number, name) of the applicant and of each household member, as the application gave them."""
+        people = [(self.case.applicant_id_number.upper(), self.case.applicant_name)]
+        members = self.started_application().get("household_members")
         for member in members if isinstance(members, list) else []:
             if isinstance(member, dict) and isinstance(member.get("id_number"), str):
-                found.add(member["id_number"].strip().upper())
-        return found
+                people.append((member["id_number"].strip().upper(), str(member.get("name") or "")))
+        return people
+
+    def household_id_numbers(self) -> set[str]:
+        """The applicant's and the household members' ID numbers, as the application gave them."""
+        return {id_number for id_number, _name in self.household()}
 
     def prior_cases(self, id_number: str) -> list[dict]:
         """Earlier cases of the applicant or of a member of the household (no one else's)."""
@@ -247,6 +259,7 @@ class CaseContext:
             "withdraw_notice": self.withdraw_notice,
             "publish_result": self.publish_result,
             "register_watch": self.register_watch,
+            "register_low_income": self.register_low_income,
             "flag": self.flag,
             "remark": self.remark,
         }
@@ -330,6 +343,22 @@ class CaseContext:
             "reason_code": _text("register_watch", "原因代码", reason_code, limit=40, optional=True),
             "reason": _text("register_watch", "原因", reason, optional=True),
         }
+        return True
+
+    def register_low_income(self, roster, income_per_capita=None):
+        """Enter the household (applicant and members, from the application) on the county's
+        low-income roster `bianyuan` (低保边缘家庭) or `zhichu` (支出型困难家庭) that the monitoring
+        register reads (004 §二(一) 一次申请、分类审核认定; 001 ¶3)."""
+        if roster not in LOW_INCOME_ROSTERS:
+            raise HelperError(
+                f"register_low_income: 名册应为 {'、'.join(LOW_INCOME_ROSTERS)} 之一，得到 {_shown(roster)}"
+            )
+        if income_per_capita is not None:
+            income_per_capita = _amount("register_low_income", income_per_capita)
+        if all(entry["roster"] != roster for entry in self.effects.low_income):
+            self.effects.low_income.append(
+                {"roster": roster, "income_per_capita": income_per_capita, "people": self.household()}
+            )
         return True
 
     def withdraw_notice(self):

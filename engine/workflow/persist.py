@@ -41,11 +41,12 @@ from engine.store.models import (
     OpenTask,
     PublicNotice,
     PublicResult,
+    RosterEntry,
     Timer,
     WatchEntry,
 )
 from engine.store.rows import save_case
-from engine.vocabulary import PAID_WAYS
+from engine.vocabulary import LOCAL_TZ, PAID_WAYS
 from engine.workflow.context import MAX_AMOUNT, CaseContext
 from engine.workflow.runtime import Incident, OpenWork, Trace, incident_from, latest_data
 from engine.workflow.specs import LoadedSpecs
@@ -497,11 +498,45 @@ def _apply_effects(session: Session, ctx: CaseContext, data: dict, actor: str, n
                 **effects.watch,
             )
         )
+    for entry in effects.low_income:
+        _register_low_income(session, case, entry, actor, now)
     if effects.withdraw:
         session.execute(
             update(PublicNotice.__table__)
             .where(PublicNotice.__table__.c.case_id == case.id)
             .values(status="withdrawn")
+        )
+
+
+def _register_low_income(session: Session, case, entry: dict, actor: str, now: datetime) -> None:
+    """The household recognised as 低保边缘 / 支出型困难家庭 goes on the county's roster, one row a
+    person, pre-filled from the application; a person already on that roster keeps their row."""
+    listed = set(
+        session.scalars(
+            select(RosterEntry.id_number).where(
+                RosterEntry.county_code == case.county_code,
+                RosterEntry.roster == entry["roster"],
+                RosterEntry.id_number.in_([id_number for id_number, _name in entry["people"]]),
+            )
+        )
+    )
+    for id_number, name in entry["people"]:
+        if id_number in listed:
+            continue
+        listed.add(id_number)
+        session.add(
+            RosterEntry(
+                county_code=case.county_code,
+                roster=entry["roster"],
+                id_number=id_number,
+                name=name[:100],
+                listed_on=now.astimezone(LOCAL_TZ).date().isoformat(),
+                valid_until=None,
+                source=f"临时救助案件 {case.case_no} 一次申请、分类审核认定",
+                income_per_capita=entry["income_per_capita"],
+                imported_at=now,
+                imported_by=actor[:64],
+            )
         )
 
 

@@ -136,10 +136,21 @@ FORM_DATA = {
     },
     "economic-check.schema.json": {
         "authorization_signed_by_all_adults": True,
-        "household_annual_income": 10000,
+        "household_annual_income": 20000,
         "property_within_rules": True,
         "checked_on": "2026-11-21",
         "check_sources": ["civil_affairs"],
+    },
+    "category-decision.schema.json": {
+        "tekun_decision": "not_recognize",
+        "tekun_reason": "经审核不符合",
+        "dibao_decision": "not_recognize",
+        "dibao_reason": "经审核不符合",
+        "dibao_edge_decision": "not_recognize",
+        "dibao_edge_reason": "经审核不符合",
+        "zhichu_decision": "not_recognize",
+        "zhichu_reason": "经审核不符合",
+        "categories_decided_on": "2026-11-25",
     },
     "home-visit.schema.json": {
         "visit_date": "2026-11-21",

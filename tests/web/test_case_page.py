@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from tests.web.conftest import visible_text
-from tests.web.journeys import advance, application, form_data, start
+from tests.web.journeys import advance, application, form_data, start, task_named
 
 
 def diagram_data(page: str) -> list[dict]:
@@ -85,3 +88,30 @@ def test_the_ledger_says_what_each_row_is_a_referral_to_medical_aid_and_the_vouc
     eng.complete("town_chengguan", task.task_id, form_data("payment.schema.json"))
     text = visible_text(visitor("town_chengguan").get(f"/cases/{case_no}").get_data(as_text=True))
     assert "说明" in text and "转介服务 医疗救助" in text and "银行转账 V-001" in text
+
+
+def test_case_page_shows_each_category_of_one_application(eng, visitor):
+    """一次申请、分类审核认定 (004 §二(一)): the same application assessed against every category, the
+    county's decision per category beside the 临时救助 decision."""
+    case_no = start(eng, application("medical_expense", members=2))
+    advance(eng, case_no, "分类审核认定", {"economic-check.schema.json": {"household_annual_income": 18000}})
+    county = visitor("county_mz")
+    text = visible_text(county.get(f"/cases/{case_no}").get_data(as_text=True))
+    assert "分类审核认定（一次申请）" in text and "家庭人均月收入 500 元，低于低保标准 700 元" in text
+    decision = form_data("category-decision.schema.json") | {
+        "dibao_decision": "recognize",
+        "dibao_reason": "家庭人均月收入低于低保标准",
+    }
+    # after the publicity period ran out (advance travels 8 days ahead): decide later than that
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=9), tick=True):
+        eng.complete("county_mz", task_named(eng, case_no, "分类审核认定").task_id, decision)
+    view = eng.case_view(case_no)
+    assert [(r["title"], r["decision"]) for r in view.category_results] == [
+        ("特困人员", "不认定"),
+        ("最低生活保障", "认定"),
+        ("低保边缘家庭", "不认定"),
+        ("支出型困难家庭", "不认定"),
+    ]
+    assert ("referral", "转入最低生活保障审核审批") in [(p["way"], p["note"]) for p in view.payments]
+    text = visible_text(county.get(f"/cases/{case_no}").get_data(as_text=True))
+    assert "家庭人均月收入低于低保标准" in text
