@@ -86,6 +86,14 @@ def test_expenditure_case_from_application_to_payment(people, server):
 
     assert expire_publicity(eng) == 1  # 公示期满 (7 days) without objection: the township approves 1000
     do_task(town, "发放", case_no, form_data("payment.schema.json"))
+    # 004 §二(一) 一次申请、分类审核认定: a household of two on 20 000 a year (833 a month) is below the
+    # low-income line, so the county decides the other categories on the same application
+    county = people("county_mz")
+    decision = form_data("category-decision.schema.json") | {
+        "dibao_edge_decision": "recognize",
+        "dibao_edge_reason": "家庭人均月收入低于低收入线",
+    }
+    do_task(county, "分类审核认定", case_no, decision)
 
     town.goto(f"/cases/{case_no}")
     assert town.locator(".status").first.inner_text() == "已办结"
