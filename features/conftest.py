@@ -268,6 +268,24 @@ def earlier_paid_then_refused(world, reason):
     world.case_no = None
 
 
+@given(parsers.parse('该申请人此前以"{reason}"事由获分期先行救助，首期发放后终止救助'))
+def earlier_paid_then_terminated(world, reason):
+    """Aid approved in instalments and ended after the first: the household was aided."""
+    earlier = s.application(s.REASONS[reason])
+    earlier["applicant"]["id_number"] = world.app["applicant"]["id_number"]
+    _start(world, "东村", "town_chengguan", "window", earlier)
+    _complete(world, "城关镇经办人", "受理审查")
+    _complete(world, "城关镇经办人", "先行救助决定", {"amount": 600, "instalments": 3})
+    _complete(world, "城关镇经办人", "发放")
+    _complete(world, "城关镇经办人", "补办手续")
+    days_pass(world, 30)
+    ended = {"continuation": "terminate", "termination_reason": "家庭成员已稳定就业，月收入超过低保标准"}
+    _complete(world, "城关镇经办人", "核实是否终止救助", ended)
+    assert world.view().outcome == "terminated", world.view().attention
+    days_pass(world, 1)
+    world.case_no = None
+
+
 # ---------------------------------------------------------------------------------------- 当
 @when(parsers.parse("{user}在{area}受理该申请"))
 def window_application(world, user, area):
