@@ -30,14 +30,15 @@ _STATES = CaseState.__table__
 # Built once: the acting user, the open task (None when gone) and an earlier result under the same
 # idempotency key, in one round trip.
 _REPLAY = select(_KEYS.c.result).where(_KEYS.c.key == bindparam("key")).scalar_subquery()
+_ACTOR_TASK_COLUMNS = (
+    _USERS.c.role.label("user_role"),
+    _USERS.c.area_code.label("user_area"),
+    _USERS.c.active,
+    _REPLAY.label("replay"),
+    *INBOX.c,
+)
 _ACTOR_TASK_REPLAY = (
-    select(
-        _USERS.c.role.label("user_role"),
-        _USERS.c.area_code.label("user_area"),
-        _USERS.c.active,
-        _REPLAY.label("replay"),
-        *INBOX.c,
-    )
+    select(*_ACTOR_TASK_COLUMNS)
     .select_from(_USERS.outerjoin(INBOX, INBOX.c.task_id == bindparam("task_id")))
     .where(_USERS.c.username == bindparam("username"))
 )
@@ -46,14 +47,7 @@ _ACTOR_TASK_REPLAY = (
 # The open task row is read as before, before any lock is waited for; the case row and its workflow are
 # locked, so a step that waited runs on what the other committed.
 _ACTOR_TASK_CASE = (
-    select(
-        _USERS.c.role.label("user_role"),
-        _USERS.c.area_code.label("user_area"),
-        _USERS.c.active,
-        _REPLAY.label("replay"),
-        *INBOX.c,
-        *STEP_COLUMNS,
-    )
+    select(*_ACTOR_TASK_COLUMNS, *STEP_COLUMNS)
     .select_from(
         _USERS.join(INBOX, INBOX.c.task_id == bindparam("task_id"))
         .join(CASES, CASES.c.id == INBOX.c.case_id)
