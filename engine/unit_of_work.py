@@ -10,6 +10,7 @@ registry of parsed spec versions, so no module below the services reaches for a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -40,21 +41,42 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         self.session = self.db.session(write=not self.readonly)
+        self._pipeline: ExitStack | None = None
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self.rollback()  # a no-op after commit()
-        self.session.close()
+        try:
+            self._end_pipeline(kind, error, trace)
+        finally:
+            self.rollback()  # a no-op after commit()
+            self.session.close()
 
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit changes")
+        self._end_pipeline(None, None, None)  # the queued writes answered and checked first
         self.session.commit()
+
+    def _end_pipeline(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            pipeline.__exit__(kind, error, trace)
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    def pipeline(self) -> None:
+        """From here to the commit, on PostgreSQL, writes marked DEFERRED do not wait for their
+        answers: they travel with the next statement that is not, and the rest just before the commit,
+        whose row-count checks run before anything is committed (engine.store.db.Database.pipelined).
+        """
+        if self._pipeline is None:
+            self._pipeline = ExitStack()
+            self._pipeline.enter_context(self.db.pipelined(self.session))
 
     def now(self) -> datetime:
         return self.clock()

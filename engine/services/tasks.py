@@ -19,6 +19,7 @@ from engine.areas import county_of
 from engine.errors import Conflict, NotFound, NotPermitted
 from engine.permissions import may_act_on, may_read_case
 from engine.services.access import DENIED, TaskDone
+from engine.store.db import DEFERRED
 from engine.store.models import AuditEvent, Case, CaseState, IdempotencyKey, User
 from engine.store.rows import CASES, STEP_COLUMNS, StepRows, step_of
 from engine.unit_of_work import UnitOfWork
@@ -112,6 +113,9 @@ class Completion:
 Submission = dict | Callable[[dict], dict]
 
 
+_REMEMBER = insert(_KEYS).execution_options(**DEFERRED)
+
+
 def complete_task(
     uow: UnitOfWork,
     caller: Caller,
@@ -132,10 +136,11 @@ def complete_task(
             if found is not None and found.replay is not None:
                 return Completion.from_stored(dict(found.replay))
             row = _permitted_task(uow, caller, task_id, found)
+            uow.pipeline()  # on PostgreSQL the step's writes travel together, not one by one
             completion = complete_open_task(uow, row, data, actor=caller.username, opened=opened)
             if key:
                 uow.session.execute(
-                    insert(_KEYS),
+                    _REMEMBER,
                     {
                         "key": key,
                         "actor": caller.username,

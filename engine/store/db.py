@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.engine import Engine as SAEngine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.paths import instance_dir
@@ -63,6 +64,7 @@ class Database:
             )  # per process: workers × size ≤ max_connections
             engine = create_engine(self.url, echo=echo, pool_size=size, max_overflow=size)
             _ping_when_idle(engine, float(os.environ.get("JIUZHU_DB_PING_AFTER") or 10))
+            _sync_pipeline_unless_deferred(engine)
             return engine
         engine = create_engine(self.url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine, immediate)
@@ -84,10 +86,65 @@ class Database:
         with self._read_sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def pipelined(self, session: Session) -> Iterator[None]:
+        """On PostgreSQL, the session's statements marked DEFERRED are sent without waiting for each
+        answer (psycopg's pipeline mode): they travel with the next statement that is not, and the
+        rest when the block ends, before the commit, which is its own round trip. Row counts asked
+        for with `when_counted` are checked then. Elsewhere nothing changes."""
+        if self.sqlite:
+            yield
+            return
+        connection = session.connection()
+        info = connection.info  # the pooled connection's: still there after the session lets it go
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a live psycopg connection: the session just checked it out
+        with driver.pipeline() as pipeline:
+            info[_PIPELINE], info[_COUNT_CHECKS] = pipeline, []
+            try:
+                yield
+                try:
+                    pipeline.sync()
+                except connection.dialect.loaded_dbapi.Error as err:  # as SQLAlchemy would raise it
+                    raise DBAPIError.instance(None, None, err, connection.dialect.loaded_dbapi.Error) from err
+                for check in info[_COUNT_CHECKS]:
+                    check()
+            finally:
+                info.pop(_PIPELINE, None)
+                info.pop(_COUNT_CHECKS, None)
+
     def dispose(self) -> None:
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
+
+
+# A statement whose answer is not read at once (no rows; a row count only through `when_counted`)
+# may wait in the pipeline (Database.pipelined).
+DEFERRED = {"jiuzhu_deferred": True}
+_PIPELINE, _COUNT_CHECKS = "jiuzhu_pipeline", "jiuzhu_count_checks"
+
+
+def when_counted(session: Session, result: CursorResult, check: Callable[[int], None]) -> None:
+    """Call `check` with the row count of a DEFERRED statement's `result`: at once, or, in a
+    pipeline, when its answer has come (still before the commit)."""
+    checks = session.connection().info.get(_COUNT_CHECKS)
+    if checks is None:
+        check(result.rowcount)
+        return
+    cursor = result.context.cursor
+    checks.append(lambda: check(cursor.rowcount))
+
+
+def _sync_pipeline_unless_deferred(engine: SAEngine) -> None:
+    """In a pipeline, any statement not marked DEFERRED is answered at once (its rows, its row count),
+    and with it everything queued before it."""
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def after_execute(conn, _cursor, _statement, _parameters, context, _many):
+        pipeline = conn.info.get(_PIPELINE)
+        if pipeline is not None and not context.execution_options.get("jiuzhu_deferred"):
+            pipeline.sync()
 
 
 def _ping_when_idle(engine: SAEngine, after_seconds: float) -> None:

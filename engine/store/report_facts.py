@@ -22,6 +22,7 @@ from sqlalchemy import case, delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.store.db import DEFERRED
 from engine.store.models import Case, LedgerEntry, ReportFact
 from engine.vocabulary import LOCAL_TZ
 
@@ -82,10 +83,11 @@ def _upsert(dialect: str) -> Any:
     """Built once with bound values (a multi-row VALUES was compiled afresh on every step)."""
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = make(FACTS)
-    return stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[FACTS.c.township_code, FACTS.c.day, FACTS.c.category],
         set_={name: FACTS.c[name] + stmt.excluded[name] for name in COUNTS},
     )
+    return upsert.execution_options(**DEFERRED)  # pipelined on PostgreSQL
 
 
 def day_sql(column, dialect: str):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine import parameters
 from engine.errors import Conflict, NotFound
+from engine.store.db import DEFERRED, when_counted
 from engine.store.models import Case, CaseState
 
 CASES = Case.__table__
@@ -74,6 +75,7 @@ _SAVE = (
     update(CASES)
     .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
     .values(version=bindparam("b_new_version"), **{name: bindparam(f"b_{name}") for name in MUTABLE})
+    .execution_options(**DEFERRED)  # its row count is checked through when_counted
 )
 
 
@@ -165,6 +167,10 @@ def save_case(session: Session, case: CaseRecord) -> None:
     params = {f"b_{name}": getattr(case, name) for name in MUTABLE}
     params.update(b_id=case.id, b_version=case.version, b_new_version=case.version + 1)
     result = cast(CursorResult, session.execute(_SAVE, params))
-    if result.rowcount != 1:
-        raise Conflict("案件已被他人更新，请刷新后重试")
+    when_counted(session, result, _one_case_saved)
     case.version += 1
+
+
+def _one_case_saved(count: int) -> None:
+    if count != 1:
+        raise Conflict("案件已被他人更新，请刷新后重试")

@@ -101,3 +101,54 @@ def test_the_migrations_build_the_schema_the_models_declare(db_url):
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         assert compare_metadata(context, Base.metadata) == []
     eng.close()
+
+
+_NEW_AREA = text("INSERT INTO areas (code, name, level) VALUES ('999999', '新县', 'county')")
+
+
+def _has_new_area(eng) -> bool:
+    with eng.db.read() as session:
+        return session.execute(text("SELECT count(*) FROM areas WHERE code = '999999'")).scalar() == 1
+
+
+def test_a_pipelined_write_whose_row_count_is_wrong_fails_before_the_commit(mini_engine):
+    """On PostgreSQL a step's writes travel together (Database.pipelined), and a row count is known
+    only when their answer comes: a checked update that matched nothing still refuses the action, and
+    the writes queued with it are not committed."""
+    from engine.errors import Conflict
+    from engine.store.db import DEFERRED, when_counted
+
+    def exactly_one(count: int) -> None:
+        if count != 1:
+            raise Conflict(f"{count} rows")
+
+    uow = mini_engine.uow()
+    with pytest.raises(Conflict, match="0 rows"), uow:
+        uow.pipeline()
+        uow.session.execute(_NEW_AREA.execution_options(**DEFERRED))
+        result = uow.session.execute(
+            text("UPDATE cases SET version = version + 1 WHERE id = -1").execution_options(**DEFERRED)
+        )
+        when_counted(uow.session, result, exactly_one)
+        uow.commit()
+    assert not _has_new_area(mini_engine)
+
+
+def test_a_pipelined_write_that_fails_raises_as_sqlalchemy_would_and_commits_nothing(mini_engine):
+    """A queued write's error comes with the pipeline's answer; the caller sees SQLAlchemy's
+    IntegrityError (as `complete_task` expects for a racing key), and nothing is committed."""
+    from sqlalchemy.exc import IntegrityError
+
+    from engine.store.db import DEFERRED
+
+    uow = mini_engine.uow()
+    with pytest.raises(IntegrityError), uow:
+        uow.pipeline()
+        uow.session.execute(_NEW_AREA.execution_options(**DEFERRED))
+        uow.session.execute(
+            text(
+                f"INSERT INTO areas (code, name, level) VALUES ('{TOWN_A}', '重复', 'township')"
+            ).execution_options(**DEFERRED)
+        )
+        uow.commit()
+    assert not _has_new_area(mini_engine)
