@@ -59,4 +59,9 @@ if [ $# -eq 0 ]; then
     || { cat test-artifacts/explore.txt; exit 1; }
   grep -E '^(探索 |!!! INV|!!! 列为)' test-artifacts/explore.txt || true
   tail -n 1 test-artifacts/explore.txt
+  # The same invariants on PostgreSQL, whose task completions take another write path (the step's
+  # writes pipelined, engine/store/db.py); fewer stories, as each costs round trips there.
+  .venv/bin/python tools/explore.py --cases "${EXPLORE_PG_CASES:-300}" --seed 2 --postgres \
+    > test-artifacts/explore-postgres.txt 2>&1 || { cat test-artifacts/explore-postgres.txt; exit 1; }
+  echo "PostgreSQL: $(tail -n 1 test-artifacts/explore-postgres.txt)"
 fi

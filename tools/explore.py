@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -446,10 +447,13 @@ class Story:
 
 
 class Explorer:
-    """One engine on a temporary SQLite database, specs parsed and deployed once, reused by every story."""
+    """One engine on a temporary database (SQLite, or the PostgreSQL one at `url`), specs parsed and
+    deployed once, reused by every story."""
 
-    def __init__(self, workdir: Path, strict: bool = False, only: set[str] | None = None):
-        self.eng = Engine.open(f"sqlite:///{workdir / 'explore.sqlite3'}")
+    def __init__(
+        self, workdir: Path, strict: bool = False, only: set[str] | None = None, url: str | None = None
+    ):
+        self.eng = Engine.open(url or f"sqlite:///{workdir / 'explore.sqlite3'}")
         self.eng.deploy(BPMN_DIR, FORMS_DIR, by="explore")
         for code, name, parent in demo.AREAS:
             self.eng.add_area(code, name, parent)
@@ -1022,8 +1026,37 @@ def brief(values: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------------- runner
-def explore(cases: int, seed_value: int, strict: bool, only: set[str] | None) -> dict:
-    """Run `cases` stories with one engine; returns figures and findings (plain data, picklable)."""
+def explore(
+    cases: int, seed_value: int, strict: bool, only: set[str] | None, postgres: str | None = None
+) -> dict:
+    """Run `cases` stories with one engine; returns figures and findings (plain data, picklable).
+    `postgres`: an administrator's URL; the stories then run on a new PostgreSQL database there."""
+    if postgres:
+        url = _new_pg_database(postgres)
+        try:
+            return _explore(cases, seed_value, strict, only, url)
+        finally:
+            _drop_pg_database(postgres, url)
+    return _explore(cases, seed_value, strict, only, None)
+
+
+def _new_pg_database(admin_url: str) -> str:
+    import psycopg
+
+    name = f"jiuzhu_explore_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_pg_database(admin_url: str, url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def _explore(cases: int, seed_value: int, strict: bool, only: set[str] | None, url: str | None) -> dict:
     started = time.perf_counter()
     # Every story starts again at START from one address, so the public doors' throttles
     # (tests/web/test_throttles.py) would refuse the residents of later stories; lifted while exploring.
@@ -1033,7 +1066,7 @@ def explore(cases: int, seed_value: int, strict: bool, only: set[str] | None) ->
         time_machine.travel(START, tick=False) as traveller,
         mock.patch.dict(os.environ, unthrottled),
     ):
-        explorer = Explorer(Path(tmp), strict=strict, only=only)
+        explorer = Explorer(Path(tmp), strict=strict, only=only, url=url)
 
         @seed(seed_value)
         @settings(
@@ -1109,11 +1142,17 @@ def main(argv: list[str] | None = None) -> int:
         "--strict", action="store_true", help="treat the expected failures as violations too (shrinks them)"
     )
     parser.add_argument("--only", action="append", help="check only these invariants (repeatable)")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=os.environ.get("JIUZHU_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+        help="run on PostgreSQL: a new database per process, made with this administrator's URL",
+    )
     args = parser.parse_args(argv)
     only = set(args.only) if args.only else None
     jobs = max(1, min(args.jobs, args.cases))
     shares = [args.cases // jobs + (1 if i < args.cases % jobs else 0) for i in range(jobs)]
-    work = [(n, args.seed * 1000 + i, args.strict, only) for i, n in enumerate(shares)]
+    work = [(n, args.seed * 1000 + i, args.strict, only, args.postgres) for i, n in enumerate(shares)]
     started = time.perf_counter()
     if jobs == 1:
         results = [explore(*work[0])]
