@@ -1040,6 +1040,16 @@ def explore(
     return _explore(cases, seed_value, strict, only, None)
 
 
+def _pg_unreachable(admin_url: str) -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(admin_url, connect_timeout=3):
+            return None
+    except psycopg.Error as err:
+        return str(err).strip()
+
+
 def _new_pg_database(admin_url: str) -> str:
     import psycopg
 
@@ -1149,6 +1159,9 @@ def main(argv: list[str] | None = None) -> int:
         help="run on PostgreSQL: a new database per process, made with this administrator's URL",
     )
     args = parser.parse_args(argv)
+    if args.postgres and (reason := _pg_unreachable(args.postgres)):
+        print(f"!!! PostgreSQL not reachable, nothing explored there: {reason}")
+        return 0
     only = set(args.only) if args.only else None
     jobs = max(1, min(args.jobs, args.cases))
     shares = [args.cases // jobs + (1 if i < args.cases % jobs else 0) for i in range(jobs)]
