@@ -97,21 +97,20 @@ class Database:
             return
         connection = session.connection()
         info = connection.info  # the pooled connection's: still there after the session lets it go
-        driver = connection.connection.driver_connection
+        driver, error = connection.connection.driver_connection, connection.dialect.loaded_dbapi.Error
         assert driver is not None  # a live psycopg connection: the session just checked it out
-        with driver.pipeline() as pipeline:
-            info[_PIPELINE], info[_COUNT_CHECKS] = pipeline, []
-            try:
+        checks: list[Callable[[], None]] = []
+        try:
+            with driver.pipeline() as pipeline:  # leaving it sends what is queued and waits once
+                info[_PIPELINE], info[_COUNT_CHECKS] = pipeline, checks
                 yield
-                try:
-                    pipeline.sync()
-                except connection.dialect.loaded_dbapi.Error as err:  # as SQLAlchemy would raise it
-                    raise DBAPIError.instance(None, None, err, connection.dialect.loaded_dbapi.Error) from err
-                for check in info[_COUNT_CHECKS]:
-                    check()
-            finally:
-                info.pop(_PIPELINE, None)
-                info.pop(_COUNT_CHECKS, None)
+        except error as err:  # a queued write failed: raised as SQLAlchemy raises a statement's error
+            raise DBAPIError.instance(None, None, err, error) from err
+        finally:
+            info.pop(_PIPELINE, None)
+            info.pop(_COUNT_CHECKS, None)
+        for check in checks:
+            check()
 
     def dispose(self) -> None:
         self.writer.dispose()
