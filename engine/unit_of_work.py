@@ -22,6 +22,10 @@ from engine.store.models import AuditEvent
 from engine.workflow.registry import SpecRegistry
 
 
+class _Abandoned(Exception):
+    """Ends a pipeline whose work is rolled back (UnitOfWork.rollback)."""
+
+
 class UnitOfWork:
     """A transaction on `db` with the clock and the spec registry.
 
@@ -48,26 +52,28 @@ class UnitOfWork:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         try:
-            self._end_pipeline(kind, error, trace)
-        finally:
             self.rollback()  # a no-op after commit()
+        finally:
             self.session.close()
 
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit changes")
-        self._end_pipeline(None, None, None)  # the queued writes answered and checked first
+        self._end_pipeline(abandon=False)  # the queued writes answered and checked first
         self.session.commit()
 
-    def _end_pipeline(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        pipeline, self._pipeline = self._pipeline, None
-        if pipeline is not None:
-            pipeline.__exit__(kind, error, trace)
-
     def rollback(self) -> None:
+        self._end_pipeline(abandon=True)  # out of pipeline mode before the connection goes back
         self.session.rollback()
+
+    def _end_pipeline(self, abandon: bool) -> None:
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is None:
+            return
+        if abandon:  # what is queued is rolled back: its errors and row-count checks no longer matter
+            pipeline.__exit__(_Abandoned, _Abandoned(), None)
+        else:
+            pipeline.__exit__(None, None, None)
 
     def pipeline(self) -> None:
         """From here to the commit, on PostgreSQL, writes marked DEFERRED do not wait for their
