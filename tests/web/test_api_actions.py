@@ -9,6 +9,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from jsonschema import Draft202012Validator
 from sqlalchemy import func, select, update
 
 from engine.store.models import AuditEvent, Case, ParameterSet, SpecVersion
@@ -16,6 +17,7 @@ from engine.store.studio_models import ScenarioRun
 from engine.vocabulary import LOCAL_TZ
 from engine.workflow.specs import SpecFiles
 from tests.web.journeys import application, start
+from web.api.openapi import document
 
 COUNTY = "639001"
 
@@ -39,6 +41,13 @@ def _problem(response, status: int) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
     assert response.json["status"] == status
+    return response.json
+
+
+def _conforms(response, schema: str) -> dict:
+    """The body as the OpenAPI document describes it (formats such as date-time checked)."""
+    root = {"$ref": f"#/components/schemas/{schema}", "components": document()["components"]}
+    Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(response.json)
     return response.json
 
 
@@ -96,7 +105,7 @@ def test_retry_through_the_api_is_the_operations_page_retry(eng, api, visitor):
         json={"reason": "核实后重试", "data": {"checked": True}},
     )
     assert done.status_code == 200, done.get_data(as_text=True)
-    assert done.json == {"case_no": by_api, "status": "running", "attention": None}
+    assert _conforms(done, "Retried") == {"case_no": by_api, "status": "running", "attention": None}
     assert eng.case_view(by_page).status == eng.case_view(by_api).status == "running"
     page_events, api_events = _events(eng, by_page, before[0]), _events(eng, by_api, before[1])
     assert [e[:2] for e in api_events] == [("case_retried", "county_mz"), ("retry_reason", "county_mz")]
@@ -120,7 +129,10 @@ def test_cancel_through_the_api_is_the_operations_page_cancel(eng, api, visitor)
     assert _problem(blank, 422)["errors"][0]["path"] == "reason"
     assert eng.case_view(by_api).status == "running"
     done = api("POST", f"/api/v1/cases/{by_api}/cancel", json={"reason": "重复申请"})
-    assert done.status_code == 200 and done.json == {"case_no": by_api, "status": "cancelled"}
+    assert done.status_code == 200 and _conforms(done, "CaseRef") == {
+        "case_no": by_api,
+        "status": "cancelled",
+    }
     assert eng.case_view(by_page).status == eng.case_view(by_api).status == "cancelled"
     page_events, api_events = _events(eng, by_page, before[0]), _events(eng, by_api, before[1])
     assert [e[:2] for e in api_events] == [("case_cancelled", "process_owner")]
@@ -205,7 +217,7 @@ def test_parameters_through_the_api_are_checked_and_saved_as_on_the_studio_page(
         },
     )
     assert saved.status_code == 201, saved.get_data(as_text=True)
-    assert saved.json == {
+    assert _conforms(saved, "ParametersSaved") == {
         "county_code": COUNTY,
         "version": 2,
         "effective_from": later.replace(tzinfo=LOCAL_TZ).isoformat(),  # no offset: China time
@@ -275,7 +287,10 @@ def test_deploy_through_the_api_is_the_studio_deploy(eng, api, visitor):
     assert page.status_code == 302 and _versions(eng) == versions + 1
     same = api("POST", f"/api/v1/studio/drafts/{by_api}/deploy", json={"note": "改名"})
     assert same.status_code == 200, same.get_data(as_text=True)  # the same files: that version again
-    assert same.json["created"] is False and same.json["version_id"] == eng.versions()[0]["id"]
+    assert (
+        _conforms(same, "Deployment")["created"] is False
+        and same.json["version_id"] == eng.versions()[0]["id"]
+    )
     assert _versions(eng) == versions + 1
     page_event, api_event = _audited(eng, "draft_deployed")
     assert (api_event.actor, api_event.spec_version_id) == (page_event.actor, page_event.spec_version_id)
@@ -297,7 +312,7 @@ def test_a_new_version_is_deployed_only_when_its_scenarios_passed_or_failures_ar
     done = api(
         "POST", f"/api/v1/studio/drafts/{failing}/deploy", json={"note": "改名", "accept_failures": True}
     )
-    assert done.status_code == 201 and done.json["created"] is True
+    assert done.status_code == 201 and _conforms(done, "Deployment")["created"] is True
     assert done.json["version_id"] == eng.versions()[0]["id"] and _versions(eng) == versions + 1
     [event] = _audited(eng, "draft_deployed")
     assert event.data["failed_scenarios"] == ["s"] and event.data["note"] == "改名"
@@ -338,7 +353,7 @@ def test_migration_plan_and_start_through_the_api_as_the_studio_does(app, eng, a
     old, new = _two_versions(eng)
     plan = api("GET", f"/api/v1/migrations/plan?from={old}&to={new}")
     assert plan.status_code == 200 and (plan.json["from"], plan.json["to"]) == (old, new)
-    items = {item["case_no"]: item for item in plan.json["items"]}
+    items = {item["case_no"]: item for item in _conforms(plan, "MigrationPlan")["items"]}
     assert items[by_api]["safe"] is True and items[by_api]["reasons"] == []
     assert api("GET", f"/api/v1/migrations/plan?from={old}&to={new}", user="auditor").status_code == 200
 
@@ -350,7 +365,7 @@ def test_migration_plan_and_start_through_the_api_as_the_studio_does(app, eng, a
         "POST", "/api/v1/migrations", json={"from": old, "to": new, "case_nos": [by_api], "reason": "新名称"}
     )
     assert moved.status_code == 202, moved.get_data(as_text=True)
-    job = moved.json
+    job = _conforms(moved, "Job")
     assert (job["kind"], job["status"], job["result"]) == (
         "case_migration",
         "done",
@@ -379,7 +394,11 @@ def test_a_migration_is_queued_for_the_worker(eng, api):
     queued = api(
         "POST", "/api/v1/migrations", json={"from": old, "to": new, "case_nos": [waiting], "reason": "新名称"}
     )
-    assert queued.status_code == 202 and queued.json["status"] == "queued" and queued.json["total"] == 1
+    assert (
+        queued.status_code == 202
+        and _conforms(queued, "Job")["status"] == "queued"
+        and queued.json["total"] == 1
+    )
     assert eng.case_view(waiting).spec_version_id == old
     assert _problem(api("GET", "/api/v1/jobs/999999"), 404)
 
