@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import parameters
-from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
+from engine.errors import Conflict, FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_read_case
 from engine.services import cases, deploy, jobs, people
 from engine.services import migration as migrations
@@ -333,13 +333,22 @@ class Studio:
         }
 
     def set_parameters(
-        self, username: str, values: dict, effective_from: datetime | None, reason: str
+        self,
+        username: str,
+        values: dict,
+        effective_from: datetime | None,
+        reason: str,
+        county_code: str | None = None,
     ) -> int:
+        """A new parameter version of the user's county; naming another county (`county_code`, the
+        API's path) is refused."""
         now = self.eng.now()
         start = effective_from or now
         with self.eng.uow() as uow:  # the check and the change in one transaction: no change slips between
             user = self._user(uow.session, username, EDITORS)
             county = user.area_code[:6]
+            if county_code is not None and county_code != county:
+                raise NotPermitted("无权修改其他县的参数")
             current = parameters.in_force(uow.session, county, start)
             changed = {k: v for k, v in params.normalised(values).items() if current.values.get(k) != v}
             errors = params.check(changed, current.values, start, now, reason)

@@ -130,6 +130,19 @@ def writes(w) -> dict[str, list[tuple[str, str, object]]]:
         ],
         "operations.retry": [("html", f"/operations/cases/{w['broken']}/retry", {"reason": "核实后重试"})],
         "operations.cancel": [("html", f"/operations/cases/{w['waiting']}/cancel", {"reason": "重复申请"})],
+        "api.retry": [("api", f"/api/v1/cases/{w['broken']}/retry", {"reason": "核实后重试"})],
+        "api.cancel": [("api", f"/api/v1/cases/{w['waiting']}/cancel", {"reason": "重复申请"})],
+        "api.deploy": [("api", f"/api/v1/studio/drafts/{d}/deploy", {"accept_failures": True})],
+        "api.migrate": [
+            (
+                "api",
+                "/api/v1/migrations",
+                {"from": w["old"], "to": w["new"], "reason": "审计", "case_nos": [w["waiting"]]},
+            )
+        ],
+        "api.set_parameters": [
+            ("api", "/api/v1/parameters/639001", {"values": {"publicity_days": 9}, "reason": "审计"})
+        ],
         "studio.start_run": [("html", f"/studio/drafts/{d}/runs", {})],
         "studio.deploy": [("html", f"/studio/drafts/{d}/deploy", {"accept_failures": "yes"})],
         "studio.migrate": [

@@ -257,6 +257,98 @@ SCHEMAS = {
             "id_number": {"type": "string", "minLength": 1, "maxLength": 18},
         }
     ),
+    "Retrying": obj(
+        {
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+            "data": {"type": "object", "description": '更正的案件数据，如 {"amount": 800}（记入审计）'},
+        },
+        ["reason"],
+    ),
+    "Retried": obj({"case_no": STR, "status": STR, "attention": nullable(OBJ)}),
+    "Cancelling": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}),
+    "SettingParameters": obj(
+        {
+            "values": {
+                "type": "object",
+                "description": "要修改的参数（名称见参数目录）：数值，或文字清单",
+                "additionalProperties": {"type": ["number", "array"], "items": STR},
+            },
+            "effective_from": {
+                "type": "string",
+                "format": "date-time",
+                "description": "生效时间（不早于现在；不带时区为北京时间）；不给则即时生效",
+            },
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500, "description": "调整依据"},
+        },
+        ["values", "reason"],
+    ),
+    "ParametersSaved": obj(
+        {
+            "county_code": STR,
+            "version": INT,
+            "effective_from": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "null：即时生效",
+            },
+        }
+    ),
+    "Deploying": obj(
+        {
+            "note": {"type": "string", "maxLength": 500},
+            "accept_failures": {"type": "boolean", "description": "接受未通过的政策场景（确认政策已变更）"},
+        },
+        [],
+    ),
+    "Deployment": obj(
+        {
+            "version_id": INT,
+            "content_hash": STR,
+            "created": {"type": "boolean", "description": "false：内容与已有版本相同，沿用该版本"},
+            "warnings": {"type": "array", "items": OBJ},
+        }
+    ),
+    "CasePlan": obj(
+        {
+            "case_no": STR,
+            "status": STR,
+            "current_step": nullable(STR),
+            "reasons": {"type": "array", "items": STR, "description": "不能迁移的原因；为空则可迁移"},
+            "notes": {"type": "array", "items": STR, "description": "迁移对该案件的影响"},
+            "safe": BOOL,
+        }
+    ),
+    "MigrationPlan": obj({"from": INT, "to": INT, "items": {"type": "array", "items": ref("CasePlan")}}),
+    "Migrating": obj(
+        {
+            "from": {"type": "integer", "minimum": 1},
+            "to": {"type": "integer", "minimum": 1},
+            "case_nos": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 1000,
+                "items": {"type": "string", "minLength": 1, "maxLength": 32},
+                "description": "要迁移的案件（须逐件列出）",
+            },
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+        }
+    ),
+    "Job": obj(
+        {
+            "id": INT,
+            "kind": STR,
+            "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+            "progress": INT,
+            "total": nullable(INT),
+            "percent": nullable(INT),
+            "message": nullable(STR),
+            "result": nullable(OBJ),
+            "error": nullable(STR),
+            "created_by": STR,
+            "created_at": TIME,
+            "finished_at": nullable(TIME),
+        }
+    ),
 }
 
 PROBLEM = {"application/problem+json": {"schema": ref("Problem")}}
@@ -315,12 +407,22 @@ COUNTY_FORM = _query(
     "县级区划代码（6位）：表单列出该县设定的清单（如情形6的其他特殊困难类型）；不给则为默认清单",
     {"type": "string", "pattern": "^\\d{6}$"},
 )
+COUNTY_CODE = {"type": "string", "pattern": "^\\d{6}$"}
 CASE_NO = _path("case_no", "案件编号，如 639001-2026-000001")
 NO_CONTENT = {"description": "成功，无内容"}
 
 
 @lru_cache(maxsize=1)
 def document() -> dict:
+    deploy = _op(
+        "部署草稿为新版本，新案件使用此版本（流程管理员；须已对当前内容运行政策场景测试）",
+        _json(ref("Deployment"), "已部署为新版本"),
+        "400 403 404 409 422",
+        params=[_path("draft_id", "草稿编号", {"type": "integer", "minimum": 0})],
+        body="Deploying",
+        ok_code="201",
+    )
+    deploy["responses"]["200"] = _json(ref("Deployment"), "内容与已有版本相同，沿用该版本")
     paths = {
         "/api/v1/me": {"get": _op("当前令牌对应的用户", _json(ref("Account")), "")},
         "/api/v1/inbox": {
@@ -497,6 +599,64 @@ def document() -> dict:
                 _json(items_of(ref("Diagram"))),
                 "404",
                 params=[CASE_NO],
+            )
+        },
+        "/api/v1/cases/{case_no}/retry": {
+            "post": _op(
+                "重新执行需关注的案件，可先更正数据（流程管理员、县级民政；写明原因）",
+                _json(ref("Retried")),
+                "400 403 404 409 422",
+                params=[CASE_NO],
+                body="Retrying",
+            )
+        },
+        "/api/v1/cases/{case_no}/cancel": {
+            "post": _op(
+                "撤销案件：不作决定而结束，待办和计时取消（流程管理员、县级民政；写明原因）",
+                _json(ref("CaseRef")),
+                "400 403 404 409 422",
+                params=[CASE_NO],
+                body="Cancelling",
+            )
+        },
+        "/api/v1/parameters/{county_code}": {
+            "post": _op(
+                "调整县级参数，保存为新版本（流程管理员，仅本县）；校验同工作室页面，错误逐字段（参数名、"
+                "effective_from、reason、values）说明",
+                _json(ref("ParametersSaved"), "已保存为新版本"),
+                "400 403 422",
+                params=[_path("county_code", "县级区划代码（6位），须为本人所在县", COUNTY_CODE)],
+                body="SettingParameters",
+                ok_code="201",
+            )
+        },
+        "/api/v1/studio/drafts/{draft_id}/deploy": {"post": deploy},
+        "/api/v1/migrations/plan": {
+            "get": _op(
+                "迁移计划：原版本上运行中的每个案件能否迁移到目标版本、有何影响（不作改变）",
+                _json(ref("MigrationPlan")),
+                "400 403 404 422",
+                params=[
+                    dict(_query("from", "原版本", {"type": "integer", "minimum": 1}), required=True),
+                    dict(_query("to", "目标版本", {"type": "integer", "minimum": 1}), required=True),
+                ],
+            )
+        },
+        "/api/v1/migrations": {
+            "post": _op(
+                "迁移所列案件到目标版本（流程管理员；由工作进程逐件迁移，进度与结果见 /api/v1/jobs/{id}）",
+                _json(ref("Job"), "已排队（测试环境中已完成）"),
+                "400 403 404 409 422",
+                body="Migrating",
+                ok_code="202",
+            )
+        },
+        "/api/v1/jobs/{job_id}": {
+            "get": _op(
+                "本人发起的后台任务：进度，完成后的结果（如迁移的 moved、refused）",
+                _json(ref("Job")),
+                "403 404",
+                params=[_path("job_id", "任务编号", {"type": "integer", "minimum": 0})],
             )
         },
         "/api/v1/attachments/{attachment_id}": {

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import datetime
 from functools import wraps
 from typing import Literal, overload
 
 from flask import Blueprint, g, jsonify, request, send_file
 
 from engine.errors import FieldError, NotFound, ValidationFailed
+from engine.services import deploy as deploy_service
+from engine.services import migration as migrations
 from engine.services import tasks
 from engine.services.residents import ONLINE_KINDS
 from engine.views.case_search import query_from
-from web import params
+from engine.vocabulary import LOCAL_TZ
+from web import jobs, params
 from web.api.openapi import document
 from web.api.problems import problem_response
 from web.cases import SEARCH_ARGS
@@ -77,8 +81,61 @@ def _text(body: dict, key: str, title: str, required: bool = True, limit: int = 
     return value
 
 
+def _flag(body: dict, key: str, title: str) -> bool:
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        raise ValidationFailed([FieldError(key, f"{title}：应为 true 或 false")])
+    return value
+
+
+def _whole(body: dict, key: str, title: str) -> int:
+    """A required id: a JSON whole number from 1 to the largest database id."""
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= params.MAX_ID:
+        raise ValidationFailed([FieldError(key, f"{title}：应为正整数")])
+    return value
+
+
+def _texts(body: dict, key: str, title: str, most: int = 1000, limit: int = 32) -> list[str]:
+    """A required list of one to `most` texts, each of at most `limit` characters."""
+    value = body.get(key)
+    if (
+        not isinstance(value, list)
+        or not 1 <= len(value) <= most
+        or not all(isinstance(v, str) and v.strip() and len(v) <= limit for v in value)
+    ):
+        raise ValidationFailed(
+            [FieldError(key, f"{title}：应为 1–{most} 项、每项不超过 {limit} 个字符的文本")]
+        )
+    return value
+
+
+def _moment(body: dict, key: str, title: str) -> datetime | None:
+    """An ISO 8601 date and time; without an offset it is China time (as the studio's form). Absent or
+    null: None."""
+    value = body.get(key)
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError(value)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(
+            [FieldError(key, f"{title}：应为 ISO 8601 日期时间，如 2027-01-01T00:00:00+08:00")]
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=LOCAL_TZ)
+
+
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return params.int_arg(request.args, name, default, low, high)
+
+
+def _required_int_arg(name: str, title: str) -> int:
+    value = params.int_arg(request.args, name, None, 1)
+    if value is None:
+        raise ValidationFailed([FieldError(name, f"{title}（{name}）：必填")])
+    return value
 
 
 def _idempotency_key(body: dict) -> str | None:
@@ -354,6 +411,85 @@ def areas():
     if level not in (None, "county", "township", "village"):
         raise ValidationFailed([FieldError("level", "level：应为 county、township 或 village")])
     return jsonify({"items": [asdict(p) for p in engine().places(level=level)]})
+
+
+# -- operations: cases needing attention (engine.studio checks who may: process owner, county) ------
+@bp.post("/v1/cases/<case_no>/retry")
+@token_required
+def retry(case_no: str):
+    """As the 运行监控 page's 重新执行: the same service call, the reason and any correction audited."""
+    body = _body()
+    data = body.get("data")
+    if data is not None and not isinstance(data, dict):
+        raise ValidationFailed([FieldError("data", '更正数据：应为对象，如 {"amount": 800}')])
+    reason = _text(body, "reason", "重试原因", False, 500) or ""
+    return jsonify(engine().studio().retry(_username(), case_no, reason, data))
+
+
+@bp.post("/v1/cases/<case_no>/cancel")
+@token_required
+def cancel(case_no: str):
+    """As the 运行监控 page's 撤销: the reason is required (the service says so, field `reason`)."""
+    body = _body()
+    reason = _text(body, "reason", "撤销原因", False, 500) or ""
+    return jsonify(engine().studio().cancel(_username(), case_no, reason))
+
+
+# -- the studio: parameters, deploy, migration (engine.studio / engine.services check who may) ----
+@bp.post("/v1/parameters/<county_code>")
+@token_required
+def set_parameters(county_code: str):
+    """A new version of the county's parameters, checked as on the studio's page (field errors name
+    the parameter, `effective_from`, `reason` or `values`)."""
+    body = _body()
+    values = _object(body, "values", "参数")
+    start = _moment(body, "effective_from", "生效时间")
+    reason = _text(body, "reason", "调整依据", False, 500) or ""
+    version = engine().studio().set_parameters(_username(), values, start, reason, county_code=county_code)
+    return jsonify({"county_code": county_code, "version": version, "effective_from": start}), 201
+
+
+@bp.post("/v1/studio/drafts/<int:draft_id>/deploy")
+@token_required
+def deploy(draft_id: int):
+    body = _body()
+    deployment = deploy_service.deploy_draft(
+        engine().uow(),
+        _username(),
+        draft_id,
+        note=_text(body, "note", "部署说明", False, 500) or None,
+        accept_failures=_flag(body, "accept_failures", "接受未通过的场景"),
+    )
+    return jsonify(asdict(deployment)), 201 if deployment.created else 200
+
+
+@bp.get("/v1/migrations/plan")
+@token_required
+def migration_plan():
+    old, new = _required_int_arg("from", "原版本"), _required_int_arg("to", "目标版本")
+    plans = migrations.plan(engine().uow(readonly=True), _username(), old, new)
+    return jsonify({"from": old, "to": new, "items": [dict(asdict(p), safe=p.safe) for p in plans]})
+
+
+@bp.post("/v1/migrations")
+@token_required
+def migrate():
+    """Queue the move of the named cases (never "all": each case is named); the job as GET
+    /api/v1/jobs/{id} shows it — already done where jobs run inside the request."""
+    body = _body()
+    old, new = _whole(body, "from", "原版本"), _whole(body, "to", "目标版本")
+    case_nos = _texts(body, "case_nos", "迁移的案件")
+    reason = _text(body, "reason", "迁移原因", False, 500) or ""
+    job_id = migrations.start(engine().uow(), _username(), old, new, reason, case_nos)
+    job = engine().run_job_now(job_id) if jobs.inline() else engine().job(job_id, _username())
+    return jsonify(job.as_dict()), 202, {"Location": f"/api/v1/jobs/{job_id}"}
+
+
+@bp.get("/v1/jobs/<int:job_id>")
+@token_required
+def job(job_id: int):
+    """A background job the caller started: progress, then its result."""
+    return jsonify(engine().job(job_id, _username()).as_dict())
 
 
 # -- residents, no token -------------------------------------------------------------------------
