@@ -5,6 +5,7 @@ its existence is not disclosed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -44,16 +45,21 @@ def record(
 ) -> None:
     """Audit a view or a refused attempt in its own small transaction."""
     with uow.writing() as writing:
-        writing.session.add(
-            AuditEvent(
-                at=writing.now(),
-                actor=username,
-                action=action,
-                case_id=case_id,
-                data={"what": what, "from": remote_addr, **extra},
-            )
-        )
+        writing.session.add(audit_event(writing.now(), username, action, case_id, what, remote_addr, **extra))
         writing.commit()
+
+
+def audit_event(
+    at: datetime, username: str, action: str, case_id: int | None, what: str, remote_addr: str | None, **extra
+) -> AuditEvent:
+    """The audit row of a view or a refused attempt, for a caller that writes it in its own transaction."""
+    return AuditEvent(
+        at=at,
+        actor=username,
+        action=action,
+        case_id=case_id,
+        data={"what": what, "from": remote_addr, **extra},
+    )
 
 
 def case_access(
