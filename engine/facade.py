@@ -67,8 +67,9 @@ class Engine:
         return self.clock()
 
     def uow(self, readonly: bool = False) -> UnitOfWork:
-        """A unit of work on this engine's database, clock and specs."""
-        return UnitOfWork(self.db, self.clock, self.specs, readonly)
+        """A unit of work on this engine's database, clock and specs. Its clock asks this engine's, so a
+        long-lived object made with it (a Studio, an AttachmentStore) sees the clock a test moved."""
+        return UnitOfWork(self.db, self.now, self.specs, readonly)
 
     def close(self) -> None:
         self.db.dispose()
