@@ -315,17 +315,6 @@ class Studio:
     ) -> list[case_migration.CasePlan]:
         return migrations.plan(self.uow.reading(), username, from_version, to_version)
 
-    def start_migration(
-        self,
-        username: str,
-        from_version: int,
-        to_version: int,
-        reason: str,
-        case_nos: list[str] | None = None,
-    ) -> int:
-        """Queue the migration of the named cases (engine/services/migration.py); returns the job id."""
-        return migrations.start(self.uow.writing(), username, from_version, to_version, reason, case_nos)
-
     def migrate(
         self,
         username: str,
