@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from engine.errors import FieldError, NotFound, ValidationFailed
 from engine.permissions import may_read_case
 from engine.services import access, people
-from engine.store.models import AuditEvent, Case, OpenTask
+from engine.store.models import AuditEvent, Case
 from engine.store.web_models import Attachment
 from engine.unit_of_work import UnitOfWork
 
@@ -96,16 +96,17 @@ class AttachmentStore:
         stream: IO[bytes],
         remote_addr: str | None = None,
     ) -> AttachmentInfo:
-        """Store a file uploaded with an open task the user may act on."""
-        task = access.task_access(self.uow.reading(), username, task_id, "上传附件", remote_addr)
+        """Store a file uploaded with an open task the user may act on. The user's access is checked
+        before the upload is read (a refused upload is not read), and again in the unit of work that
+        keeps the file: the check the attachment relies on and the attachment are one snapshot."""
+        access.task_access(self.uow.reading(), username, task_id, "上传附件", remote_addr)
         if kind not in KINDS:
             raise ValidationFailed([FieldError("kind", "附件类别：取值不在可选范围内")])
         received = self.receive(kind, filename, stream)
         try:
             with self.uow.writing() as uow:
+                task = access.task_access_in(uow, username, task_id, "上传附件", remote_addr)
                 session = uow.session
-                if session.get(OpenTask, task_id) is None:
-                    raise NotFound("待办不存在或已办结")
                 case_id = session.execute(select(Case.id).where(Case.case_no == task.case_no)).scalar_one()
                 placed = self.keep(
                     session, case_id, task.case_no, [received], username, task.name, task_id, task.element_id
