@@ -1,6 +1,6 @@
 """Studio: the process owner's services over one database, each checking the user's role and auditing
-what it changes. The auditor may call every reading method and none of the others. Each method is one
-unit of work, derived from the one the studio was made with."""
+what it changes. The auditor may call every reading method and none of the others. Each method works
+in units of work derived from the one the studio was made with."""
 
 from __future__ import annotations
 
