@@ -247,11 +247,9 @@ def seed_demo(ctx, no_cases):
 @click.pass_context
 def import_warnings(ctx, path, fmt, by):
     """Start cases from the 低收入人口动态监测平台's warnings (CSV or JSON)."""
-    from engine.services import monitoring
-
     fmt = fmt or ("json" if path.endswith(".json") else "csv")
     try:
-        result = monitoring.import_warnings(_engine(ctx), Path(path).read_bytes(), fmt, by)
+        result = _engine(ctx).import_warnings(Path(path).read_bytes(), fmt, by)
     except DomainError as err:
         _fail(err)
     click.echo(
@@ -355,12 +353,12 @@ def worker(ctx, job_threads):
     from engine import worker as worker_loop
 
     eng = _engine(ctx)
-    metrics.watch_pool(eng)
+    metrics.watch_pool(eng.db)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     click.echo("工作进程已启动（定时器、后台任务）；Ctrl+C 结束", err=True)
     try:
-        worker_loop.run(eng, stop=lambda: bool(stopping), job_threads=job_threads)
+        worker_loop.run(eng.uow(), stop=lambda: bool(stopping), job_threads=job_threads)
     except KeyboardInterrupt:
         stopping.append(True)
     eng.close()

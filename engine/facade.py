@@ -67,8 +67,9 @@ class Engine:
         return self.clock()
 
     def uow(self, readonly: bool = False) -> UnitOfWork:
-        """A unit of work on this engine's database, clock and specs."""
-        return UnitOfWork(self.db, self.clock, self.specs, readonly)
+        """A unit of work on this engine's database, clock and specs. Its clock asks this engine's, so a
+        long-lived object made with it (a Studio, an AttachmentStore) sees the clock a test moved."""
+        return UnitOfWork(self.db, self.now, self.specs, readonly)
 
     def close(self) -> None:
         self.db.dispose()
@@ -206,7 +207,7 @@ class Engine:
         """Start cases from the monitoring platform's warnings (CSV or JSON); see engine/services/monitoring.py."""
         from engine.services import monitoring
 
-        return monitoring.import_warnings(self, text, fmt, by)
+        return monitoring.import_warnings(self.uow(), text, fmt, by)
 
     def import_roster(
         self, text: str, fmt: str, roster: str | None = None, by: str | None = None, county: str | None = None
@@ -274,10 +275,10 @@ class Engine:
 
     # -- timers ---------------------------------------------------------------------------------
     def fire_due(self, now: datetime | None = None) -> int:
-        return timers.fire_due(self, now)
+        return timers.fire_due(self.uow(), now)
 
     def run_timer_worker(self, stop: Callable[[], bool] = lambda: False) -> None:
-        timers.run_worker(self, stop)
+        timers.run_worker(self.uow(), stop)
 
     # -- reading --------------------------------------------------------------------------------
     def inbox(self, username: str, **filters) -> inbox.InboxPage:
@@ -343,7 +344,7 @@ class Engine:
         return intake.start_application(self.uow(), username, application, area_code, idempotency_key)
 
     def attachments(self, root: str | Path) -> AttachmentStore:
-        return AttachmentStore(self, root)
+        return AttachmentStore(self.uow(), root)
 
     def apply_online(
         self,
@@ -355,7 +356,7 @@ class Engine:
         remote_addr: str | None = None,
     ) -> cases.CaseRef:
         return residents.apply_online(
-            self, application, area_code, idempotency_key, uploads, store, remote_addr
+            self.uow(), application, area_code, idempotency_key, uploads, store, remote_addr
         )
 
     def public_status(
@@ -386,22 +387,22 @@ class Engine:
 
     # -- the process owner's studio, operations and reports (engine/studio/, engine/views/reports/) ---
     def studio(self):
-        """The process owner's studio and operations: an engine.studio.Studio on this engine."""
+        """The process owner's studio and operations: an engine.studio.Studio on this engine's database."""
         from engine.studio import Studio
 
-        return Studio(self)
+        return Studio(self.uow())
 
     def job(self, job_id: int, username: str | None = None):
         """A background job as its page shows it (only to the user who started it)."""
         from engine.services import jobs
 
-        return jobs.get(self, job_id, username)
+        return jobs.get(self.uow(readonly=True), job_id, username)
 
     def run_job_now(self, job_id: int):
         """Do a queued job in this process (no worker: tests, one-off commands)."""
         from engine.services import jobs
 
-        return jobs.run_now(self, job_id)
+        return jobs.run_now(self.uow(), job_id)
 
     def reports(self) -> Reports:
         """台账 and dashboards (engine/views/reports/)."""

@@ -17,8 +17,9 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from engine.facade import Engine
+if TYPE_CHECKING:  # the engine imports this module (engine.workflow.persist); it imports none of theirs
+    from engine.store.db import Database
+    from engine.unit_of_work import UnitOfWork
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LAG_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
@@ -97,26 +98,26 @@ def observe_timer_fired(due_at: datetime, fired_at: datetime) -> float:
     return lag
 
 
-def watch_pool(eng: Engine) -> None:
+def watch_pool(db: Database) -> None:
     """Count checked-out connections of this process's pools (SQLAlchemy pool events)."""
     from sqlalchemy import event
 
     kit = instruments()
-    engines = {id(e): e for e in (eng.db.writer, eng.db.reader)}.values()
+    engines = {id(e): e for e in (db.writer, db.reader)}.values()
     for sa_engine in engines:
         kit.pool_size.inc(getattr(sa_engine.pool, "size", lambda: 0)() or 0)
         event.listen(sa_engine, "checkout", lambda *_: kit.pool_checked_out.inc())
         event.listen(sa_engine, "checkin", lambda *_: kit.pool_checked_out.dec())
 
 
-def exposition(eng: Engine) -> bytes:
+def exposition(uow: UnitOfWork) -> bytes:
     """The text /metrics answers: every process's samples (this one's alone outside multiprocess
-    mode) and the database's figures."""
+    mode) and the database's figures (read in a reading derived from `uow`)."""
     from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
     from prometheus_client.multiprocess import MultiProcessCollector
 
     database = CollectorRegistry()
-    database.register(DatabaseCollector(eng))
+    database.register(DatabaseCollector(uow))
     if multiprocess():
         processes = CollectorRegistry()
         MultiProcessCollector(processes)
@@ -128,8 +129,8 @@ def exposition(eng: Engine) -> bytes:
 class DatabaseCollector:
     """Figures read from the database at scrape time (one short read transaction)."""
 
-    def __init__(self, eng: Engine):
-        self.eng = eng
+    def __init__(self, uow: UnitOfWork):
+        self.uow = uow
 
     def describe(self):
         return []
@@ -140,7 +141,7 @@ class DatabaseCollector:
         from engine import observe
 
         started = time.perf_counter()
-        figures = observe.figures(self.eng)
+        figures = observe.figures(self.uow)
         open_tasks = GaugeMetricFamily("jiuzhu_open_tasks", "Open user tasks by role", labels=["role"])
         overdue = GaugeMetricFamily(
             "jiuzhu_overdue_tasks", "Open user tasks past their due time, by role", labels=["role"]

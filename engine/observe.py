@@ -4,16 +4,13 @@ and the figures /metrics publishes (open and overdue tasks by role, due timers, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select, text
 
 from engine.store import schema
 from engine.store.models import Case, Job, OpenTask, SpecVersion, Timer
 from engine.store.studio_models import ScenarioRun
-
-if TYPE_CHECKING:
-    from engine.facade import Engine
+from engine.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -36,21 +33,22 @@ class Readiness:
         }
 
 
-def readiness(eng: Engine) -> Readiness:
+def readiness(uow: UnitOfWork) -> Readiness:
+    """Whether this process can serve (`uow` may be read-only; each look is a reading of its own)."""
     head = schema.head_revision()
     try:
-        with eng.db.read() as session:
-            session.execute(text("SELECT 1"))
+        with uow.reading() as reading:
+            reading.session.execute(text("SELECT 1"))
     except Exception as err:  # noqa: BLE001 - any failure to reach the database is "not ready"
         return Readiness(False, False, None, head, None, [f"database unreachable: {type(err).__name__}"])
-    current = schema.current_revision(eng.db)
+    current = schema.current_revision(uow.db)
     problems = []
     version = None
     if current != head:
         problems.append(f"schema at {current or 'nothing'}, this release needs {head}: run `jiuzhu init-db`")
     else:
-        with eng.db.read() as session:
-            version = session.scalar(select(func.max(SpecVersion.id)))
+        with uow.reading() as reading:
+            version = reading.session.scalar(select(func.max(SpecVersion.id)))
         if version is None:
             problems.append("no process version deployed: run `jiuzhu deploy`")
     return Readiness(not problems, True, current, head, version, problems)
@@ -67,9 +65,11 @@ class Figures:
     deployed_version: int | None
 
 
-def figures(eng: Engine) -> Figures:
-    now = eng.now()
-    with eng.db.read() as session:
+def figures(uow: UnitOfWork) -> Figures:
+    """The database's figures in one reading (`uow` may be read-only)."""
+    now = uow.now()
+    with uow.reading() as reading:
+        session = reading.session
         tasks = {
             role: (int(count), int(late or 0))
             for role, count, late in session.execute(

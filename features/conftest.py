@@ -407,7 +407,9 @@ def warning_csv_import(world, docstring):
     from engine.services import monitoring
 
     world.last_import_text = docstring.strip() + "\n"
-    world.import_result = monitoring.import_warnings(world.eng, world.last_import_text, "csv", by="county_mz")
+    world.import_result = monitoring.import_warnings(
+        world.eng.uow(), world.last_import_text, "csv", by="county_mz"
+    )
     if world.import_result.started:
         world.case_no = world.import_result.started[0]
 
@@ -418,7 +420,7 @@ def warning_csv_reimport(world):
 
     world.previous_import = world.import_result
     text = world.last_import_text
-    world.import_result = monitoring.import_warnings(world.eng, text, "csv", by="county_mz")
+    world.import_result = monitoring.import_warnings(world.eng.uow(), text, "csv", by="county_mz")
 
 
 @then(parsers.parse("导入新建案件{started:d}件，跳过{skipped:d}条，错误{errors:d}条"))

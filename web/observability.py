@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     kit = metrics.instruments()
-    metrics.watch_pool(app.extensions["jiuzhu"].engine)
+    metrics.watch_pool(app.extensions["jiuzhu"].engine.db)
 
     @app.before_request
     def start():
@@ -104,7 +104,7 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """Ready for traffic: database reachable, schema at this release's head, a version deployed."""
-    state = observe.readiness(engine())
+    state = observe.readiness(engine().uow(readonly=True))
     return jsonify(state.as_dict()), 200 if state.ready else 503
 
 
@@ -133,6 +133,6 @@ def metrics_page():
     if not _allowed(request.remote_addr, current_app.config.get("METRICS_ALLOW") or ""):
         abort(404)
     return Response(
-        metrics.exposition(engine()),
+        metrics.exposition(engine().uow(readonly=True)),
         headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"},
     )

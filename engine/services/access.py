@@ -5,6 +5,7 @@ its existence is not disclosed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -44,16 +45,21 @@ def record(
 ) -> None:
     """Audit a view or a refused attempt in its own small transaction."""
     with uow.writing() as writing:
-        writing.session.add(
-            AuditEvent(
-                at=writing.now(),
-                actor=username,
-                action=action,
-                case_id=case_id,
-                data={"what": what, "from": remote_addr, **extra},
-            )
-        )
+        writing.session.add(audit_event(writing.now(), username, action, case_id, what, remote_addr, **extra))
         writing.commit()
+
+
+def audit_event(
+    at: datetime, username: str, action: str, case_id: int | None, what: str, remote_addr: str | None, **extra
+) -> AuditEvent:
+    """The audit row of a view or a refused attempt, for a caller that writes it in its own transaction."""
+    return AuditEvent(
+        at=at,
+        actor=username,
+        action=action,
+        case_id=case_id,
+        data={"what": what, "from": remote_addr, **extra},
+    )
 
 
 def case_access(
@@ -88,27 +94,8 @@ def task_access(
     """The open task if the user may act on it, as the inbox shows it. Outside the user's area:
     NotFound (audited); inside it but another role's lane: NotPermitted (audited); completed already:
     TaskDone."""
-    found: InboxRow | None = None
     with uow.reading() as reading:
-        session = reading.session
-        user = people.get_user(session, username)
-        row = session.get(OpenTask, task_id)
-        if row is None:
-            case = _case_of_finished_task(session, task_id)
-            if case is not None and may_read_case(user, case):
-                raise TaskDone(case.case_no)
-            refused: NotFound | NotPermitted | None = NotFound("待办不存在")
-            case_id = case.id if case else None
-        else:
-            case = session.get_one(Case, row.case_id)
-            case_id = case.id
-            if not may_read_case(user, case):
-                refused = NotFound("待办不存在")
-            elif not may_act_on(user, row.role, row.area_code):
-                refused = NotPermitted("无权办理该待办：不属于您的岗位")
-            else:
-                refused = None
-                found = with_holders(session, [row_of(row, reading.now())])[0]
+        found, refused, case_id = _task_verdict(reading, username, task_id)
     if refused is not None:
         record(uow, username, DENIED, case_id, what, remote_addr, task_id=task_id)
         raise refused
@@ -116,6 +103,41 @@ def task_access(
     if audit_view:
         record(uow, username, VIEWED, case_id, what, remote_addr, task_id=task_id)
     return found
+
+
+def task_access_in(
+    uow: UnitOfWork, username: str, task_id: str, what: str, remote_addr: str | None
+) -> InboxRow:
+    """`task_access` in the caller's unit of work (entered, able to write), for an action that changes
+    the task's case: the check and the change see one snapshot. A refusal is audited apart, and what
+    the caller did in its transaction rolled back."""
+    found, refused, case_id = _task_verdict(uow, username, task_id)
+    if refused is not None:
+        uow.audit_apart(audit_event(uow.now(), username, DENIED, case_id, what, remote_addr, task_id=task_id))
+        raise refused
+    assert found is not None  # a missing task was refused above
+    return found
+
+
+def _task_verdict(
+    uow: UnitOfWork, username: str, task_id: str
+) -> tuple[InboxRow | None, NotFound | NotPermitted | None, int | None]:
+    """(the task as the inbox shows it, or why it is refused; the case's id) in an entered unit of
+    work; TaskDone when the user may read the case of a task completed already."""
+    session = uow.session
+    user = people.get_user(session, username)
+    row = session.get(OpenTask, task_id)
+    if row is None:
+        case = _case_of_finished_task(session, task_id)
+        if case is not None and may_read_case(user, case):
+            raise TaskDone(case.case_no)
+        return None, NotFound("待办不存在"), case.id if case else None
+    case = session.get_one(Case, row.case_id)
+    if not may_read_case(user, case):
+        return None, NotFound("待办不存在"), case.id
+    if not may_act_on(user, row.role, row.area_code):
+        return None, NotPermitted("无权办理该待办：不属于您的岗位"), case.id
+    return with_holders(session, [row_of(row, uow.now())])[0], None, case.id
 
 
 def _case_of_finished_task(session, task_id: str) -> Case | None:

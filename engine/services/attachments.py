@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -21,11 +21,9 @@ from sqlalchemy.orm import Session
 from engine.errors import FieldError, NotFound, ValidationFailed
 from engine.permissions import may_read_case
 from engine.services import access, people
-from engine.store.models import AuditEvent, Case, OpenTask
+from engine.store.models import AuditEvent, Case
 from engine.store.web_models import Attachment
-
-if TYPE_CHECKING:
-    from engine.facade import Engine
+from engine.unit_of_work import UnitOfWork
 
 MAX_BYTES = 10 * 1024 * 1024
 # Files a resident sent with an online application are listed as uploaded by the applicant.
@@ -77,12 +75,13 @@ class AttachmentInfo:
 
 
 class AttachmentStore:
-    """Attachments of cases, with their files under `root` (outside the database)."""
+    """Attachments of cases, with their files under `root` (outside the database). `uow` is only
+    derived from: each action is a unit of work of its own, so one store serves every request."""
 
     kinds = KINDS
 
-    def __init__(self, eng: Engine, root: str | Path):
-        self.eng = eng
+    def __init__(self, uow: UnitOfWork, root: str | Path):
+        self.uow = uow
         self.root = Path(root)
 
     def path_of(self, sha256: str) -> Path:
@@ -97,19 +96,22 @@ class AttachmentStore:
         stream: IO[bytes],
         remote_addr: str | None = None,
     ) -> AttachmentInfo:
-        """Store a file uploaded with an open task the user may act on."""
-        task = access.task_access(self.eng.uow(readonly=True), username, task_id, "上传附件", remote_addr)
+        """Store a file uploaded with an open task the user may act on. The user's access is checked
+        before the upload is read (a refused upload is not read), and again in the unit of work that
+        keeps the file: the check the attachment relies on and the attachment are one snapshot."""
+        access.task_access(self.uow.reading(), username, task_id, "上传附件", remote_addr)
         if kind not in KINDS:
             raise ValidationFailed([FieldError("kind", "附件类别：取值不在可选范围内")])
         received = self.receive(kind, filename, stream)
         try:
-            with self.eng.db.write() as session:
-                if session.get(OpenTask, task_id) is None:
-                    raise NotFound("待办不存在或已办结")
+            with self.uow.writing() as uow:
+                task = access.task_access_in(uow, username, task_id, "上传附件", remote_addr)
+                session = uow.session
                 case_id = session.execute(select(Case.id).where(Case.case_no == task.case_no)).scalar_one()
                 placed = self.keep(
                     session, case_id, task.case_no, [received], username, task.name, task_id, task.element_id
                 )
+                uow.commit()
         finally:
             self.discard([received])  # a kept file has moved into the store already
         return placed[0]
@@ -134,7 +136,7 @@ class AttachmentStore:
     ) -> list[AttachmentInfo]:
         """Link received files to a case within the caller's transaction, audited; the bytes move
         into the store now and are taken out again if that transaction rolls back."""
-        now, kept = self.eng.now(), []
+        now, kept = self.uow.now(), []
         for received in files:
             row = Attachment(
                 case_id=case_id,
@@ -215,8 +217,8 @@ class AttachmentStore:
 
     def for_case(self, case_no: str) -> list[AttachmentInfo]:
         """The case's attachments (call after the reader's access to the case was checked)."""
-        with self.eng.db.read() as session:
-            rows = session.execute(
+        with self.uow.reading() as reading:
+            rows = reading.session.execute(
                 select(Attachment, Case.case_no)
                 .join(Case, Case.id == Attachment.case_id)
                 .where(Case.case_no == case_no)
@@ -230,30 +232,36 @@ class AttachmentStore:
         """The file for someone who may read its case; the download is audited, a refusal too."""
         if not 0 < attachment_id < 2**63:
             raise NotFound("附件不存在")
-        with self.eng.db.read() as session:
+        what = f"附件 {attachment_id}"
+        with self.uow.writing() as uow:  # the check and its audit in one unit of work
+            session = uow.session
             user = people.get_user(session, username)
             found = session.execute(
                 select(Attachment, Case)
                 .join(Case, Case.id == Attachment.case_id)
                 .where(Attachment.id == attachment_id)
             ).first()
-            allowed = found is not None and may_read_case(user, found[1])
-        what = f"附件 {attachment_id}"
-        if not allowed or found is None:
-            access.record(
-                self.eng.uow(), username, access.DENIED, found[1].id if found else None, what, remote_addr
+            if found is None or not may_read_case(user, found[1]):
+                session.add(
+                    access.audit_event(
+                        uow.now(), username, access.DENIED, found[1].id if found else None, what, remote_addr
+                    )
+                )
+                uow.commit()
+                raise NotFound("附件不存在")
+            row, case = found
+            session.add(
+                access.audit_event(
+                    uow.now(),
+                    username,
+                    "attachment_downloaded",
+                    case.id,
+                    what,
+                    remote_addr,
+                    filename=row.filename,
+                )
             )
-            raise NotFound("附件不存在")
-        row, case = found
-        access.record(
-            self.eng.uow(),
-            username,
-            "attachment_downloaded",
-            case.id,
-            what,
-            remote_addr,
-            filename=row.filename,
-        )
+            uow.commit()
         path = self.path_of(row.sha256)
         if not path.is_file():
             raise NotFound("附件文件缺失，请联系管理员")

@@ -48,12 +48,7 @@ def _start_form(uow: UnitOfWork, county_code: str | None = None) -> dict:
 
 def application_errors(uow: UnitOfWork, application: dict) -> list[FieldError]:
     """Every field error of an application, so a refusal for another reason can list them all at once
-    (`uow` may be read-only)."""
-    with uow:
-        return _application_errors(uow, application)
-
-
-def _application_errors(uow: UnitOfWork, application: dict) -> list[FieldError]:
+    (in the caller's unit of work, which may be read-only)."""
     try:
         forms.validate(_start_form(uow), application)
     except ValidationFailed as err:
@@ -74,7 +69,7 @@ def start_application(
             raise ValidationFailed(
                 [
                     FieldError("area_code", "所在村（社区）：请选择您辖区内的村（社区）"),
-                    *_application_errors(uow, application),
+                    *application_errors(uow, application),
                 ]
             )
         default = "proxy" if account.role == Role.VILLAGE else "window"

@@ -19,25 +19,25 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, or_, select, update
 
 from engine import logs, metrics
 from engine.errors import NotFound, NotPermitted
 from engine.store.models import Job
-
-if TYPE_CHECKING:
-    from engine.facade import Engine
+from engine.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 3
-KINDS: dict[str, Callable[[Engine, JobContext], dict | None]] = {}
+KINDS: dict[str, Callable[[UnitOfWork, JobContext], dict | None]] = {}
 
 
 def handler(kind: str):
-    """Register the function that does a kind of job: f(eng, job) -> result dict."""
+    """Register the function that does a kind of job: f(uow, job) -> result dict. `uow` is a unit of
+    work of its own that the handler enters (once or again) or derives readings from; what the job
+    changes commits only when the handler commits it."""
 
     def register(function):
         KINDS[kind] = function
@@ -121,10 +121,11 @@ def enqueue(session, kind: str, params: dict, by: str, now: datetime, total: int
     return job.id
 
 
-def get(eng: Engine, job_id: int, username: str | None = None) -> JobView:
-    """A job as its page shows it; only to the user who started it (None: the system)."""
-    with eng.db.read() as session:
-        job = session.get(Job, job_id)
+def get(uow: UnitOfWork, job_id: int, username: str | None = None) -> JobView:
+    """A job as its page shows it; only to the user who started it (None: the system). `uow` may be
+    read-only."""
+    with uow:
+        job = uow.session.get(Job, job_id)
         if job is None:
             raise NotFound(f"任务 {job_id} 不存在")
         if username is not None and job.created_by != username:
@@ -136,10 +137,12 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
-def claim(eng: Engine, worker: str, kinds: tuple[str, ...] | None = None) -> int | None:
-    """Take the oldest queued job, or one whose lease lapsed; returns its id (None: nothing to do)."""
-    now = eng.now()
-    with eng.db.write() as session:
+def claim(uow: UnitOfWork, worker: str, kinds: tuple[str, ...] | None = None) -> int | None:
+    """Take the oldest queued job, or one whose lease lapsed; returns its id (None: nothing to do).
+    One unit of work."""
+    now = uow.now()
+    with uow:
+        session = uow.session
         stmt = (
             select(Job)
             .where(or_(Job.status == "queued", (Job.status == "running") & (Job.lease_until < now)))
@@ -148,26 +151,31 @@ def claim(eng: Engine, worker: str, kinds: tuple[str, ...] | None = None) -> int
         )
         if kinds:
             stmt = stmt.where(Job.kind.in_(kinds))
-        if not eng.db.sqlite:
+        if not uow.sqlite:
             stmt = stmt.with_for_update(skip_locked=True)
         job = session.scalars(stmt).first()
         if job is None:
             return None
         if job.attempts >= MAX_ATTEMPTS:
             job.status, job.error, job.finished_at = "failed", (job.error or "") + "\n多次中断，已放弃", now
-            metrics.instruments().jobs_done.labels(job.kind, "failed").inc()
+            kind = job.kind
+            uow.commit()
+            metrics.instruments().jobs_done.labels(kind, "failed").inc()
             return None
         job.status, job.claimed_by, job.lease_until = "running", worker, now + LEASE
         job.attempts += 1
-        return job.id
+        job_id = job.id
+        uow.commit()
+        return job_id
 
 
 class JobContext:
-    """What a job's handler sees: its parameters, and `progress()` to report (and renew the lease)."""
+    """What a job's handler sees: its parameters, and `progress()` to report (and renew the lease).
+    Each report is a unit of work of its own, derived from `uow`."""
 
     def __init__(
         self,
-        eng: Engine,
+        uow: UnitOfWork,
         job_id: int,
         worker: str,
         kind: str,
@@ -175,8 +183,8 @@ class JobContext:
         attempt: int,
         stop: Callable[[], bool] = lambda: False,
     ):
-        self.eng, self.id, self.worker, self.kind, self.params, self.attempt = (
-            eng,
+        self.uow, self.id, self.worker, self.kind, self.params, self.attempt = (
+            uow,
             job_id,
             worker,
             kind,
@@ -197,45 +205,48 @@ class JobContext:
         if not force and moment - self._last < 1.0:
             return
         self._last = moment
-        values = {"progress": done, "lease_until": self.eng.now() + LEASE}
+        values = {"progress": done, "lease_until": self.uow.now() + LEASE}
         if total is not None:
             values["total"] = total
         if message is not None:
             values["message"] = message
-        with self.eng.db.write() as session:
+        with self.uow.writing() as writing:
             changed = cast(  # an UPDATE's result is a CursorResult; Session.execute is typed as Result
                 CursorResult[Any],
-                session.execute(
+                writing.session.execute(
                     update(Job)
                     .where(Job.id == self.id, Job.claimed_by == self.worker, Job.status == "running")
                     .values(**values)
                 ),
             ).rowcount
+            writing.commit()
         if changed == 0:
             raise LeaseLost(self.id)
 
 
-def run_one(eng: Engine, job_id: int, worker: str, stop: Callable[[], bool] = lambda: False) -> str:
-    """Do a claimed job and record its end; returns the status."""
+def run_one(uow: UnitOfWork, job_id: int, worker: str, stop: Callable[[], bool] = lambda: False) -> str:
+    """Do a claimed job and record its end; returns the status. Every transaction (reading the job,
+    the handler's, each progress report, the end) is a unit of work derived from `uow`."""
     _load_handlers()
-    with eng.db.read() as session:
-        job = session.get_one(Job, job_id)
+    with uow.reading() as reading:
+        job = reading.session.get_one(Job, job_id)
         kind, params, attempt = job.kind, dict(job.params), job.attempts
-    context = JobContext(eng, job_id, worker, kind, params, attempt, stop)
+    context = JobContext(uow, job_id, worker, kind, params, attempt, stop)
     started = time.monotonic()
     try:
-        result = KINDS[kind](eng, context)
+        result = KINDS[kind](uow.writing(), context)
         status, error = "done", None
     except LeaseLost:
         logs.event(log, "job_lease_lost", logging.WARNING, job_id=job_id, kind=kind, worker=worker)
         return "lost"
     except Interrupted:
-        with eng.db.write() as session:  # back to the queue: another worker starts it again now
-            session.execute(
+        with uow.writing() as writing:  # back to the queue: another worker starts it again now
+            writing.session.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.claimed_by == worker, Job.status == "running")
                 .values(status="queued", claimed_by=None, lease_until=None)
             )
+            writing.commit()
         logs.event(log, "job_interrupted", logging.INFO, job_id=job_id, kind=kind, worker=worker)
         return "queued"
     except Exception as err:  # noqa: BLE001 - a failing job is recorded, the worker goes on
@@ -250,15 +261,18 @@ def run_one(eng: Engine, job_id: int, worker: str, stop: Callable[[], bool] = la
             kind=kind,
             traceback=traceback.format_exc(),
         )
-    with eng.db.write() as session:
+    with uow.writing() as writing:
         recorded = cast(  # an UPDATE's result is a CursorResult; Session.execute is typed as Result
             CursorResult[Any],
-            session.execute(
+            writing.session.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.claimed_by == worker, Job.status == "running")
-                .values(status=status, result=result, error=error, finished_at=eng.now(), lease_until=None)
+                .values(
+                    status=status, result=result, error=error, finished_at=writing.now(), lease_until=None
+                )
             ),
         ).rowcount
+        writing.commit()
     if recorded:
         metrics.instruments().jobs_done.labels(kind, status).inc()
         logs.event(
@@ -273,31 +287,34 @@ def run_one(eng: Engine, job_id: int, worker: str, stop: Callable[[], bool] = la
     return status if recorded else "lost"
 
 
-def run_now(eng: Engine, job_id: int) -> JobView:
-    """Claim and do this job at once in the calling process (no worker; tests and one-off commands)."""
+def run_now(uow: UnitOfWork, job_id: int) -> JobView:
+    """Claim and do this job at once in the calling process (no worker; tests and one-off commands);
+    each transaction is a unit of work derived from `uow`."""
     worker = worker_name() + ":inline"
-    with eng.db.write() as session:
-        job = session.get_one(Job, job_id)
+    with uow.writing() as writing:
+        job = writing.session.get_one(Job, job_id)
         job.status, job.claimed_by, job.lease_until, job.attempts = (
             "running",
             worker,
-            eng.now() + LEASE,
+            writing.now() + LEASE,
             job.attempts + 1,
         )
-    run_one(eng, job_id, worker)
-    return get(eng, job_id)
+        writing.commit()
+    run_one(uow, job_id, worker)
+    return get(uow.reading(), job_id)
 
 
-def work(eng: Engine, stop: Callable[[], bool], idle_sleep: float = 0.5) -> None:
-    """The worker's job loop: claim, do, repeat; sleep a little when the queue is empty."""
+def work(uow: UnitOfWork, stop: Callable[[], bool], idle_sleep: float = 0.5) -> None:
+    """The worker's job loop: claim, do, repeat; sleep a little when the queue is empty. `uow` is only
+    derived from (each claim and each job has units of its own), so threads may share it."""
     worker = worker_name()
     while not stop():
         try:
-            job_id = claim(eng, worker)
+            job_id = claim(uow.writing(), worker)
         except Exception:  # the database may be restarting; try again shortly
             log.exception("claiming a job failed")
             job_id = None
         if job_id is None:
             time.sleep(idle_sleep)
             continue
-        run_one(eng, job_id, worker, stop)
+        run_one(uow, job_id, worker, stop)

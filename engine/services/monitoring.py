@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from engine import textfiles
 from engine.errors import DomainError, FieldError, ValidationFailed
 from engine.services import cases
-
-if TYPE_CHECKING:
-    from engine.facade import Engine
+from engine.unit_of_work import UnitOfWork
 
 # CSV columns (the platform's export, one household per row). Lists are separated by ';'.
 CSV_COLUMNS = (
@@ -93,8 +90,9 @@ def to_application(record: dict) -> tuple[str, dict]:
     return str(record.get("area_code", "")), application
 
 
-def import_warnings(eng: Engine, text: str | bytes, fmt: str, by: str | None = None) -> ImportResult:
-    """`text` may be the file's bytes: the encoding is detected (engine.textfiles)."""
+def import_warnings(uow: UnitOfWork, text: str | bytes, fmt: str, by: str | None = None) -> ImportResult:
+    """`text` may be the file's bytes: the encoding is detected (engine.textfiles). Each record starts
+    its case in a unit of work of its own, derived from `uow`: a bad record leaves the others."""
     if isinstance(text, bytes):
         text = textfiles.decode(text)
     result = ImportResult()
@@ -113,7 +111,12 @@ def import_warnings(eng: Engine, text: str | bytes, fmt: str, by: str | None = N
             continue
         try:
             ref = cases.start_case(
-                eng.uow(), application, area_code, by, channel="warning", dedupe_key=f"warning:{warning_id}"
+                uow.writing(),
+                application,
+                area_code,
+                by,
+                channel="warning",
+                dedupe_key=f"warning:{warning_id}",
             )
         except ValidationFailed as err:
             result.errors.append(

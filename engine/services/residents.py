@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from sqlalchemy import select
 
@@ -19,11 +19,8 @@ from engine.services.cases import CaseRef
 from engine.services.idempotency import replay_after_race
 from engine.store.models import Area, AuditEvent, Case, OpenTask, PublicNotice
 from engine.store.web_models import PublicObjection
+from engine.unit_of_work import UnitOfWork
 from engine.vocabulary import LOCAL_TZ, OUTCOMES, PUBLIC_STATUSES, ROLE_LABELS
-
-if TYPE_CHECKING:
-    from engine.facade import Engine
-    from engine.unit_of_work import UnitOfWork
 
 # Who may apply online: the applicant, or someone the applicant authorised (002 §三 申请受理).
 ONLINE_SUBMITTERS = ("self", "agent")
@@ -42,7 +39,7 @@ REVIEW_FORM = "objection-review.schema.json"
 
 
 def apply_online(
-    eng: Engine,
+    uow: UnitOfWork,
     application: dict,
     area_code: str,
     idempotency_key: str | None = None,
@@ -53,35 +50,31 @@ def apply_online(
     """An application from a resident's phone; it lands as an intake task at the township window.
     The documents sent with it (`uploads`, checked like a clerk's attachments) are kept with the case
     in the same transaction: a refused application keeps nothing. Throttled per address and per
-    applicant's ID number (engine.services.throttle): a script cannot fill the township's inbox."""
+    applicant's ID number (engine.services.throttle): a script cannot fill the township's inbox.
+    The uploads are read first (outside any transaction); the throttle, the checks and the case are
+    then one unit of work."""
     keys = {"address": remote_addr or "unknown", "id_number": _applicant_id_number(application)}
-    with eng.db.read() as session:
-        throttle.check(session, "application", keys, eng.now())
-    errors = []
-    if application.get("submitted_by") not in ONLINE_SUBMITTERS:
-        errors.append(FieldError("submitted_by", "申请方式：网上申请请选择本人申请或委托他人代为申请"))
-    with eng.db.read() as session:
-        area = session.get(Area, area_code or "")
-        if area is None or area_level(area.code) != "village":
-            errors.append(FieldError("area_code", "所在村（社区）：请选择"))
     received: list[ReceivedFile] = []
     if idempotency_key:  # every resident is the same anonymous actor: a key is theirs with their ID number
         idempotency_key = f"{keys['id_number']}:{idempotency_key}"
+    checked = False
     try:
-        errors += _receive(uploads, store, received)
-        if errors:
-            raise ValidationFailed(errors + intake.application_errors(eng.uow(readonly=True), application))
+        upload_errors = _receive(uploads, store, received)
 
         @replay_after_race  # the same key sent twice at once: the loser replays the winner's case
         def store_application() -> CaseRef:
-            with eng.uow() as uow:
+            nonlocal checked
+            with uow:
+                if not checked:  # a replay was checked the first time
+                    _check_online(uow, application, area_code, keys, upload_errors)
+                    checked = True
                 key = f"system:online:{idempotency_key}" if idempotency_key else None
                 ref = cases.start_in(uow, application, area_code, None, "online", key)
                 if ref.created:  # counted once the case exists: a mistyped form or a replay costs nothing
                     if received:
                         assert store is not None
                         store.keep(uow.session, ref.id, ref.case_no, received, APPLICANT, ONLINE_STEP)
-                    throttle.record(uow.session, "application", keys, eng.now())
+                    throttle.record(uow.session, "application", keys, uow.now())
                 uow.commit()
             return ref
 
@@ -90,6 +83,23 @@ def apply_online(
         if store is not None:
             store.discard(received)  # what was kept has moved; a replay or a refusal leaves the rest
     return ref
+
+
+def _check_online(
+    uow: UnitOfWork, application: dict, area_code: str, keys: dict, upload_errors: list[FieldError]
+) -> None:
+    """Refuse a throttled sender, or an application with any error (all of them listed at once)."""
+    session = uow.session
+    throttle.check(session, "application", keys, uow.now())
+    errors = []
+    if application.get("submitted_by") not in ONLINE_SUBMITTERS:
+        errors.append(FieldError("submitted_by", "申请方式：网上申请请选择本人申请或委托他人代为申请"))
+    area = session.get(Area, area_code or "")
+    if area is None or area_level(area.code) != "village":
+        errors.append(FieldError("area_code", "所在村（社区）：请选择"))
+    errors += upload_errors
+    if errors:
+        raise ValidationFailed(errors + intake.application_errors(uow, application))
 
 
 def _applicant_id_number(application: dict) -> str | None:

@@ -52,10 +52,6 @@ class Account:
     def may_apply(self) -> bool:
         return Role(self.role) in APPLYING_ROLES
 
-    @property
-    def works_cases(self) -> bool:
-        return Role(self.role) not in (Role.PROCESS_OWNER, Role.AUDITOR)
-
 
 def _account(session: Session, user: User) -> Account:
     area = session.get(Area, user.area_code)

@@ -13,26 +13,24 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine import logs, metrics
 from engine.store.models import Timer
+from engine.unit_of_work import UnitOfWork
 from engine.workflow.step import CaseStep
-
-if TYPE_CHECKING:
-    from engine.facade import Engine
 
 log = logging.getLogger(__name__)
 LATE_SECONDS = 2.0  # the aim: a timer fires within two seconds of its due time
 
 
-def due_timer_ids(eng: Engine, now: datetime, limit: int = 100) -> list[int]:
-    with eng.db.read() as session:
+def due_timer_ids(uow: UnitOfWork, now: datetime, limit: int = 100) -> list[int]:
+    """The pending timers due at `now`, soonest first (`uow` may be read-only)."""
+    with uow:
         return list(
-            session.scalars(
+            uow.session.scalars(
                 select(Timer.id)
                 .where(Timer.status == "pending", Timer.due_at <= now)
                 .order_by(Timer.due_at)
@@ -41,12 +39,13 @@ def due_timer_ids(eng: Engine, now: datetime, limit: int = 100) -> list[int]:
         )
 
 
-def fire_due(eng: Engine, now: datetime | None = None, limit: int = 100) -> int:
-    """Fire every pending timer due at `now` (default: the engine clock); returns how many fired."""
-    now = now or eng.now()
+def fire_due(uow: UnitOfWork, now: datetime | None = None, limit: int = 100) -> int:
+    """Fire every pending timer due at `now` (default: the clock); returns how many fired. The due
+    timers are found in a reading derived from `uow`, and each fires in a unit of work of its own."""
+    now = now or uow.now()
     fired = 0
-    for timer_id in due_timer_ids(eng, now, limit):
-        if fire_one(eng, timer_id, now):
+    for timer_id in due_timer_ids(uow.reading(), now, limit):
+        if fire_one(uow.writing(), timer_id, now):
             fired += 1
     return fired
 
@@ -56,16 +55,19 @@ class _NotYetPassed(Exception):
 
 
 def fire_one(
-    eng: Engine, timer_id: int, now: datetime, before_commit: Callable[[], None] | None = None
+    uow: UnitOfWork, timer_id: int, now: datetime, before_commit: Callable[[], None] | None = None
 ) -> bool:
+    """Fire one timer if it is still pending and due at `now`: one unit of work."""
     try:
-        return _fire_one(eng, timer_id, now, before_commit)
+        return _fire_one(uow, timer_id, now, before_commit)
     except _NotYetPassed:
         return False
 
 
-def _fire_one(eng: Engine, timer_id: int, now: datetime, before_commit: Callable[[], None] | None) -> bool:
-    with eng.uow() as uow:
+def _fire_one(
+    uow: UnitOfWork, timer_id: int, now: datetime, before_commit: Callable[[], None] | None
+) -> bool:
+    with uow:
         pending = select(Timer).where(Timer.id == timer_id, Timer.status == "pending")
         case_id = uow.session.scalar(pending.with_only_columns(Timer.case_id))
         if case_id is None:
@@ -117,23 +119,25 @@ def _uuid(value: str):
     return UUID(value)
 
 
-def next_due(eng: Engine) -> datetime | None:
-    with eng.db.read() as session:
-        return session.scalar(
+def next_due(uow: UnitOfWork) -> datetime | None:
+    """When the soonest pending timer is due (`uow` may be read-only)."""
+    with uow:
+        return uow.session.scalar(
             select(Timer.due_at).where(Timer.status == "pending").order_by(Timer.due_at).limit(1)
         )
 
 
-def run_worker(eng: Engine, stop: Callable[[], bool] = lambda: False, max_sleep: float = 0.5) -> None:
+def run_worker(uow: UnitOfWork, stop: Callable[[], bool] = lambda: False, max_sleep: float = 0.5) -> None:
     """Poll for due timers; sleeps at most `max_sleep` seconds so a timer fires within a second of its due
-    time (spiff-arena's background pollers run every 10–300 s)."""
+    time (spiff-arena's background pollers run every 10–300 s). Every transaction is a unit of work
+    derived from `uow`."""
     while not stop():
         try:
-            fire_due(eng)
+            fire_due(uow)
         except Exception:
             log.exception("timer worker pass failed")
-        upcoming = next_due(eng)
+        upcoming = next_due(uow.reading())
         wait = max_sleep
         if upcoming is not None:
-            wait = max(0.0, min(max_sleep, (upcoming - eng.now()) / timedelta(seconds=1)))
+            wait = max(0.0, min(max_sleep, (upcoming - uow.now()) / timedelta(seconds=1)))
         time.sleep(wait)

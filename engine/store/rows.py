@@ -90,24 +90,6 @@ def load_case(
 
 
 _STATES = CaseState.__table__
-_WITH_STATE = (
-    select(*_COLUMNS, _STATES.c.workflow, _STATES.c.reached)
-    .join(_STATES, _STATES.c.case_id == CASES.c.id)
-    .where(CASES.c.id == bindparam("key"))
-    .with_for_update()
-)
-# Both rows are locked on purpose: after waiting for a lock, PostgreSQL re-reads only the locked rows
-# of a join; locking the state row too makes the workflow as fresh as the case row it belongs to.
-
-
-def load_case_with_state(session: Session, case_id: int) -> tuple[CaseRecord, str, dict | None]:
-    """The locked case row with its serialized workflow, in one round trip."""
-    row = session.execute(_WITH_STATE, {"key": case_id}).first()
-    if row is None:
-        raise NotFound(f"案件 {case_id} 不存在")
-    values = dict(row._mapping)
-    workflow, reached = values.pop("workflow"), values.pop("reached")
-    return CaseRecord(**values), workflow, reached
 
 
 # What a step reads of its case, in one round trip: the case row, its serialized workflow and the county
@@ -123,7 +105,9 @@ STEP_COLUMNS = (
         for c in parameters.in_force_columns(CASES.c.county_code, bindparam("at"))
     ),
 )
-_STEP_TABLES = CASES.join(_STATES, _STATES.c.case_id == CASES.c.id)  # both locked: see _WITH_STATE
+# Both rows are locked on purpose: after waiting for a lock, PostgreSQL re-reads only the locked rows
+# of a join; locking the state row too makes the workflow as fresh as the case row it belongs to.
+_STEP_TABLES = CASES.join(_STATES, _STATES.c.case_id == CASES.c.id)
 _STEP = select(*STEP_COLUMNS).select_from(_STEP_TABLES).with_for_update()
 _FOR_STEP = {
     False: _STEP.where(CASES.c.id == bindparam("key")),

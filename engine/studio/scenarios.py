@@ -19,15 +19,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from engine import paths
 from engine.services import jobs
 from engine.store.studio_models import ScenarioRun
 from engine.studio.drafts import write_folders
-
-if TYPE_CHECKING:
-    from engine.facade import Engine
+from engine.unit_of_work import UnitOfWork
 
 RUN_TIMEOUT_SECONDS = 1800
 PYTEST_INI = """[pytest]
@@ -127,7 +124,7 @@ def _progress(path: Path) -> tuple[int, int | None]:
 
 
 @jobs.handler("scenario_run")
-def execute(eng: Engine, job: jobs.JobContext) -> dict:
+def execute(uow: UnitOfWork, job: jobs.JobContext) -> dict:
     """The worker's side of a run: execute it, report progress, store the outcome on the run."""
     run_id = job.params["run_id"]
     try:
@@ -140,12 +137,13 @@ def execute(eng: Engine, job: jobs.JobContext) -> dict:
         raise
     except Exception as err:  # noqa: BLE001 - the run must end with a recorded status
         outcome = Outcome("error", [], f"{type(err).__name__}: {err}")
-    with eng.db.write() as session:
-        row = session.get_one(ScenarioRun, run_id)
+    with uow:
+        row = uow.session.get_one(ScenarioRun, run_id)
         row.status, row.results, row.output, row.finished_at = (
             outcome.status,
             outcome.results,
             outcome.output,
-            eng.now(),
+            uow.now(),
         )
+        uow.commit()
     return {"run_id": run_id, "status": outcome.status, "scenarios": len(outcome.results)}

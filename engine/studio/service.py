@@ -1,11 +1,11 @@
-"""Studio: the process owner's services over one Engine, each checking the user's role and auditing
-what it changes. The auditor may call every reading method and none of the others."""
+"""Studio: the process owner's services over one database, each checking the user's role and auditing
+what it changes. The auditor may call every reading method and none of the others. Each method works
+in units of work derived from the one the studio was made with."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,13 +19,11 @@ from engine.store.models import AuditEvent, Case, Job, SpecVersion, User
 from engine.store.studio_models import ScenarioRun, StudioDraft
 from engine.studio import drafts, operations, scenarios, versions
 from engine.studio import parameters as params
+from engine.unit_of_work import UnitOfWork
 from engine.vocabulary import STUDIO_EDITORS, STUDIO_OPERATORS, STUDIO_READERS, STUDIO_WATCHERS, Role
 from engine.workflow import diff as spec_diff
 from engine.workflow import migration as case_migration
 from engine.workflow.specs import SpecFiles
-
-if TYPE_CHECKING:
-    from engine.facade import Engine
 
 READERS, EDITORS, OPERATORS, WATCHERS = STUDIO_READERS, STUDIO_EDITORS, STUDIO_OPERATORS, STUDIO_WATCHERS
 
@@ -61,23 +59,27 @@ class DraftView:
 
 
 class Studio:
-    def __init__(self, eng: Engine):
-        self.eng = eng
+    """The studio's services. `uow` is only derived from (`reading()`, `writing()`): each method has
+    units of work of its own, so one Studio may serve one request after another."""
+
+    def __init__(self, uow: UnitOfWork):
+        self.uow = uow
 
     # -- who may ---------------------------------------------------------------------------------
     def _user(self, session: Session, username: str, roles) -> User:
         return people.in_roles(session, username, roles)
 
     def may_edit(self, username: str) -> bool:
-        with self.eng.db.read() as session:
-            return Role(people.get_user(session, username).role) in EDITORS
+        with self.uow.reading() as reading:
+            return Role(people.get_user(reading.session, username).role) in EDITORS
 
     def _audit(self, session: Session, by: str, action: str, data: dict, **extra) -> None:
-        session.add(AuditEvent(at=self.eng.now(), actor=by, action=action, data=data, **extra))
+        session.add(AuditEvent(at=self.uow.now(), actor=by, action=action, data=data, **extra))
 
     # -- versions --------------------------------------------------------------------------------
     def versions(self, username: str) -> list[dict]:
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             self._user(session, username, READERS)
             listed = versions.list_versions(session)
             running = dict(
@@ -92,19 +94,22 @@ class Studio:
         return listed
 
     def version_files(self, username: str, version_id: int) -> dict[str, str]:
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             self._user(session, username, READERS)
             return drafts.version_files(session, version_id)
 
     def diff(self, username: str, old_version: int, new_version: int) -> spec_diff.VersionDiff:
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             self._user(session, username, READERS)
             old, new = drafts.version_files(session, old_version), drafts.version_files(session, new_version)
         return spec_diff.diff_files(SpecFiles(old), SpecFiles(new))
 
     def draft_diff(self, username: str, draft_id: int) -> spec_diff.VersionDiff:
         """What the draft changes against the newest deployed version (what new cases use now)."""
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             self._user(session, username, READERS)
             draft = drafts.get(session, draft_id)
             current = session.scalars(select(SpecVersion).order_by(SpecVersion.id.desc()).limit(1)).first()
@@ -113,12 +118,14 @@ class Studio:
 
     # -- drafts ----------------------------------------------------------------------------------
     def drafts(self, username: str) -> list[DraftView]:
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             self._user(session, username, READERS)
             return [self._view(session, d) for d in drafts.list_open(session)]
 
     def draft(self, username: str, draft_id: int) -> DraftView:
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             self._user(session, username, READERS)
             return self._view(session, drafts.get(session, draft_id))
 
@@ -143,7 +150,7 @@ class Studio:
             draft.created_by,
             draft.updated_at,
             draft.updated_by,
-            _run_dict(run, self.eng.now(), session) if run is not None else None,
+            _run_dict(run, self.uow.now(), session) if run is not None else None,
         )
 
     def new_draft(
@@ -155,7 +162,8 @@ class Studio:
         source: str = "version",
     ) -> int:
         """A draft from a deployed version (default: the newest), or from the given files."""
-        with self.eng.db.write() as session:
+        with self.uow.writing() as uow:
+            session = uow.session
             self._user(session, username, EDITORS)
             if files is None:
                 if from_version is None:
@@ -164,7 +172,7 @@ class Studio:
                         raise NotFound("尚未部署任何版本")
                     from_version = latest
                 files = drafts.version_files(session, from_version)
-            draft = drafts.create(session, name, username, self.eng.now(), files, from_version)
+            draft = drafts.create(session, name, username, uow.now(), files, from_version)
             self._audit(
                 session,
                 username,
@@ -178,7 +186,9 @@ class Studio:
                 },
                 spec_version_id=from_version,
             )
-            return draft.id
+            draft_id = draft.id
+            uow.commit()
+        return draft_id
 
     def import_archive(self, username: str, name: str, raw: bytes) -> int:
         return self.new_draft(username, name, files=drafts.from_archive(raw), source="archive")
@@ -190,9 +200,10 @@ class Studio:
 
     def save_file(self, username: str, draft_id: int, path: str, text: str | None) -> DraftView:
         """Save one file (None deletes it); the draft is linted again and its problems returned."""
-        with self.eng.db.write() as session:
+        with self.uow.writing() as uow:
+            session = uow.session
             self._user(session, username, EDITORS)
-            draft = drafts.save_file(session, draft_id, path, text, username, self.eng.now())
+            draft = drafts.save_file(session, draft_id, path, text, username, uow.now())
             self._audit(
                 session,
                 username,
@@ -204,19 +215,24 @@ class Studio:
                 },
             )
             session.flush()
-            return self._view(session, draft)
+            view = self._view(session, draft)
+            uow.commit()
+        return view
 
     def discard(self, username: str, draft_id: int) -> None:
-        with self.eng.db.write() as session:
+        with self.uow.writing() as uow:
+            session = uow.session
             self._user(session, username, EDITORS)
             draft = drafts.editable(session, draft_id)
-            draft.status, draft.updated_at, draft.updated_by = "discarded", self.eng.now(), username
+            draft.status, draft.updated_at, draft.updated_by = "discarded", uow.now(), username
             self._audit(session, username, "draft_discarded", {"draft_id": draft_id})
+            uow.commit()
 
     def export_archive(
         self, username: str, draft_id: int | None = None, version_id: int | None = None
     ) -> bytes:
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             self._user(session, username, READERS)
             if draft_id:
                 files = dict(drafts.get(session, draft_id).files)
@@ -227,17 +243,22 @@ class Studio:
         return drafts.to_archive(files)
 
     def export_folders(self, username: str, draft_id: int, bpmn_dir, forms_dir) -> list[str]:
-        """Write a draft into bpmn/ + forms/ (the repository's source of truth); unchanged files untouched."""
-        view = self.draft(username, draft_id)
-        with self.eng.db.write() as session:
+        """Write a draft into bpmn/ + forms/ (the repository's source of truth); unchanged files
+        untouched. The draft read and the export audited in one unit of work."""
+        with self.uow.writing() as uow:
+            session = uow.session
+            self._user(session, username, READERS)
+            files = dict(drafts.get(session, draft_id).files)
             self._user(session, username, EDITORS)
-            touched = drafts.write_folders(view.files, bpmn_dir, forms_dir)
+            touched = drafts.write_folders(files, bpmn_dir, forms_dir)
             self._audit(session, username, "draft_exported", {"draft_id": draft_id, "files": touched})
+            uow.commit()
         return touched
 
     # -- scenario runs and deploy ----------------------------------------------------------------
     def start_run(self, username: str, draft_id: int, keyword: str | None = None, wait: bool = False) -> int:
-        with self.eng.db.write() as session:
+        with self.uow.writing() as uow:
+            session = uow.session
             self._user(session, username, EDITORS)
             draft = drafts.get(session, draft_id)
             if any(p["severity"] == "error" for p in draft.problems):
@@ -248,7 +269,7 @@ class Studio:
                 content_hash=SpecFiles(files).content_hash,
                 status="running",
                 results=[],
-                started_at=self.eng.now(),
+                started_at=uow.now(),
                 started_by=username,
             )
             session.add(row)
@@ -259,7 +280,7 @@ class Studio:
                 "scenario_run",
                 {"run_id": run_id, "files": files, "keyword": keyword},
                 username,
-                self.eng.now(),
+                uow.now(),
             )
             self._audit(
                 session,
@@ -267,40 +288,32 @@ class Studio:
                 "scenario_run_started",
                 {"draft_id": draft_id, "run_id": run_id, "keyword": keyword, "job_id": row.job_id},
             )
+            job_id = row.job_id
+            uow.commit()
         if wait:  # tests, and a studio without a worker: run it here and now
-            jobs.run_now(self.eng, row.job_id)
+            jobs.run_now(self.uow, job_id)
         return run_id
 
     def run(self, username: str, run_id: int) -> dict:
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             self._user(session, username, READERS)
             row = session.get(ScenarioRun, run_id)
             if row is None:
                 raise NotFound(f"测试运行 {run_id} 不存在")
-            return _run_dict(row, self.eng.now(), session)
+            return _run_dict(row, reading.now(), session)
 
     def deploy_draft(
         self, username: str, draft_id: int, note: str | None = None, accept_failures: bool = False
     ) -> deploy.Deployment:
         """Deploy a draft as the version new cases use (engine/services/deploy.py)."""
-        return deploy.deploy_draft(self.eng.uow(), username, draft_id, note, accept_failures)
+        return deploy.deploy_draft(self.uow.writing(), username, draft_id, note, accept_failures)
 
     # -- migration -------------------------------------------------------------------------------
     def migration_plan(
         self, username: str, from_version: int, to_version: int
     ) -> list[case_migration.CasePlan]:
-        return migrations.plan(self.eng.uow(readonly=True), username, from_version, to_version)
-
-    def start_migration(
-        self,
-        username: str,
-        from_version: int,
-        to_version: int,
-        reason: str,
-        case_nos: list[str] | None = None,
-    ) -> int:
-        """Queue the migration of the named cases (engine/services/migration.py); returns the job id."""
-        return migrations.start(self.eng.uow(), username, from_version, to_version, reason, case_nos)
+        return migrations.plan(self.uow.reading(), username, from_version, to_version)
 
     def migrate(
         self,
@@ -313,15 +326,16 @@ class Studio:
     ) -> dict:
         """Move the named cases (default: every safe one) and audit each; refusals come with reasons."""
         return migrations.migrate(
-            self.eng.uow(), username, from_version, to_version, reason, case_nos, on_progress
+            self.uow.writing(), username, from_version, to_version, reason, case_nos, on_progress
         )
 
     # -- parameters ------------------------------------------------------------------------------
     def parameters(self, username: str) -> dict:
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             user = self._user(session, username, READERS)
             county = user.area_code[:6]
-            now = self.eng.now()
+            now = reading.now()
             in_force = parameters.in_force(session, county, now)
             listed = params.history(session, county)
         return {
@@ -342,9 +356,9 @@ class Studio:
     ) -> int:
         """A new parameter version of the user's county; naming another county (`county_code`, the
         API's path) is refused."""
-        now = self.eng.now()
+        now = self.uow.now()
         start = effective_from or now
-        with self.eng.uow() as uow:  # the check and the change in one transaction: no change slips between
+        with self.uow.writing() as uow:  # the check and the change together: no change slips between
             user = self._user(uow.session, username, EDITORS)
             county = user.area_code[:6]
             if county_code is not None and county_code != county:
@@ -360,7 +374,8 @@ class Studio:
 
     def case_parameters(self, username: str, case_no: str) -> list[dict]:
         """Which parameter versions the case's decisions used (readers of the case may ask)."""
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             user = people.get_user(session, username)
             case = session.scalar(select(Case).where(Case.case_no == case_no))
             if case is None or not may_read_case(user, case):
@@ -369,14 +384,15 @@ class Studio:
 
     # -- operations ------------------------------------------------------------------------------
     def attention(self, username: str) -> list[operations.Attention]:
-        with self.eng.db.read() as session:
+        with self.uow.reading() as reading:
+            session = reading.session
             user = self._user(session, username, WATCHERS)
-            return operations.needing_attention(session, user.area_code[:6], self.eng.now())
+            return operations.needing_attention(session, user.area_code[:6], reading.now())
 
     def retry(self, username: str, case_no: str, reason: str, data: dict | None = None) -> dict:
         if not (reason or "").strip():
             raise ValidationFailed([FieldError("reason", "重试原因：必填")], "重试原因：必填")
-        with self.eng.uow() as uow:  # the retry and its reason commit together
+        with self.uow.writing() as uow:  # the retry and its reason commit together
             user = self._user(uow.session, username, OPERATORS)
             retried = cases.retry_in(uow, case_no, username, data, county_code=user.area_code[:6])
             self._audit(
@@ -390,7 +406,7 @@ class Studio:
         return retried.as_dict()
 
     def cancel(self, username: str, case_no: str, reason: str) -> dict:
-        with self.eng.uow() as uow:
+        with self.uow.writing() as uow:
             user = self._user(uow.session, username, OPERATORS)
             cancelled = cases.cancel_in(uow, case_no, username, reason, county_code=user.area_code[:6])
             uow.commit()
@@ -431,10 +447,10 @@ def _run_dict(row: ScenarioRun, now: datetime, session: Session) -> dict:
 
 
 @jobs.handler("case_migration")
-def _migration_job(eng, job) -> dict:
+def _migration_job(uow: UnitOfWork, job: jobs.JobContext) -> dict:
     p = job.params
     return migrations.migrate(
-        eng.uow(),
+        uow,
         p["username"],
         p["from"],
         p["to"],

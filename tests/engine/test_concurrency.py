@@ -174,7 +174,7 @@ def test_a_timer_firing_while_a_clerk_completes_a_step_of_its_case_does_not_dead
 
         def worker():
             try:
-                outcome.append(timers.fire_one(eng, timer_id, eng.now() + timedelta(days=30)))
+                outcome.append(timers.fire_one(eng.uow(), timer_id, eng.now() + timedelta(days=30)))
             except Exception as err:  # noqa: BLE001 - a deadlock is the finding
                 outcome.append(repr(err))
 

@@ -36,6 +36,24 @@ def test_engine_imports_no_flask():
     assert offenders == []
 
 
+def test_no_module_below_the_facade_imports_it():
+    """Services, views, the studio and the worker receive a unit of work, never the Engine: only the
+    facade itself and the entry points that build it (the package, the CLI, the demo seed) import it."""
+    root = Path(__file__).resolve().parents[2] / "engine"
+    entry_points = {"__init__.py", "facade.py", "cli.py", "demo.py"}
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.parent == root and path.name in entry_points:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (
+                node.module == "engine.facade"
+                or (node.module == "engine" and any(a.name in ("Engine", "facade") for a in node.names))
+            ):
+                offenders.append(str(path.relative_to(root)))
+    assert offenders == []
+
+
 def test_inbox_query_reads_only_its_own_table(mini_engine, applicant, monkeypatch):
     mini_engine.start_case({"applicant": applicant, "reason": "fire", "divisor": 1}, VILLAGE_A1, by="town_a")
     from engine.workflow import specs

@@ -81,14 +81,14 @@ def test_two_workers_fire_each_timer_exactly_once(mini_engine, applicant):
 def test_a_crash_between_claim_and_commit_loses_nothing(mini_engine, applicant):
     case_no = _case_waiting_on_publicity(mini_engine, applicant)
     due = _timer(mini_engine, case_no)["due_at"]
-    [timer_id] = timers.due_timer_ids(mini_engine, due + timedelta(seconds=1))
+    [timer_id] = timers.due_timer_ids(mini_engine.uow(readonly=True), due + timedelta(seconds=1))
 
     def crash():
         raise RuntimeError("worker killed")
 
     with time_machine.travel(due + timedelta(seconds=1), tick=False):
         with pytest.raises(RuntimeError):
-            timers.fire_one(mini_engine, timer_id, mini_engine.now(), before_commit=crash)
+            timers.fire_one(mini_engine.uow(), timer_id, mini_engine.now(), before_commit=crash)
         assert _timer(mini_engine, case_no)["status"] == "pending"
         assert mini_engine.open_tasks(case_no) == []
         assert mini_engine.fire_due() == 1

@@ -27,7 +27,7 @@ LOCK = threading.Lock()
 
 
 @jobs.handler("test_count")
-def _count(eng, job) -> dict:
+def _count(uow, job) -> dict:
     for step in range(3):
         job.progress(step, 3, force=True)
         time.sleep(0.01)
@@ -48,7 +48,7 @@ def test_every_job_is_done_once_by_three_workers(queue):
     with queue.db.write() as session:
         ids = [jobs.enqueue(session, "test_count", {"n": n}, "tester", queue.now()) for n in range(30)]
     stop = threading.Event()
-    workers = [threading.Thread(target=jobs.work, args=(queue, stop.is_set, 0.05)) for _ in range(3)]
+    workers = [threading.Thread(target=jobs.work, args=(queue.uow(), stop.is_set, 0.05)) for _ in range(3)]
     for worker in workers:
         worker.start()
     deadline = time.monotonic() + 60
@@ -68,16 +68,16 @@ def test_a_job_whose_worker_died_is_taken_over_and_the_dead_worker_cannot_finish
     DONE.clear()
     with queue.db.write() as session:
         job_id = jobs.enqueue(session, "test_count", {"n": 7}, "tester", queue.now())
-    assert jobs.claim(queue, "host-a:1") == job_id  # worker A claims it, then goes silent
-    assert jobs.claim(queue, "host-b:2") is None  # its lease still holds
+    assert jobs.claim(queue.uow(), "host-a:1") == job_id  # worker A claims it, then goes silent
+    assert jobs.claim(queue.uow(), "host-b:2") is None  # its lease still holds
     later = queue.now() + jobs.LEASE + timedelta(seconds=1)
     lapsed = Engine(queue.db, clock=lambda: later)
-    assert jobs.claim(lapsed, "host-b:2") == job_id
-    stale = jobs.JobContext(queue, job_id, "host-a:1", "test_count", {"n": 7}, 1)
+    assert jobs.claim(lapsed.uow(), "host-b:2") == job_id
+    stale = jobs.JobContext(queue.uow(), job_id, "host-a:1", "test_count", {"n": 7}, 1)
     with pytest.raises(jobs.LeaseLost):
         stale.progress(1, 3, force=True)
-    assert jobs.run_one(lapsed, job_id, "host-b:2") == "done"
-    view = jobs.get(queue, job_id)
+    assert jobs.run_one(lapsed.uow(), job_id, "host-b:2") == "done"
+    view = jobs.get(queue.uow(readonly=True), job_id)
     assert view.status == "done" and DONE == [7]
     with queue.db.read() as session:
         assert session.get(Job, job_id).attempts == 2
@@ -129,9 +129,12 @@ def test_an_export_queued_on_a_web_worker_that_went_away_is_done_by_the_worker(t
     # Every web worker has stopped; the job is in the database and the worker does it.
     with working(url, instance):
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and jobs.get(eng, job_id).status in ("queued", "running"):
+        while time.monotonic() < deadline and jobs.get(eng.uow(readonly=True), job_id).status in (
+            "queued",
+            "running",
+        ):
             time.sleep(0.3)
-    view = jobs.get(eng, job_id)
+    view = jobs.get(eng.uow(readonly=True), job_id)
     assert view.status == "done" and view.progress == view.total == seeded.payments
     with serving(url, instance, workers=1, JIUZHU_INSECURE_COOKIES="1") as (base, _log):
         clerk.base = base
@@ -150,7 +153,7 @@ def test_an_export_queued_on_a_web_worker_that_went_away_is_done_by_the_worker(t
 
 
 @jobs.handler("test_long")
-def _long(eng, job) -> dict:
+def _long(uow, job) -> dict:
     for step in range(1000):
         job.progress(step, 1000, force=True)
         time.sleep(0.01)
@@ -161,13 +164,13 @@ def test_a_stopping_worker_puts_its_job_back_in_the_queue(queue):
     with queue.db.write() as session:
         job_id = jobs.enqueue(session, "test_long", {}, "tester", queue.now())
     stop = threading.Event()
-    worker = threading.Thread(target=jobs.work, args=(queue, stop.is_set, 0.05))
+    worker = threading.Thread(target=jobs.work, args=(queue.uow(), stop.is_set, 0.05))
     worker.start()
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and jobs.get(queue, job_id).progress < 3:
+    while time.monotonic() < deadline and jobs.get(queue.uow(readonly=True), job_id).progress < 3:
         time.sleep(0.05)
     stop.set()
     worker.join(10)
-    view = jobs.get(queue, job_id)
+    view = jobs.get(queue.uow(readonly=True), job_id)
     assert not worker.is_alive() and view.status == "queued" and 3 <= view.progress < 999
-    assert jobs.claim(queue, "another:1") == job_id  # another worker takes it up at once
+    assert jobs.claim(queue.uow(), "another:1") == job_id  # another worker takes it up at once

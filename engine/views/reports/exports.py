@@ -188,8 +188,8 @@ def run_export(uow: UnitOfWork, job) -> dict:
 
 
 @jobs.handler("ledger_export")
-def _export_job(eng, job) -> dict:
-    return run_export(eng.uow(readonly=True), job)
+def _export_job(uow: UnitOfWork, job: jobs.JobContext) -> dict:
+    return run_export(uow.reading(), job)
 
 
 def exports_dir() -> Path:
