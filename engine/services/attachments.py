@@ -216,13 +216,7 @@ class AttachmentStore:
     def for_case(self, case_no: str) -> list[AttachmentInfo]:
         """The case's attachments (call after the reader's access to the case was checked)."""
         with self.eng.db.read() as session:
-            rows = session.execute(
-                select(Attachment, Case.case_no)
-                .join(Case, Case.id == Attachment.case_id)
-                .where(Case.case_no == case_no)
-                .order_by(Attachment.id)
-            ).all()
-            return [_info(row, no) for row, no in rows]
+            return listed(session, case_no)
 
     def open(
         self, username: str, attachment_id: int, remote_addr: str | None = None
@@ -258,6 +252,17 @@ class AttachmentStore:
         if not path.is_file():
             raise NotFound("附件文件缺失，请联系管理员")
         return _info(row, case.case_no), path
+
+
+def listed(session: Session, case_no: str) -> list[AttachmentInfo]:
+    """The case's attachments on an open session (the case page reads them with the rest)."""
+    rows = session.execute(
+        select(Attachment, Case.case_no)
+        .join(Case, Case.id == Attachment.case_id)
+        .where(Case.case_no == case_no)
+        .order_by(Attachment.id)
+    ).all()
+    return [_info(row, no) for row, no in rows]
 
 
 def _remove_unless_committed(session: Session, paths: list[Path]) -> None:
