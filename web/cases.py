@@ -98,8 +98,7 @@ def comment(case_no: str):
 @login_required
 def notice(case_no: str, number: int):
     eng = engine()
-    eng.case_access(me().username, case_no, f"书面告知书 {number}", remote())
-    view = eng.case_view(case_no, me().username)
+    view = eng.viewed_case(me().username, case_no, f"书面告知书 {number}", remote())
     if not 1 <= number <= len(view.notices):
         abort(404)
     notice = view.notices[number - 1]
