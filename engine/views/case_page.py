@@ -1,7 +1,7 @@
 """案件页: everything the case page shows — the case with its history, its diagrams, attachments,
 comments and what the reader may do to its open tasks — read in one read-only unit of work. Opening
 it is an audited view of the case's personal data: one small write after the read (a refused attempt
-is audited instead, and nothing is read)."""
+is audited instead, and nothing more is read)."""
 
 from __future__ import annotations
 

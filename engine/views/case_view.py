@@ -131,7 +131,7 @@ def audit_view(
     uow: UnitOfWork, view: CaseView, reader: Reader, what: str, remote_addr: str | None, **extra
 ) -> None:
     """The view of the case's personal data, audited in its own small transaction once the page was
-    read; the view's history shows it as a read after the audit would have (the page counts it)."""
+    read; `view`'s history then holds it too, as a read after the write would (the page counts it)."""
     event = access.record(uow, reader.username, access.VIEWED, view.id, what, remote_addr, **extra)
     view.events.append(_event(event))
     view.names[reader.username] = reader.display_name
