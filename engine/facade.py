@@ -29,8 +29,9 @@ from engine.store.db import Database
 from engine.store.models import AuditEvent
 from engine.studio import versions as studio_versions
 from engine.unit_of_work import UnitOfWork
-from engine.views import case_search, case_view, inbox, places, public, task_page
+from engine.views import case_page, case_search, case_view, inbox, places, public, task_page
 from engine.views import reports as report_views
+from engine.views.case_view import CaseView
 from engine.views.inbox import InboxRow
 from engine.workflow import diagrams
 from engine.workflow.registry import SpecRegistry
@@ -295,6 +296,14 @@ class Engine:
 
     def case_view(self, case_no: str, username: str | None = None) -> case_view.CaseView:
         return case_view.case_view(self.uow(readonly=True), case_no, username)
+
+    def case_page(self, username: str, case_no: str, remote_addr: str | None = None) -> case_page.CasePage:
+        """Everything the case page shows, in one read (and its audited view, one small write)."""
+        return case_page.case_page(self.uow(readonly=True), username, case_no, remote_addr)
+
+    def viewed_case(self, username: str, case_no: str, what: str, remote_addr: str | None = None) -> CaseView:
+        """The case as its page shows it, read and audited as the page is (the API's case)."""
+        return case_page.viewed_case(self.uow(readonly=True), username, case_no, what, remote_addr)
 
     def public_notices(self, township_code: str) -> list[dict]:
         return public.public_notices(self.uow(readonly=True), township_code)

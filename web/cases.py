@@ -64,19 +64,17 @@ def find():
 @login_required
 def show(case_no: str):
     eng = engine()
-    eng.case_access(me().username, case_no, "案件页", remote())
-    view = eng.case_view(case_no, me().username)
-    diagrams = eng.case_diagrams(case_no)
+    page = eng.case_page(me().username, case_no, remote())
     return render_template(
         "case.html",
-        case=view,
-        diagrams=diagrams,
-        diagram_data=[asdict(d) for d in diagrams],
-        element_names={k: v for d in diagrams for k, v in d.names.items()},
-        files=attachments().for_case(case_no),
+        case=page.case,
+        diagrams=page.diagrams,
+        diagram_data=[asdict(d) for d in page.diagrams],
+        element_names={k: v for d in page.diagrams for k, v in d.names.items()},
+        files=page.files,
         areas=eng.area_names(),
-        controls=eng.task_controls(me().username, case_no),
-        comments=eng.comments(case_no),
+        controls=page.controls,
+        comments=page.comments,
         show_views=request.args.get("views") == "1",
     )
 
@@ -100,8 +98,7 @@ def comment(case_no: str):
 @login_required
 def notice(case_no: str, number: int):
     eng = engine()
-    eng.case_access(me().username, case_no, f"书面告知书 {number}", remote())
-    view = eng.case_view(case_no, me().username)
+    view = eng.viewed_case(me().username, case_no, f"书面告知书 {number}", remote())
     if not 1 <= number <= len(view.notices):
         abort(404)
     notice = view.notices[number - 1]

@@ -23,9 +23,8 @@ bp = Blueprint("tasks", __name__)
 def show(task_id: str):
     eng = engine()
     page = eng.task_page(me().username, task_id, remote())
-    draft = eng.form_draft(me().username, task_id)
-    if draft is not None:
-        return _render(page, draft.data, {}, uuid.uuid4().hex, draft)
+    if page.draft is not None:
+        return _render(page, page.draft.data, {}, uuid.uuid4().hex, page.draft)
     earlier = [step for step in page.steps if step.name == page.task.name]
     if earlier:  # the case came back to this step (an objection, say): start from last time's answers
         return _render(page, dict(earlier[-1].data), {}, uuid.uuid4().hex, again=earlier[-1])
@@ -73,9 +72,9 @@ def _render(page, data: dict, errors: dict, key: str, draft=None, again=None):
         key=key,
         application=schemaform.describe(page.application_schema, page.application),
         steps=[(step, schemaform.describe(step.schema, step.data)) for step in page.steps],
-        files=attachments().for_case(page.case.case_no),
+        files=page.files,
         kinds=attachments().kinds,
-        comments=engine().comments(page.case.case_no),
+        comments=page.comments,
     )
 
 

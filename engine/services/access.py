@@ -4,15 +4,12 @@ its existence is not disclosed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import select
 
 from engine.errors import Conflict, NotFound, NotPermitted
 from engine.permissions import may_act_on, may_read_case
 from engine.services import people
-from engine.store.models import AuditEvent, Case, OpenTask
+from engine.store.models import AuditEvent, Case, OpenTask, User
 from engine.unit_of_work import UnitOfWork
 from engine.views.inbox import InboxRow, row_of, with_holders
 
@@ -28,12 +25,6 @@ class TaskDone(Conflict):
         self.case_no = case_no
 
 
-@dataclass(frozen=True)
-class _Verdict:
-    case_id: int | None
-    allowed: bool
-
-
 def record(
     uow: UnitOfWork,
     username: str,
@@ -42,24 +33,49 @@ def record(
     what: str,
     remote_addr: str | None,
     **extra,
-) -> None:
-    """Audit a view or a refused attempt in its own small transaction."""
+) -> AuditEvent:
+    """Audit a view or a refused attempt in its own small transaction; returns the event written."""
     with uow.writing() as writing:
-        writing.session.add(audit_event(writing.now(), username, action, case_id, what, remote_addr, **extra))
+        event = audit_event(writing, username, action, case_id, what, remote_addr, **extra)
+        writing.session.add(event)
         writing.commit()
+    return event
 
 
 def audit_event(
-    at: datetime, username: str, action: str, case_id: int | None, what: str, remote_addr: str | None, **extra
+    uow: UnitOfWork,
+    username: str,
+    action: str,
+    case_id: int | None,
+    what: str,
+    remote_addr: str | None,
+    **extra,
 ) -> AuditEvent:
-    """The audit row of a view or a refused attempt, for a caller that writes it in its own transaction."""
+    """The audit row of a view or a refused attempt (`what`, from `remote_addr`)."""
     return AuditEvent(
-        at=at,
+        at=uow.now(),
         actor=username,
         action=action,
         case_id=case_id,
         data={"what": what, "from": remote_addr, **extra},
     )
+
+
+def readable_case(
+    uow: UnitOfWork, username: str, case_no: str, what: str, remote_addr: str | None
+) -> tuple[User, Case]:
+    """Inside an entered unit of work: the user and the case they may read. A refused attempt is
+    audited apart (this unit's reads are rolled back) and NotFound raised. The view itself is
+    audited by the caller once the page was read (engine/views/case_view.py `audit_view`)."""
+    session = uow.session
+    user = people.get_user(session, username)
+    case = session.scalar(select(Case).where(Case.case_no == case_no))
+    if case is None or not may_read_case(user, case):
+        uow.audit_apart(
+            audit_event(uow, username, DENIED, case.id if case else None, what, remote_addr, case_no=case_no)
+        )
+        raise NotFound(f"案件 {case_no} 不存在")
+    return user, case
 
 
 def case_access(
@@ -72,15 +88,10 @@ def case_access(
 ) -> None:
     """Raise NotFound unless the user may read the case; audit the view, or the refused attempt."""
     with uow.reading() as reading:
-        session = reading.session
-        user = people.get_user(session, username)
-        case = session.scalar(select(Case).where(Case.case_no == case_no))
-        verdict = _Verdict(case.id if case else None, case is not None and may_read_case(user, case))
-    if not verdict.allowed:
-        record(uow, username, DENIED, verdict.case_id, what, remote_addr, case_no=case_no)
-        raise NotFound(f"案件 {case_no} 不存在")
+        _user, case = readable_case(reading, username, case_no, what, remote_addr)
+        case_id = case.id
     if audit_view:
-        record(uow, username, VIEWED, verdict.case_id, what, remote_addr)
+        record(uow, username, VIEWED, case_id, what, remote_addr)
 
 
 def task_access(
@@ -95,11 +106,8 @@ def task_access(
     NotFound (audited); inside it but another role's lane: NotPermitted (audited); completed already:
     TaskDone."""
     with uow.reading() as reading:
-        found, refused, case_id = _task_verdict(reading, username, task_id)
-    if refused is not None:
-        record(uow, username, DENIED, case_id, what, remote_addr, task_id=task_id)
-        raise refused
-    assert found is not None  # a missing task was refused above
+        _user, row, case = actionable_task(reading, username, task_id, what, remote_addr)
+        found, case_id = with_holders(reading.session, [row_of(row, reading.now())])[0], case.id
     if audit_view:
         record(uow, username, VIEWED, case_id, what, remote_addr, task_id=task_id)
     return found
@@ -111,33 +119,37 @@ def task_access_in(
     """`task_access` in the caller's unit of work (entered, able to write), for an action that changes
     the task's case: the check and the change see one snapshot. A refusal is audited apart, and what
     the caller did in its transaction rolled back."""
-    found, refused, case_id = _task_verdict(uow, username, task_id)
-    if refused is not None:
-        uow.audit_apart(audit_event(uow.now(), username, DENIED, case_id, what, remote_addr, task_id=task_id))
-        raise refused
-    assert found is not None  # a missing task was refused above
-    return found
+    _user, row, _case = actionable_task(uow, username, task_id, what, remote_addr)
+    return with_holders(uow.session, [row_of(row, uow.now())])[0]
 
 
-def _task_verdict(
-    uow: UnitOfWork, username: str, task_id: str
-) -> tuple[InboxRow | None, NotFound | NotPermitted | None, int | None]:
-    """(the task as the inbox shows it, or why it is refused; the case's id) in an entered unit of
-    work; TaskDone when the user may read the case of a task completed already."""
+def actionable_task(
+    uow: UnitOfWork, username: str, task_id: str, what: str, remote_addr: str | None
+) -> tuple[User, OpenTask, Case]:
+    """Inside an entered unit of work: the user, the open task they may act on and its case. A
+    refused attempt is audited apart (this unit's reads are rolled back) and raised, as
+    `task_access` says."""
     session = uow.session
     user = people.get_user(session, username)
     row = session.get(OpenTask, task_id)
+    refused: NotFound | NotPermitted | None = None
     if row is None:
         case = _case_of_finished_task(session, task_id)
         if case is not None and may_read_case(user, case):
             raise TaskDone(case.case_no)
-        return None, NotFound("待办不存在"), case.id if case else None
-    case = session.get_one(Case, row.case_id)
-    if not may_read_case(user, case):
-        return None, NotFound("待办不存在"), case.id
-    if not may_act_on(user, row.role, row.area_code):
-        return None, NotPermitted("无权办理该待办：不属于您的岗位"), case.id
-    return with_holders(session, [row_of(row, uow.now())])[0], None, case.id
+        refused = NotFound("待办不存在")
+    else:
+        case = session.get_one(Case, row.case_id)
+        if not may_read_case(user, case):
+            refused = NotFound("待办不存在")
+        elif not may_act_on(user, row.role, row.area_code):
+            refused = NotPermitted("无权办理该待办：不属于您的岗位")
+    if refused is not None:
+        case_id = case.id if case else None
+        uow.audit_apart(audit_event(uow, username, DENIED, case_id, what, remote_addr, task_id=task_id))
+        raise refused
+    assert row is not None and case is not None  # a missing task was refused above
+    return user, row, case
 
 
 def _case_of_finished_task(session, task_id: str) -> Case | None:

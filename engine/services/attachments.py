@@ -218,13 +218,7 @@ class AttachmentStore:
     def for_case(self, case_no: str) -> list[AttachmentInfo]:
         """The case's attachments (call after the reader's access to the case was checked)."""
         with self.uow.reading() as reading:
-            rows = reading.session.execute(
-                select(Attachment, Case.case_no)
-                .join(Case, Case.id == Attachment.case_id)
-                .where(Case.case_no == case_no)
-                .order_by(Attachment.id)
-            ).all()
-            return [_info(row, no) for row, no in rows]
+            return listed(reading.session, case_no)
 
     def open(
         self, username: str, attachment_id: int, remote_addr: str | None = None
@@ -244,7 +238,7 @@ class AttachmentStore:
             if found is None or not may_read_case(user, found[1]):
                 session.add(
                     access.audit_event(
-                        uow.now(), username, access.DENIED, found[1].id if found else None, what, remote_addr
+                        uow, username, access.DENIED, found[1].id if found else None, what, remote_addr
                     )
                 )
                 uow.commit()
@@ -252,7 +246,7 @@ class AttachmentStore:
             row, case = found
             session.add(
                 access.audit_event(
-                    uow.now(),
+                    uow,
                     username,
                     "attachment_downloaded",
                     case.id,
@@ -266,6 +260,17 @@ class AttachmentStore:
         if not path.is_file():
             raise NotFound("附件文件缺失，请联系管理员")
         return _info(row, case.case_no), path
+
+
+def listed(session: Session, case_no: str) -> list[AttachmentInfo]:
+    """The case's attachments on an open session (the case page reads them with the rest)."""
+    rows = session.execute(
+        select(Attachment, Case.case_no)
+        .join(Case, Case.id == Attachment.case_id)
+        .where(Case.case_no == case_no)
+        .order_by(Attachment.id)
+    ).all()
+    return [_info(row, no) for row, no in rows]
 
 
 def _remove_unless_committed(session: Session, paths: list[Path]) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.errors import FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_read_case
@@ -92,14 +93,19 @@ def add(uow: UnitOfWork, username: str, case_no: str, body: str, task_id: str | 
 def for_case(uow: UnitOfWork, case_no: str) -> list[Comment]:
     """A case's comments, oldest first; call after the reader's access was checked."""
     with uow:
-        rows = uow.session.execute(
-            select(CaseComment, User.display_name)
-            .join(Case, Case.id == CaseComment.case_id)
-            .outerjoin(User, User.username == CaseComment.author)
-            .where(Case.case_no == case_no)
-            .order_by(CaseComment.id)
-        ).all()
-        return [_comment(c, name or c.author) for c, name in rows]
+        return listed(uow.session, case_no)
+
+
+def listed(session: Session, case_no: str) -> list[Comment]:
+    """`for_case` on an open session."""
+    rows = session.execute(
+        select(CaseComment, User.display_name)
+        .join(Case, Case.id == CaseComment.case_id)
+        .outerjoin(User, User.username == CaseComment.author)
+        .where(Case.case_no == case_no)
+        .order_by(CaseComment.id)
+    ).all()
+    return [_comment(c, name or c.author) for c, name in rows]
 
 
 def _comment(c: CaseComment, name: str) -> Comment:

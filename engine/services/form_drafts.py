@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete
+from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, NotFound, NotPermitted
 from engine.permissions import may_act_on
@@ -42,8 +43,13 @@ def save(uow: UnitOfWork, username: str, task_id: str, data: dict) -> datetime:
 
 def load(uow: UnitOfWork, username: str, task_id: str) -> Draft | None:
     with uow:
-        row = uow.session.get(FormDraft, (task_id, username))
-        return Draft(dict(row.data), row.saved_at) if row is not None else None
+        return draft_of(uow.session, username, task_id)
+
+
+def draft_of(session: Session, username: str, task_id: str) -> Draft | None:
+    """`load` on an open session."""
+    row = session.get(FormDraft, (task_id, username))
+    return Draft(dict(row.data), row.saved_at) if row is not None else None
 
 
 def discard(uow: UnitOfWork, username: str, task_id: str) -> bool:

@@ -13,6 +13,7 @@ every task of their county. Each action is one unit of work, audited on the case
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -82,13 +83,18 @@ def controls(uow: UnitOfWork, username: str, case_no: str) -> dict[str, TaskCont
         session = uow.session
         user = people.get_user(session, username)
         tasks = session.scalars(select(OpenTask).where(OpenTask.case_no == case_no)).all()
-        found = {}
-        for task in tasks:
-            hand_over, lead = may_hand_over(user, task), leads(user, task)
-            if hand_over or lead:
-                others = [c for c in colleagues(session, task) if c.username != task.claimed_by]
-                found[task.task_id] = TaskControls(task.task_id, hand_over, lead, lead, others)
-        return found
+        return controls_of(session, user, tasks)
+
+
+def controls_of(session: Session, user: User, tasks: Iterable[OpenTask]) -> dict[str, TaskControls]:
+    """What `user` may do to each of the tasks (the open tasks of one case), read on `session`."""
+    found = {}
+    for task in tasks:
+        hand_over, lead = may_hand_over(user, task), leads(user, task)
+        if hand_over or lead:
+            others = [c for c in colleagues(session, task) if c.username != task.claimed_by]
+            found[task.task_id] = TaskControls(task.task_id, hand_over, lead, lead, others)
+    return found
 
 
 def reassign(uow: UnitOfWork, by: str, task_id: str, to: str, reason: str = "") -> str:

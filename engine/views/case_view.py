@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
 from engine.permissions import may_read_case
-from engine.services import people
+from engine.services import access, people
 from engine.store.models import AuditEvent, Case, CaseState, LedgerEntry, Notice, OpenTask, Timer, User
 from engine.store.rows import CaseRecord
 from engine.views.inbox import InboxRow, row_of, with_holders
@@ -74,7 +74,6 @@ def category_results(data: dict) -> list[dict]:
 
 def case_view(uow: UnitOfWork, case_no: str, username: str | None = None) -> CaseView:
     """A case with its history; `username` None is the system view (tests, CLI)."""
-    now = uow.now()
     with uow:
         session = uow.session
         case = session.scalars(select(Case).where(Case.case_no == case_no)).first()
@@ -84,42 +83,70 @@ def case_view(uow: UnitOfWork, case_no: str, username: str | None = None) -> Cas
             user = people.get_user(session, username)
             if not may_read_case(user, case):
                 raise NotFound(f"案件 {case_no} 不存在")  # no hint that it exists elsewhere
-        state = session.get_one(CaseState, case.id)
-        events = session.scalars(
-            select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
-        ).all()
-        actors = {e.actor for e in events} | {case.started_by} - {None}
-        names = dict(
-            session.execute(select(User.username, User.display_name).where(User.username.in_(actors))).all()
-        )
-        return CaseView(
-            **{f.name: getattr(case, f.name) for f in fields(CaseRecord)},
-            data=_case_data(session, uow, case, state),
-            open_tasks=with_holders(
-                session,
-                [
-                    row_of(r, now)
-                    for r in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))
-                ],
-            ),
-            events=[_event(e) for e in events],
-            reached=state.reached or {"nodes": [], "flows": []},
-            payments=[
-                _payment(p)
-                for p in session.scalars(
-                    select(LedgerEntry).where(LedgerEntry.case_id == case.id).order_by(LedgerEntry.id)
-                )
-            ],
-            notices=[
-                {"kind": n.kind, "fields": n.fields, "issued_at": n.issued_at, "issued_by": n.issued_by}
-                for n in session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id))
-            ],
-            timers=[
-                {"element_id": t.element_id, "due_at": t.due_at, "status": t.status, "fired_at": t.fired_at}
-                for t in session.scalars(select(Timer).where(Timer.case_id == case.id).order_by(Timer.id))
-            ],
-            names=names,
-        )
+        return view_of(uow, case, open_rows(session, case))
+
+
+def open_rows(session: Session, case: Case) -> list[OpenTask]:
+    """The case's open task rows (its page, its diagrams and its task controls all read them)."""
+    return list(session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)))
+
+
+def view_of(uow: UnitOfWork, case: Case, open_rows: list[OpenTask]) -> CaseView:
+    """Inside an entered unit of work: the case as its page shows it (read access already checked)."""
+    session = uow.session
+    state = session.get_one(CaseState, case.id)
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
+    ).all()
+    actors = {e.actor for e in events} | {case.started_by} - {None}
+    names = dict(
+        session.execute(select(User.username, User.display_name).where(User.username.in_(actors))).all()
+    )
+    now = uow.now()
+    return CaseView(
+        **{f.name: getattr(case, f.name) for f in fields(CaseRecord)},
+        data=_case_data(session, uow, case, state),
+        open_tasks=with_holders(session, [row_of(r, now) for r in open_rows]),
+        events=[_event(e) for e in events],
+        reached=state.reached or {"nodes": [], "flows": []},
+        payments=[
+            _payment(p)
+            for p in session.scalars(
+                select(LedgerEntry).where(LedgerEntry.case_id == case.id).order_by(LedgerEntry.id)
+            )
+        ],
+        notices=[
+            {"kind": n.kind, "fields": n.fields, "issued_at": n.issued_at, "issued_by": n.issued_by}
+            for n in session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id))
+        ],
+        timers=[
+            {"element_id": t.element_id, "due_at": t.due_at, "status": t.status, "fired_at": t.fired_at}
+            for t in session.scalars(select(Timer).where(Timer.case_id == case.id).order_by(Timer.id))
+        ],
+        names=names,
+    )
+
+
+def audit_view(
+    uow: UnitOfWork, view: CaseView, reader: Reader, what: str, remote_addr: str | None, **extra
+) -> None:
+    """The view of the case's personal data, audited in its own small transaction once the page was
+    read; `view`'s history then holds it too, as a read after the write would (the page counts it)."""
+    event = access.record(uow, reader.username, access.VIEWED, view.id, what, remote_addr, **extra)
+    view.events.append(_event(event))
+    view.names[reader.username] = reader.display_name
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a page: kept from the user row while its unit of work is open."""
+
+    username: str
+    display_name: str
+
+    @classmethod
+    def of(cls, user: User) -> Reader:
+        return cls(user.username, user.display_name)
 
 
 def _case_data(session: Session, uow: UnitOfWork, case: Case, state: CaseState) -> dict:
@@ -190,6 +217,12 @@ def case_diagrams(uow: UnitOfWork, case_no: str) -> list[diagrams.CaseDiagram]:
         if case is None:
             raise NotFound(f"案件 {case_no} 不存在")
         state = session.get_one(CaseState, case.id)
-        loaded = uow.specs.for_version(session, case.spec_version_id)
-        open_rows = session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)).all()
-        return diagrams.case_diagrams(loaded, state.reached, list(open_rows))  # while the rows are loaded
+        return diagrams_of(uow, case, state.reached, open_rows(session, case))
+
+
+def diagrams_of(
+    uow: UnitOfWork, case: Case, reached: dict | None, open_rows: list[OpenTask]
+) -> list[diagrams.CaseDiagram]:
+    """Inside an entered unit of work: the case's diagrams (while its rows are loaded)."""
+    loaded = uow.specs.for_version(uow.session, case.spec_version_id)
+    return diagrams.case_diagrams(loaded, reached, open_rows)

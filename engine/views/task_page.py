@@ -3,16 +3,19 @@ and whether a submission was already taken (double click, back button, second ta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from engine import forms as form_checks
-from engine.services import access
-from engine.store.models import Case, OpenTask
-from engine.views.case_view import CaseView, case_view
+from engine.services import access, attachments, comments, form_drafts
+from engine.services.attachments import AttachmentInfo
+from engine.services.comments import Comment
+from engine.services.form_drafts import Draft
+from engine.store.models import Case
+from engine.views.case_view import CaseView, Reader, audit_view, case_view, open_rows, view_of
 from engine.views.inbox import InboxRow
 
 if TYPE_CHECKING:
@@ -39,21 +42,28 @@ class TaskPage:
     application: dict
     application_schema: dict | None
     steps: list[Step]
+    draft: Draft | None = None  # the clerk's 草稿 of this form
+    files: list[AttachmentInfo] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+
+
+TASK_PAGE = "办理待办"
 
 
 def task_page(uow: UnitOfWork, username: str, task_id: str, remote_addr: str | None = None) -> TaskPage:
-    """The task form page; opening it is an audited view of the case's personal data."""
-    task = access.task_access(uow, username, task_id, "办理待办", remote_addr, audit_view=True)
-    case = case_view(uow, task.case_no, username)
+    """The task form page, read in one read-only unit of work; opening it is an audited view of the
+    case's personal data (one small write after the read; a refused attempt is audited instead)."""
     with uow:
         session = uow.session
+        user, open_row, found = access.actionable_task(uow, username, task_id, TASK_PAGE, remote_addr)
+        reader = Reader.of(user)
+        case = view_of(uow, found, open_rows(session, found))
+        task = next(t for t in case.open_tasks if t.task_id == task_id)
         loaded = uow.specs.for_version(session, case.spec_version_id)
-        open_row = session.get(OpenTask, task_id)
-        ui_form = open_row.ui_form if open_row is not None else None
         schema = (
             loaded.bound_form(task.form, case.data) if task.form else {"type": "object", "properties": {}}
         )
-        ui_schema = loaded.form(ui_form) if ui_form else None
+        ui_schema = loaded.form(open_row.ui_form) if open_row.ui_form else None
         form_of = {info.element_id: info.form for info in loaded.user_tasks.values() if info.form}
         steps = [
             Step(
@@ -70,7 +80,20 @@ def task_page(uow: UnitOfWork, username: str, task_id: str, remote_addr: str | N
         application = ((started or {}).get("data") or {}).get("application") or {}
         application_schema = loaded.form(loaded.start_form) if loaded.start_form else None
         schema = _with_county_numbers(session, schema, case.county_code, uow.now())
-    return TaskPage(task, schema, ui_schema, case, application, application_schema, steps)
+        page = TaskPage(
+            task,
+            schema,
+            ui_schema,
+            case,
+            application,
+            application_schema,
+            steps,
+            form_drafts.draft_of(session, username, task_id),
+            attachments.listed(session, case.case_no),
+            comments.listed(session, case.case_no),
+        )
+    audit_view(uow, case, reader, TASK_PAGE, remote_addr, task_id=task_id)
+    return page
 
 
 def _with_county_numbers(session, schema: dict, county_code: str, now: datetime) -> dict:

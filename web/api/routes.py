@@ -353,8 +353,9 @@ def search():
 @token_required
 def case(case_no: str):
     eng = engine()
-    eng.case_access(_username(), case_no, "案件（API）", remote())
-    return jsonify(case_json(eng.case_view(case_no, _username()), eng.area_names()))
+    return jsonify(
+        case_json(eng.viewed_case(_username(), case_no, "案件（API）", remote()), eng.area_names())
+    )
 
 
 @bp.get("/v1/cases/<case_no>/events")
