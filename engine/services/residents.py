@@ -51,9 +51,12 @@ def apply_online(
     The documents sent with it (`uploads`, checked like a clerk's attachments) are kept with the case
     in the same transaction: a refused application keeps nothing. Throttled per address and per
     applicant's ID number (engine.services.throttle): a script cannot fill the township's inbox.
-    The uploads are read first (outside any transaction); the throttle, the checks and the case are
-    then one unit of work."""
+    A throttled sender is refused first, in a read (no upload read, no writer's lock taken); the
+    uploads are then read outside any transaction, and the checks (the throttle again) and the case
+    are one unit of work."""
     keys = {"address": remote_addr or "unknown", "id_number": _applicant_id_number(application)}
+    with uow.reading() as reading:
+        throttle.check(reading.session, "application", keys, reading.now())
     received: list[ReceivedFile] = []
     if idempotency_key:  # every resident is the same anonymous actor: a key is theirs with their ID number
         idempotency_key = f"{keys['id_number']}:{idempotency_key}"
