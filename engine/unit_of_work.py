@@ -17,7 +17,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session
 
-from engine.store.db import Database
+from engine.store.db import READ_ONLY, Database
 from engine.store.models import AuditEvent
 from engine.workflow.registry import SpecRegistry
 
@@ -46,17 +46,18 @@ class UnitOfWork:
     def __enter__(self) -> Self:
         self.session = self.db.session(write=not self.readonly)
         self._pipeline: ExitStack | None = None
-        if self.readonly and not self.db.sqlite:  # the server refuses any write, so it may end in COMMIT
-            self.session.connection(execution_options={"postgresql_readonly": True})
+        if self.readonly:  # an INSERT, UPDATE or DELETE in it fails (engine.store.db.READ_ONLY)
+            self.session.connection(execution_options=READ_ONLY)
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         try:
-            if self.readonly and kind is None and not self.db.sqlite:
-                # Not ROLLBACK: psycopg drops all the connection's prepared statements on one, so no
-                # statement would ever be prepared (each re-planned: 0.2 ms for a step's first read).
+            if self.readonly and kind is None:
+                # Nothing to undo, and not ROLLBACK: psycopg drops all the connection's prepared
+                # statements on one, so none would ever be prepared (each planned again: 0.2 ms for
+                # a step's first read on PostgreSQL).
                 self.session.commit()
             else:
                 self.rollback()  # a no-op after commit()

@@ -203,7 +203,7 @@ def _next_steps(session, case_id: int) -> list[dict]:
 def objection_schema(uow: UnitOfWork, case_no: str) -> dict:
     """The form a resident fills to object to a case under public notice (`uow` may be read-only)."""
     with uow:
-        case = _under_notice(uow.session, case_no, uow.now())
+        case = _under_notice(uow.session, case_no, uow.now(), lock=False)
         return uow.specs.for_version(uow.session, case.spec_version_id).form(OBJECTION_FORM)
 
 
@@ -256,10 +256,12 @@ def _add_to_review(task_data: dict, objection: dict) -> bool:
     return True
 
 
-def _under_notice(session, case_no: str, now: datetime) -> Case:
+def _under_notice(session, case_no: str, now: datetime, lock: bool = True) -> Case:
     # Locked before the objection row is written: that row's foreign key takes a share lock on the
-    # case, and two objections each holding one while asking for the step's lock deadlocked.
-    case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
+    # case, and two objections each holding one while asking for the step's lock deadlocked. The
+    # form alone (lock=False) only reads.
+    query = select(Case).where(Case.case_no == case_no)
+    case = session.scalar(query.with_for_update() if lock else query)
     notice = session.get(PublicNotice, case.id) if case is not None else None
     if notice is None or notice.status != "open" or (notice.until is not None and notice.until < now):
         raise NotFound("该案件不在公示期内")

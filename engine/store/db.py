@@ -49,6 +49,8 @@ class Database:
             self._ensure_sqlite_dir()
         self.writer = self._make_engine(immediate=True, echo=echo)
         self.reader = self._make_engine(immediate=False, echo=echo) if self.sqlite else self.writer
+        for engine in {self.writer, self.reader}:
+            _refuse_writes_when_read_only(engine)
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
 
@@ -116,6 +118,23 @@ class Database:
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
+
+
+# A connection with this execution option (a read-only unit of work's) refuses INSERT, UPDATE and
+# DELETE: such a unit ends in COMMIT (engine.unit_of_work), so a write in it must fail, not commit.
+READ_ONLY = {"jiuzhu_read_only": True}
+
+
+class WriteInReadOnlyUnit(RuntimeError):
+    """A read-only unit of work tried to change the database (a programming error)."""
+
+
+def _refuse_writes_when_read_only(engine: SAEngine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_execute(_conn, _cursor, statement, _parameters, context, _many):
+        writes = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+        if writes and context.execution_options.get("jiuzhu_read_only"):
+            raise WriteInReadOnlyUnit(f"a read-only unit of work may not write: {statement[:80]}")
 
 
 # A statement whose answer is not read at once (no rows; a row count only through `when_counted`)

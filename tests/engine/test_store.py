@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from engine.store.models import Area
 from tests.conftest import TOWN_A, VILLAGE_A1
 
 
@@ -169,4 +170,15 @@ def test_a_pipelined_write_that_fails_raises_as_sqlalchemy_would_and_commits_not
             ).execution_options(**DEFERRED)
         )
         uow.commit()
+    assert not _has_new_area(mini_engine)
+
+
+def test_a_read_only_unit_of_work_that_writes_fails_and_keeps_nothing(mini_engine):
+    """Read-only units end in COMMIT (a rollback would drop psycopg's prepared statements), so a write
+    in one must fail instead of being kept."""
+    from engine.store.db import WriteInReadOnlyUnit
+
+    with pytest.raises(WriteInReadOnlyUnit), mini_engine.uow(readonly=True) as uow:
+        assert uow.session.execute(text("SELECT count(*) FROM areas")).scalar() > 0  # reads are fine
+        uow.session.execute(Area.__table__.insert().values(code="999999", name="新县", level="county"))
     assert not _has_new_area(mini_engine)
