@@ -361,9 +361,8 @@ def case(case_no: str):
 @bp.get("/v1/cases/<case_no>/events")
 @token_required
 def events(case_no: str):
-    eng = engine()
-    eng.case_access(_username(), case_no, "案件记录（API）", remote())
-    return jsonify({"items": eng.case_view(case_no, _username()).events})
+    view = engine().viewed_case(_username(), case_no, "案件记录（API）", remote())  # one read, audited
+    return jsonify({"items": view.events})
 
 
 @bp.get("/v1/cases/<case_no>/comments")
