@@ -406,9 +406,10 @@ def rebuild_report_facts(ctx):
     from engine.store import report_durations, report_facts
 
     eng = _engine(ctx)
-    with eng.db.write() as session:
-        rows = report_facts.rebuild(session)
-        histogram_rows = report_durations.rebuild(session)
+    with eng.uow() as uow:
+        rows = report_facts.rebuild(uow.session)
+        histogram_rows = report_durations.rebuild(uow.session)
+        uow.commit()
     click.echo(f"统计事实已重算：{rows} 行；时长分布 {histogram_rows} 行")
 
 

@@ -91,16 +91,17 @@ class Engine:
         return deploy.deploy_files(self.uow(), files, by, note)
 
     def versions(self) -> list[dict]:
-        with self.db.read() as session:
-            return studio_versions.list_versions(session)
+        with self.uow(readonly=True) as uow:
+            return studio_versions.list_versions(uow.session)
 
     # -- people and places ----------------------------------------------------------------------
     def add_area(self, code: str, name: str, parent_code: str | None = None, by: str = "system") -> None:
-        with self.db.write() as session:
-            people.add_area(session, code, name, parent_code)
-            session.add(
-                AuditEvent(at=self.now(), actor=by, action="area_saved", data={"code": code, "name": name})
+        with self.uow() as uow:
+            people.add_area(uow.session, code, name, parent_code)
+            uow.session.add(
+                AuditEvent(at=uow.now(), actor=by, action="area_saved", data={"code": code, "name": name})
             )
+            uow.commit()
         self._area_names = None
 
     def add_user(
@@ -112,16 +113,17 @@ class Engine:
         password: str | None = None,
         by: str = "system",
     ) -> None:
-        with self.db.write() as session:
-            people.add_user(session, username, display_name, role, area_code, self.now(), password)
-            session.add(
+        with self.uow() as uow:
+            people.add_user(uow.session, username, display_name, role, area_code, uow.now(), password)
+            uow.session.add(
                 AuditEvent(
-                    at=self.now(),
+                    at=uow.now(),
                     actor=by,
                     action="user_added",
                     data={"username": username, "role": role, "area_code": area_code},
                 )
             )
+            uow.commit()
 
     # -- parameters -----------------------------------------------------------------------------
     def set_parameters(
@@ -140,8 +142,8 @@ class Engine:
         return version
 
     def parameters(self, county_code: str, at: datetime | None = None) -> parameters.ParametersInForce:
-        with self.db.read() as session:
-            return parameters.in_force(session, county_code, at or self.now())
+        with self.uow(readonly=True) as uow:
+            return parameters.in_force(uow.session, county_code, at or uow.now())
 
     # -- cases ----------------------------------------------------------------------------------
     def start_case(
