@@ -23,6 +23,7 @@ from engine.services import (
     timers,
 )
 from engine.services.attachments import AttachmentStore
+from engine.services.comments import Comment
 from engine.services.deploy import Deployment
 from engine.store import schema
 from engine.store.db import Database
@@ -199,6 +200,12 @@ class Engine:
     def comments(self, case_no: str) -> list[comments.Comment]:
         """A case's comments; call after the reader's access was checked."""
         return comments.for_case(self.uow(readonly=True), case_no)
+
+    def readable_comments(
+        self, username: str, case_no: str, what: str, remote_addr: str | None = None
+    ) -> list[Comment]:
+        """A case's comments for `username`, the access check in the same read."""
+        return comments.readable(self.uow(readonly=True), username, case_no, what, remote_addr)
 
     def retry(self, case_no: str, by: str, data: dict | None = None) -> dict:
         return cases.retry(self.uow(), case_no, by, data).as_dict()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import FieldError, NotFound, NotPermitted, ValidationFailed
 from engine.permissions import may_read_case
-from engine.services import people
+from engine.services import access, people
 from engine.store.models import AuditEvent, Case, CaseComment, OpenTask, User
 from engine.unit_of_work import UnitOfWork
 from engine.vocabulary import CASE_WORKER_ROLES, Role
@@ -93,6 +93,16 @@ def add(uow: UnitOfWork, username: str, case_no: str, body: str, task_id: str | 
 def for_case(uow: UnitOfWork, case_no: str) -> list[Comment]:
     """A case's comments, oldest first; call after the reader's access was checked."""
     with uow:
+        return listed(uow.session, case_no)
+
+
+def readable(
+    uow: UnitOfWork, username: str, case_no: str, what: str, remote_addr: str | None
+) -> list[Comment]:
+    """The comments of a case `username` may read, with the access check, in one read (a refusal is
+    audited apart and NotFound raised)."""
+    with uow:
+        access.readable_case(uow, username, case_no, what, remote_addr)
         return listed(uow.session, case_no)
 
 

@@ -368,9 +368,8 @@ def events(case_no: str):
 @bp.get("/v1/cases/<case_no>/comments")
 @token_required
 def comments(case_no: str):
-    eng = engine()
-    eng.case_access(_username(), case_no, "留言（API）", remote(), audit_view=False)
-    return jsonify({"items": [asdict(c) for c in eng.comments(case_no)]})
+    found = engine().readable_comments(_username(), case_no, "留言（API）", remote())
+    return jsonify({"items": [asdict(c) for c in found]})
 
 
 @bp.post("/v1/cases/<case_no>/comments")
