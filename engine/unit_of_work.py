@@ -29,8 +29,9 @@ class _Abandoned(Exception):
 class UnitOfWork:
     """A transaction on `db` with the clock and the spec registry.
 
-    `readonly` units read from the readers' pool (on SQLite they never wait for a writer) and must
-    not write. One object may be entered again after it was left: each `with` is a new transaction.
+    `readonly` units read from the readers' pool (on SQLite they never wait for a writer), may not
+    write (an INSERT, UPDATE or DELETE raises) and end in COMMIT. One object may be entered again
+    after it was left: each `with` is a new transaction.
     """
 
     session: Session
